@@ -1,0 +1,55 @@
+import type { ReceivedEvent } from "../protocol/events";
+
+/** Base class of every error this package throws on purpose. */
+export class WorkerOrcdError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An error that happened part-way through a stream; carries what had arrived. */
+export class StreamError extends WorkerOrcdError {
+  /** Events received before the failure. */
+  readonly events: ReceivedEvent[];
+  /** The job the stream belonged to. */
+  readonly jobId: string;
+  constructor(message: string, jobId: string, events: ReceivedEvent[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.jobId = jobId;
+    this.events = events;
+  }
+}
+
+/** The worker sent something that is not a valid protocol event. */
+export class ProtocolError extends StreamError {
+  /** The offending SSE frame, as received. */
+  readonly raw: string;
+  constructor(message: string, jobId: string, raw: string, events: ReceivedEvent[]) {
+    super(`${message} (job ${JSON.stringify(jobId)}); raw frame: ${JSON.stringify(raw)}`, jobId, events);
+    this.raw = raw;
+  }
+}
+
+/** The stream went silent for longer than the idle timeout. */
+export class IdleTimeoutError extends StreamError {}
+
+/** The stream closed (or the connection broke) before a terminal event. */
+export class IncompleteStreamError extends StreamError {}
+
+/** A request did not complete within its timeout. */
+export class RequestTimeoutError extends WorkerOrcdError {}
+
+/** The worker answered with an unexpected HTTP status. */
+export class WorkerHttpError extends WorkerOrcdError {
+  readonly status: number;
+  readonly body: string;
+  constructor(message: string, status: number, body: string) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** The worker has no such route (the last real builds lack /cancel, /shutdown and /metrics). */
+export class UnsupportedRouteError extends WorkerOrcdError {}

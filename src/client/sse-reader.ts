@@ -1,0 +1,67 @@
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+
+/** One SSE frame: the parsed message plus the raw text of its lines, for error messages. */
+export interface SseFrame {
+  event?: string;
+  data: string;
+}
+
+/** Options of {@link readSseFrames}. */
+export interface ReadSseOptions {
+  /** Longest silence between two chunks before `onIdle` is thrown. */
+  idleTimeoutMs: number;
+  /**
+   * Builds the error thrown when the stream is idle too long; `undefined`
+   * ends the stream quietly instead (the caller already has all it needs).
+   */
+  onIdle: (waitedMs: number) => Error | undefined;
+}
+
+/**
+ * Decodes a byte stream into SSE frames incrementally: a chunk may end inside
+ * a UTF-8 character, a line or a `\r\n`. Comments, `id:`, `retry:` and
+ * multi-line `data:` follow the SSE specification (eventsource-parser).
+ */
+export async function* readSseFrames(
+  body: ReadableStream<Uint8Array>,
+  options: ReadSseOptions,
+): AsyncGenerator<SseFrame, void, undefined> {
+  const decoder = new TextDecoder("utf-8");
+  const pending: SseFrame[] = [];
+  const parser = createParser({
+    onEvent: (m: EventSourceMessage) => pending.push({ event: m.event, data: m.data }),
+  });
+  const reader = body.getReader();
+  let done = false;
+  try {
+    while (!done) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = options.idleTimeoutMs;
+      const idle = new Promise<"idle">((resolve) => {
+        timer = setTimeout(() => resolve("idle"), waited);
+      });
+      let chunk: Awaited<ReturnType<typeof reader.read>> | "idle";
+      try {
+        chunk = await Promise.race([reader.read(), idle]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (chunk === "idle") {
+        const error = options.onIdle(waited);
+        if (error) throw error;
+        return;
+      }
+      if (chunk.done) {
+        done = true;
+        // A frame without its closing blank line is discarded, as the SSE specification says.
+        parser.feed(decoder.decode());
+      } else {
+        parser.feed(decoder.decode(chunk.value, { stream: true }));
+      }
+      while (pending.length > 0) yield pending.shift()!;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,350 @@
+import { isTerminal, type ReceivedEvent } from "../protocol/events";
+import type { HealthBody } from "../protocol/health";
+import type { ExecuteRequest } from "../protocol/request";
+import { rejectedFields } from "../protocol/validation-errors";
+import { combineSignals, withDeadline } from "./deadline";
+import {
+  IdleTimeoutError,
+  IncompleteStreamError,
+  ProtocolError,
+  RequestTimeoutError,
+  StreamError,
+  UnsupportedRouteError,
+  WorkerHttpError,
+} from "./errors";
+import { decodeEvent } from "./event-decoder";
+import { type PrometheusSample, parsePrometheus } from "./prometheus";
+import { attachSource, type EventSource, stampReceived } from "./received";
+import { readSseFrames } from "./sse-reader";
+import { describeEvents } from "../protocol/timeline";
+
+/** Options of a {@link WorkerClient}. */
+export interface WorkerClientOptions {
+  /** Whole-call limit of each request, streams included. Default 60 000 ms. */
+  requestTimeoutMs?: number;
+  /** Longest silence inside a stream. Default 30 000 ms. */
+  idleTimeoutMs?: number;
+  /** How long to keep reading after a terminal event, to see anything the worker sends after it. Default 200 ms. */
+  afterTerminalMs?: number;
+  /** Last lines of the worker's log, shown in failure messages. */
+  logTail?: (lines: number) => string[];
+  /**
+   * Gives a better error for a failed call, e.g. "the worker process exited"
+   * instead of a socket error. Return `undefined` to keep the original.
+   */
+  explainFailure?: (error: Error) => Promise<Error | undefined>;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call. */
+  signal?: AbortSignal;
+  /** Overrides the client's `requestTimeoutMs` for this call. */
+  timeoutMs?: number;
+  /** Overrides the client's `idleTimeoutMs` for this call (streams only). */
+  idleTimeoutMs?: number;
+}
+
+/** Options of {@link WorkerClient.executeRaw}. */
+export interface RawCallOptions extends CallOptions {
+  /** Content-Type to send; `null` sends none. Default `application/json`. */
+  contentType?: string | null;
+}
+
+/** A whole HTTP answer, for tests that examine a rejection. */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The body as text. */
+  text: string;
+  /** The body parsed as JSON, or `undefined` when it is not JSON. */
+  json: unknown;
+}
+
+/** What {@link WorkerClient.cancel} did. */
+export interface CancelResult {
+  status: number;
+  /** The route that accepted the cancel. */
+  route: "/cancel" | `/cancel/${string}`;
+}
+
+/** Prometheus metrics of a worker. */
+export interface MetricsResult {
+  text: string;
+  samples: PrometheusSample[];
+}
+
+const DEFAULTS = { requestTimeoutMs: 60_000, idleTimeoutMs: 30_000, afterTerminalMs: 200 };
+
+/**
+ * HTTP client for one worker-orcd base URL: `/execute` as a collected list or
+ * an async iterator of events, `/health`, `/cancel`, `/shutdown`, `/metrics`,
+ * and a raw form for examining rejections. Survives the differences of the
+ * last real builds listed in PROTOCOL.md.
+ */
+export class WorkerClient {
+  /** Base URL, e.g. `http://127.0.0.1:4100`. */
+  readonly baseUrl: string;
+  private readonly options: Required<Omit<WorkerClientOptions, "logTail" | "explainFailure">> &
+    Pick<WorkerClientOptions, "logTail" | "explainFailure">;
+
+  constructor(baseUrl: string, options: WorkerClientOptions = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.options = { ...DEFAULTS, ...stripUndefined(options) };
+  }
+
+  /** `GET /health`: the body, minimal or full form. Throws on a non-200 answer. */
+  async health(options: CallOptions = {}): Promise<HealthBody> {
+    const res = await this.request("GET", "/health", undefined, options);
+    if (res.status !== 200) throw httpError("GET /health", res);
+    if (!res.json || typeof res.json !== "object") {
+      throw new WorkerHttpError(`GET /health answered 200 but not with a JSON object: ${clip(res.text)}`, 200, res.text);
+    }
+    return res.json as HealthBody;
+  }
+
+  /**
+   * `POST /execute` and collect every event until the stream closes.
+   * Rejects with a {@link StreamError} subclass (carrying the events so far) on a
+   * protocol violation, idle stream, or a stream that ends without a terminal event.
+   */
+  async execute(request: ExecuteRequest, options: CallOptions = {}): Promise<ReceivedEvent[]> {
+    const events: ReceivedEvent[] = [];
+    const source = this.source();
+    for await (const event of this.streamInto(request, options, events, source)) void event;
+    return attachSource(events, source);
+  }
+
+  /** `POST /execute` as an async iterator of events as they arrive. */
+  async *stream(request: ExecuteRequest, options: CallOptions = {}): AsyncGenerator<ReceivedEvent, void, undefined> {
+    yield* this.streamInto(request, options, [], this.source());
+  }
+
+  /** Sends any body to `/execute` and returns the whole answer, for examining rejections. */
+  async executeRaw(body: unknown, options: RawCallOptions = {}): Promise<RawResponse> {
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    const contentType = options.contentType === undefined ? "application/json" : options.contentType;
+    return this.request("POST", "/execute", text, options, contentType);
+  }
+
+  /**
+   * Cancels a job: `POST /cancel` with `{"job_id"}` (the specification), then
+   * `POST /cancel/{id}` only when the first answers 404. Throws
+   * {@link UnsupportedRouteError} when the worker has neither route.
+   */
+  async cancel(jobId: string, options: CallOptions = {}): Promise<CancelResult> {
+    const first = await this.request("POST", "/cancel", JSON.stringify({ job_id: jobId }), options);
+    if (first.status !== 404) return accepted("POST /cancel", first, "/cancel");
+    const route = `/cancel/${encodeURIComponent(jobId)}` as const;
+    const second = await this.request("POST", route, "", options);
+    if (second.status === 404) {
+      throw new UnsupportedRouteError(
+        `${this.baseUrl} does not support cancellation: POST /cancel and POST ${route} both answered 404 ` +
+          "(the last real worker-orcd builds have no cancel route; let the job finish or use a worker that implements /cancel)",
+      );
+    }
+    return accepted(`POST ${route}`, second, route);
+  }
+
+  /** `POST /shutdown`: the worker finishes its job and exits. */
+  async shutdown(options: CallOptions = {}): Promise<{ status: number }> {
+    const res = await this.request("POST", "/shutdown", "", options);
+    if (res.status === 404) throw new UnsupportedRouteError(`${this.baseUrl} has no POST /shutdown route (404)`);
+    if (res.status >= 300) throw httpError("POST /shutdown", res);
+    return { status: res.status };
+  }
+
+  /** `GET /metrics`: Prometheus text and its samples. */
+  async metrics(options: CallOptions = {}): Promise<MetricsResult> {
+    const res = await this.request("GET", "/metrics", undefined, options);
+    if (res.status === 404) throw new UnsupportedRouteError(`${this.baseUrl} has no GET /metrics route (404)`);
+    if (res.status !== 200) throw httpError("GET /metrics", res);
+    return { text: res.text, samples: parsePrometheus(res.text) };
+  }
+
+  private source(): EventSource {
+    return { label: this.baseUrl, logTail: this.options.logTail, requestedAt: performance.now() };
+  }
+
+  private async *streamInto(
+    request: ExecuteRequest,
+    options: CallOptions,
+    events: ReceivedEvent[],
+    source: EventSource,
+  ): AsyncGenerator<ReceivedEvent, void, undefined> {
+    const jobId = String(request?.job_id);
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const idleTimeoutMs = options.idleTimeoutMs ?? this.options.idleTimeoutMs;
+    const controller = new AbortController();
+    const signal = combineSignals(timeoutMs, options.signal, controller.signal);
+    source.requestedAt = performance.now();
+    try {
+      const res = await fetch(`${this.baseUrl}/execute`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify(request),
+        signal,
+      });
+      if (res.status !== 200) throw httpError(`POST /execute (job ${JSON.stringify(jobId)})`, await toRaw(res));
+      const type = res.headers.get("content-type") ?? "";
+      if (!type.includes("text/event-stream") || !res.body) {
+        const raw = await toRaw(res);
+        throw new WorkerHttpError(
+          `POST /execute answered 200 with content-type ${JSON.stringify(type)}, expected text/event-stream: ${clip(raw.text)}`,
+          200,
+          raw.text,
+        );
+      }
+      const reading = { idleTimeoutMs, onIdle: (waited: number) => undefined as Error | undefined };
+      reading.onIdle = (waited) =>
+        events.some(isTerminal)
+          ? undefined
+          : new IdleTimeoutError(
+              `stream of job ${JSON.stringify(jobId)} was silent for ${waited} ms (idle timeout) ` +
+                `after ${events.length} event(s): ${describeEvents(events)}`,
+              jobId,
+              events,
+            );
+      for await (const frame of readSseFrames(res.body, reading)) {
+        const decoded = decodeEvent(frame);
+        if (!decoded.ok) {
+          const raw = frame.event ? `event: ${frame.event}\ndata: ${frame.data}` : `data: ${frame.data}`;
+          throw new ProtocolError(`worker sent an invalid event: ${decoded.problem}`, jobId, raw, events);
+        }
+        const event = stampReceived(decoded.event);
+        events.push(event);
+        if (isTerminal(event)) reading.idleTimeoutMs = this.options.afterTerminalMs;
+        yield event;
+      }
+      if (!events.some(isTerminal)) {
+        throw new IncompleteStreamError(
+          `stream of job ${JSON.stringify(jobId)} closed without a terminal event (end or error) ` +
+            `after ${events.length} event(s): ${describeEvents(events)}`,
+          jobId,
+          events,
+        );
+      }
+    } catch (error) {
+      throw await this.explain(this.classify(error, jobId, events, timeoutMs, signal, options.signal));
+    } finally {
+      controller.abort();
+    }
+  }
+
+  private classify(
+    error: unknown,
+    jobId: string,
+    events: ReceivedEvent[],
+    timeoutMs: number,
+    signal: AbortSignal,
+    userSignal: AbortSignal | undefined,
+  ): Error {
+    if (error instanceof StreamError || error instanceof WorkerHttpError) return error;
+    if (userSignal?.aborted) return asError(userSignal.reason ?? error);
+    if (signal.aborted) {
+      return new RequestTimeoutError(
+        `POST /execute for job ${JSON.stringify(jobId)} did not finish within ${timeoutMs} ms (request timeout); ` +
+          `received ${events.length} event(s): ${describeEvents(events)}`,
+      );
+    }
+    const cause = asError(error);
+    if (events.length > 0) {
+      return new IncompleteStreamError(
+        `connection to ${this.baseUrl} broke during the stream of job ${JSON.stringify(jobId)} ` +
+          `after ${events.length} event(s) (${causeText(cause)}): ${describeEvents(events)}`,
+        jobId,
+        events,
+        { cause },
+      );
+    }
+    return new WorkerHttpError(`POST ${this.baseUrl}/execute failed: ${causeText(cause)}`, 0, "");
+  }
+
+  private async explain(error: Error): Promise<Error> {
+    const better = this.options.explainFailure ? await this.options.explainFailure(error) : undefined;
+    return better ?? error;
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    body: string | undefined,
+    options: CallOptions,
+    contentType: string | null = "application/json",
+  ): Promise<RawResponse> {
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const what = `${method} ${this.baseUrl}${path}`;
+    const controller = new AbortController();
+    const signal = combineSignals(undefined, options.signal, controller.signal);
+    const call = (async () => {
+      const headers: Record<string, string> = {};
+      if (body !== undefined && contentType !== null) headers["content-type"] = contentType;
+      const res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        body,
+        signal,
+      });
+      return toRaw(res);
+    })();
+    try {
+      return await withDeadline(
+        call,
+        timeoutMs,
+        () =>
+          new RequestTimeoutError(
+            `${what} got no answer within ${timeoutMs} ms (request timeout; a worker busy with a job may block this route)`,
+          ),
+      );
+    } catch (error) {
+      if (options.signal?.aborted || error instanceof RequestTimeoutError) throw error;
+      throw await this.explain(new WorkerHttpError(`${what} failed: ${causeText(asError(error))}`, 0, ""));
+    } finally {
+      controller.abort();
+      call.catch(() => undefined);
+    }
+  }
+}
+
+async function toRaw(res: Response): Promise<RawResponse> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, key) => {
+    headers[key] = value;
+  });
+  return { status: res.status, headers, text, json };
+}
+
+function httpError(what: string, res: RawResponse): WorkerHttpError {
+  const fields = res.status === 400 ? rejectedFields(res.json) : [];
+  const detail = fields.length > 0 ? `rejected field(s): ${fields.join(", ")}` : clip(res.text);
+  return new WorkerHttpError(`${what} answered HTTP ${res.status}: ${detail}`, res.status, res.text);
+}
+
+function accepted(what: string, res: RawResponse, route: CancelResult["route"]): CancelResult {
+  if (res.status >= 300) throw httpError(what, res);
+  return { status: res.status, route };
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+function causeText(error: Error): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ? `${error.message} (${cause.code})` : error.message;
+}
+
+function clip(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * worker-orcd-mock: a no-GPU stand-in for worker-orcd that speaks the full
+ * protocol (PROTOCOL.md), with a compat switch, a tunable pace and fault
+ * injection. See the README's "Mock worker" section.
+ */
+import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
+import { log, plain } from "./log";
+import { type MockOptions, parseOptions, USAGE, UsageError } from "./options";
+import { MockServer } from "./server";
+import { faultArg } from "./faults";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function fatal(code: string, message: string, o: Partial<MockOptions>, fix: string, extra: object = {}): never {
+  log("ERROR", message, { code, gpu_device: o.gpuDevice, model: o.model, fix, ...extra });
+  process.exit(1);
+}
+
+/** Size of the model file, or 352 MB for the word `mock`; exits with MODEL_LOAD_FAILED when it is unusable. */
+function modelBytes(o: MockOptions): number {
+  if (o.model === "mock") return 352 * 1024 * 1024;
+  try {
+    const st = statSync(o.model);
+    if (!st.isFile()) throw new Error("not a regular file");
+    return st.size;
+  } catch (error) {
+    return fatal(
+      "MODEL_LOAD_FAILED",
+      `cannot load model ${o.model}: ${(error as Error).message}`,
+      o,
+      "pass --model an existing .gguf file, or the word 'mock'",
+      { vram_needed: 0, vram_available: 0 },
+    );
+  }
+}
+
+async function postCallback(o: MockOptions, vram: number): Promise<void> {
+  if (!o.callbackUrl || o.faults["no-callback"]) return;
+  const body = { worker_id: o.workerId, vram_bytes: vram, uri: `http://localhost:${o.port}` };
+  let status = 0;
+  try {
+    const res = await fetch(o.callbackUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    status = res.status;
+    await res.arrayBuffer();
+  } catch (error) {
+    fatal("INTERNAL", `readiness callback to ${o.callbackUrl} failed: ${(error as Error).message}`, o, "check --callback-url");
+  }
+  if (status < 200 || status >= 300) {
+    fatal("INTERNAL", `readiness callback to ${o.callbackUrl} answered HTTP ${status}`, o, "the callback receiver must answer 2xx");
+  }
+}
+
+function listen(server: MockServer, o: MockOptions): Promise<void> {
+  return new Promise((resolve) => {
+    server.server.once("error", (error: NodeJS.ErrnoException) => {
+      const inUse = error.code === "EADDRINUSE";
+      fatal(
+        "INTERNAL",
+        `failed to bind 127.0.0.1:${o.port}: ${inUse ? "address already in use (EADDRINUSE)" : error.message}`,
+        o,
+        inUse ? "choose another --port, or stop the process that holds it" : "check --port",
+      );
+    });
+    server.server.listen(o.port, "127.0.0.1", () => resolve());
+  });
+}
+
+function startStubbornChild(): void {
+  const script =
+    "process.on('SIGTERM',()=>{});process.on('SIGINT',()=>{});setInterval(()=>{},1000);";
+  spawn(process.execPath, ["-e", script, "worker-orcd-mock-child"], { stdio: "ignore" });
+}
+
+async function main(): Promise<void> {
+  let o: MockOptions;
+  try {
+    o = parseOptions(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    log("ERROR", `bad command line: ${error.message}`, { code: "INVALID_ARGUMENT", fix: "see the usage below" });
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+  process.title = "worker-orcd-mock";
+  const { faults, compat } = o;
+  log("INFO", "Worker starting", { worker_id: o.workerId, model: o.model, gpu_device: o.gpuDevice, port: o.port, compat });
+  if (faults["exit-cuda"]) {
+    plain(`CUDA error at cuda_init.cpp:42: no CUDA-capable device is detected (device ${o.gpuDevice})`);
+    fatal("CUDA_ERROR", "CUDA error: no CUDA-capable device is detected", o, "check the GPU and driver (nvidia-smi)", {
+      vram_needed: 0,
+      vram_available: 0,
+    });
+  }
+  const vram = modelBytes(o) + o.kvCacheSizeMb * 1024 * 1024;
+  const server = new MockServer(o, vram);
+
+  let stopping = false;
+  const graceful = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log("INFO", "shutting down", { signal });
+    setTimeout(() => process.exit(0), 5000).unref();
+    await server.drain();
+    server.server.close();
+    server.server.closeAllConnections();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void graceful("SIGINT"));
+  if (faults["ignore-sigterm"]) {
+    process.on("SIGTERM", () => log("WARN", "ignoring SIGTERM (mock fault ignore-sigterm)"));
+    startStubbornChild();
+  } else if (!compat) {
+    process.on("SIGTERM", () => void graceful("SIGTERM"));
+  }
+
+  if (faults["never-ready"]) {
+    log("INFO", "Loading model to VRAM... (mock fault never-ready: this never finishes)");
+    setInterval(() => undefined, 60_000);
+    return;
+  }
+  const loadMs = faults["slow-ready"] ? faultArg(faults, "slow-ready", 3000) : o.loadTimeMs;
+  if (compat) {
+    log("INFO", "Loading model to VRAM...", { model: o.model });
+    plain(`[cuda] device ${o.gpuDevice}: allocating ${vram} bytes`);
+    await sleep(loadMs);
+    server.loaded = true;
+    log("INFO", "Model loaded to VRAM", { vram_bytes: vram });
+    await postCallback(o, vram);
+    log("INFO", "Worker ready, starting HTTP server", { port: o.port });
+    await listen(server, o);
+    return;
+  }
+  await listen(server, o);
+  for (const percent of [0, 25, 50, 75, 100]) {
+    if (percent > 0) await sleep(loadMs / 4);
+    log("INFO", "model load progress", { event: "model_load_progress", percent });
+  }
+  server.loaded = true;
+  log("INFO", "Worker ready", { port: o.port, vram_bytes: vram });
+  await postCallback(o, vram);
+}
+
+main().catch((error) => {
+  log("ERROR", `mock worker failed: ${(error as Error).stack ?? error}`, { code: "INTERNAL" });
+  process.exit(1);
+});

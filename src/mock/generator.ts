@@ -1,0 +1,53 @@
+/**
+ * Deterministic token source: the same (prompt, seed) always gives the same
+ * tokens. The vocabulary has multi-byte UTF-8 tokens (accents, CJK, emoji)
+ * and punctuation, so stop sequences such as "." or "\n" are reached.
+ */
+const VOCABULARY = [
+  " the", " a", " model", " token", " GPU", " worker", " stream", " is", " fast", " and",
+  " of", " to", " in", " café", " naïve", " 日本語", " 🚀", " Ω", " über", " résumé",
+  ",", ".", "\n", " hello", " world", " Qwen", " inference", " ready", " 你好", " ✓",
+];
+
+/** FNV-1a over UTF-16 units: a stable 32-bit hash of a string. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let k = 0; k < text.length; k++) {
+    h ^= text.charCodeAt(k);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/** mulberry32: small, fast, good enough for a mock. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A deterministic generation: its tokens and where end-of-sequence falls. */
+export interface Generation {
+  /** The next token text. */
+  next(): string;
+  /** Number of tokens after which the model emits end-of-sequence (Infinity = never). */
+  eosAfter: number;
+}
+
+/**
+ * Starts a generation for `(prompt, seed)`. Unless `eosAfter` is given, the
+ * end-of-sequence falls after 24..87 tokens, derived from prompt and seed.
+ */
+export function generate(prompt: string, seed: number, eosAfter?: number): Generation {
+  const base = hash(`${prompt}\u0000${seed}`);
+  const random = rng(base);
+  return {
+    next: () => VOCABULARY[Math.floor(random() * VOCABULARY.length)],
+    eosAfter: eosAfter === undefined ? 24 + (base % 64) : eosAfter === 0 ? Number.POSITIVE_INFINITY : eosAfter,
+  };
+}

@@ -1,0 +1,130 @@
+import { randomInt } from "node:crypto";
+import { basename } from "node:path";
+import { COMPAT_DEFAULT_SEED } from "../protocol/limits";
+import type { ErrorCode, ExecuteRequest, StopReason, WorkerEvent } from "../protocol";
+import { faultArg } from "./faults";
+import { generate } from "./generator";
+import { log } from "./log";
+import type { MockOptions } from "./options";
+import type { SseWriter } from "./sse-writer";
+
+/** Why a job was stopped from outside. */
+export type AbortReason = "cancel" | "disconnect" | "timeout" | "shutdown";
+
+/** How a job ended, for /metrics. */
+export type Outcome = "success" | "cancelled" | "error" | "disconnected";
+
+/** One running `/execute` job of the mock worker. */
+export class Job {
+  private abortReason?: AbortReason;
+  private wake?: () => void;
+  /** Tokens produced so far. */
+  tokens = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly request: ExecuteRequest,
+    private readonly options: MockOptions,
+    private readonly vram: number,
+  ) {}
+
+  /** Stops the job at its next step (within one token interval at most, since waits are interruptible). */
+  abort(reason: AbortReason): void {
+    this.abortReason ??= reason;
+    this.wake?.();
+  }
+
+  /** Waits `ms`, or less when the job is aborted. */
+  private wait(ms: number): Promise<void> {
+    if (this.abortReason) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = ms > 0 ? setTimeout(done, ms) : setImmediate(done);
+      function done() {
+        clearTimeout(timer as NodeJS.Timeout);
+        clearImmediate(timer as NodeJS.Immediate);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  /** Runs the job, writing its events; returns how it ended. */
+  async run(out: SseWriter): Promise<Outcome> {
+    const o = this.options;
+    const { faults, compat } = o;
+    const send = (event: WorkerEvent) => out.event(event);
+    const fail = async (code: ErrorCode, message: string, retriable: boolean) => {
+      await send(compat ? { type: "error", code, message } : { type: "error", code, message, retriable });
+      return "error" as const;
+    };
+
+    if (faults["inference-failed"] && compat) return fail("INFERENCE_FAILED", "inference failed before start", false);
+    await send({
+      type: "started",
+      job_id: this.id,
+      model: compat ? "model" : basename(o.model),
+      started_at: compat ? "0" : new Date().toISOString(),
+    });
+    if (faults["inference-failed"]) return fail("INFERENCE_FAILED", "inference failed (mock fault)", false);
+
+    const req = this.request;
+    const seed = req.seed ?? (compat ? COMPAT_DEFAULT_SEED : randomInt(2 ** 47));
+    const gen = generate(req.prompt, seed, o.eosAfter);
+    const max = req.max_tokens ?? o.maxTokensOut;
+    const stops = req.stop ?? [];
+    const longestStop = Math.max(0, ...stops.map((s) => s.length));
+    const begun = performance.now();
+    let text = "";
+    let reason: StopReason | undefined;
+    let matched: string | undefined;
+
+    await this.wait(o.firstTokenDelayMs);
+    while (!reason) {
+      if (this.abortReason) break;
+      if (this.tokens >= max) reason = "max_tokens";
+      else if (this.tokens >= gen.eosAfter) reason = "eos";
+      if (reason) break;
+      if (faults["crash-mid-stream"] && this.tokens === faultArg(faults, "crash-mid-stream", 3)) {
+        log("ERROR", "CUDA error: an illegal memory access was encountered (mock crash)", { job_id: this.id });
+        process.kill(process.pid, "SIGKILL");
+      }
+      if (faults["stall-mid-stream"] && this.tokens === faultArg(faults, "stall-mid-stream", 2)) {
+        await this.wait(2 ** 31 - 1);
+        break;
+      }
+      const t = gen.next();
+      await send({ type: "token", t, i: this.tokens });
+      this.tokens++;
+      text += t;
+      if (this.tokens === 1 && faults["malformed-event"]) await out.frame("token", "{not json");
+      if (this.tokens === 1 && faults["unknown-event"]) await out.frame("progress", '{"type":"progress"}');
+      const tail = text.slice(-(longestStop + t.length));
+      matched = stops.find((s) => tail.includes(s));
+      if (matched !== undefined) reason = "stop_sequence";
+      else if (!compat && this.tokens % 16 === 0) {
+        const secs = (performance.now() - begun) / 1000;
+        await send({ type: "metrics", tokens_per_sec: secs > 0 ? this.tokens / secs : 0, vram_bytes: this.vram });
+      }
+      if (!reason) await this.wait(o.tokenIntervalMs);
+    }
+
+    if (this.abortReason === "disconnect") return "disconnected";
+    if (this.abortReason === "timeout") {
+      return fail("INFERENCE_TIMEOUT", `inference exceeded ${o.inferenceTimeoutSec} s`, true);
+    }
+    if (this.abortReason) {
+      await fail("CANCELLED", `job ${this.id} was cancelled`, false);
+      return "cancelled";
+    }
+    const stopReason = reason ?? "max_tokens";
+    await send({
+      type: "end",
+      tokens_out: this.tokens,
+      decode_time_ms: Math.round(performance.now() - begun),
+      stop_reason: compat ? (stopReason.toUpperCase() as Uppercase<StopReason>) : stopReason,
+      ...(stopReason === "stop_sequence" ? { stop_sequence_matched: matched } : {}),
+    });
+    if (faults["double-terminal"]) await fail("INTERNAL", "second terminal event (mock fault)", false);
+    return "success";
+  }
+}

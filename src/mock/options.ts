@@ -1,0 +1,128 @@
+import { parseArgs } from "node:util";
+import { LIMITS, PORT_RANGE } from "../protocol/limits";
+import { type Faults, parseFaults } from "./faults";
+
+/** Everything the mock worker reads from its command line and environment. */
+export interface MockOptions {
+  workerId: string;
+  model: string;
+  gpuDevice: number;
+  port: number;
+  callbackUrl?: string;
+  maxTokensIn: number;
+  maxTokensOut: number;
+  inferenceTimeoutSec: number;
+  kvCacheSizeMb: number;
+  /** Behave like the last real builds (PROTOCOL.md, compatibility section). */
+  compat: boolean;
+  /** Delay between tokens. */
+  tokenIntervalMs: number;
+  /** Delay before the first token. */
+  firstTokenDelayMs: number;
+  /** Simulated model load time. */
+  loadTimeMs: number;
+  /** End with `eos` after this many tokens; 0 = never; undefined = derived from prompt and seed. */
+  eosAfter?: number;
+  faults: Faults;
+}
+
+/** Usage text printed on a bad command line. */
+export const USAGE = `usage: worker-orcd-mock --worker-id <uuid> --model <path.gguf|mock> --gpu-device <n> --port <port> [--callback-url <url>]
+  tuning: --max-tokens-in <n> --max-tokens-out <n> --inference-timeout-sec <n> --kv-cache-size-mb <n>
+  mock:   --compat --token-interval-ms <ms> --first-token-delay-ms <ms> --load-time-ms <ms> --eos-after <n> --fault <modes>
+  environment: WORKER_ORCD_MOCK_COMPAT=1, WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS, WORKER_ORCD_MOCK_FIRST_TOKEN_DELAY_MS,
+               WORKER_ORCD_MOCK_LOAD_TIME_MS, WORKER_ORCD_MOCK_EOS_AFTER, WORKER_ORCD_MOCK_FAULT=<mode[:n],...>`;
+
+/** A command-line problem: the mock exits 2 with this message and the usage. */
+export class UsageError extends Error {}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function int(name: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** Parses argv (without node and script) and the environment. Throws {@link UsageError}. */
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        "worker-id": { type: "string" },
+        model: { type: "string" },
+        "gpu-device": { type: "string" },
+        port: { type: "string" },
+        "callback-url": { type: "string" },
+        "max-tokens-in": { type: "string" },
+        "max-tokens-out": { type: "string" },
+        "inference-timeout-sec": { type: "string" },
+        "kv-cache-size-mb": { type: "string" },
+        compat: { type: "boolean" },
+        "token-interval-ms": { type: "string" },
+        "first-token-delay-ms": { type: "string" },
+        "load-time-ms": { type: "string" },
+        "eos-after": { type: "string" },
+        fault: { type: "string" },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const str = (k: string) => values[k] as string | undefined;
+  const compat = values.compat === true || env.WORKER_ORCD_MOCK_COMPAT === "1";
+  for (const required of ["worker-id", "model", "gpu-device", "port"]) {
+    if (!str(required)) throw new UsageError(`--${required} is required`);
+  }
+  if (compat && !str("callback-url")) {
+    throw new UsageError("--callback-url is required (compat mode behaves like the last real builds, which require it)");
+  }
+  const workerId = str("worker-id")!;
+  if (!compat && !UUID.test(workerId)) throw new UsageError(`--worker-id must be a UUID, got ${JSON.stringify(workerId)}`);
+  const callbackUrl = str("callback-url");
+  if (callbackUrl !== undefined && !/^https?:\/\//.test(callbackUrl)) {
+    throw new UsageError(`--callback-url must be an http(s) URL, got ${JSON.stringify(callbackUrl)}`);
+  }
+  const eos = str("eos-after") ?? env.WORKER_ORCD_MOCK_EOS_AFTER;
+  return {
+    workerId,
+    model: str("model")!,
+    gpuDevice: int("--gpu-device", str("gpu-device"), 0, 0, 63),
+    port: int("--port", str("port"), 0, PORT_RANGE.min, PORT_RANGE.max),
+    callbackUrl,
+    maxTokensIn: int("--max-tokens-in", str("max-tokens-in"), LIMITS.promptMaxChars, 1),
+    maxTokensOut: int("--max-tokens-out", str("max-tokens-out"), LIMITS.maxTokensMax, 1),
+    inferenceTimeoutSec: int("--inference-timeout-sec", str("inference-timeout-sec"), 300, 1),
+    kvCacheSizeMb: int("--kv-cache-size-mb", str("kv-cache-size-mb"), 48, 0),
+    compat,
+    tokenIntervalMs: int(
+      "--token-interval-ms",
+      str("token-interval-ms") ?? env.WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS,
+      1,
+      0,
+    ),
+    firstTokenDelayMs: int(
+      "--first-token-delay-ms",
+      str("first-token-delay-ms") ?? env.WORKER_ORCD_MOCK_FIRST_TOKEN_DELAY_MS,
+      0,
+      0,
+    ),
+    loadTimeMs: int("--load-time-ms", str("load-time-ms") ?? env.WORKER_ORCD_MOCK_LOAD_TIME_MS, 0, 0),
+    eosAfter: eos === undefined || eos === "" ? undefined : int("--eos-after", eos, 0, 0),
+    faults: faultsOf(str("fault") ?? env.WORKER_ORCD_MOCK_FAULT ?? ""),
+  };
+}
+
+function faultsOf(spec: string): Faults {
+  try {
+    return parseFaults(spec);
+  } catch (error) {
+    throw new UsageError(`WORKER_ORCD_MOCK_FAULT / --fault: ${(error as Error).message}`);
+  }
+}

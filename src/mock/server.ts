@@ -1,0 +1,230 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { basename } from "node:path";
+import type { ExecuteRequest } from "../protocol/request";
+import { validateExecuteRequest } from "../protocol/validation";
+import { Job, type Outcome } from "./job";
+import { log } from "./log";
+import type { MockOptions } from "./options";
+import { SseWriter } from "./sse-writer";
+
+/** Answer of a busy spec-mode worker (503): documented in the README. */
+export const BUSY_CODE = "WORKER_BUSY";
+
+/** State and routes of the mock worker's HTTP server. */
+export class MockServer {
+  readonly server: Server;
+  /** True once the (simulated) model is in VRAM. */
+  loaded = false;
+  private draining = false;
+  private job?: Job;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly started = Date.now();
+  private readonly outcomes: Record<Outcome, number> = { success: 0, cancelled: 0, error: 0, disconnected: 0 };
+  private tokensTotal = 0;
+  private readonly durations: number[] = [];
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly o: MockOptions,
+    readonly vram: number,
+  ) {
+    this.server = createServer((req, res) => {
+      this.route(req, res).catch((error) => {
+        log("ERROR", "request handler failed", { error: String(error) });
+        if (!res.headersSent) send(res, 500, { code: "INTERNAL", message: String(error) });
+        else res.destroy();
+      });
+    });
+    this.server.keepAliveTimeout = 1000;
+  }
+
+  /** Stops taking jobs; resolves once the running job (if any) has ended. */
+  drain(): Promise<void> {
+    this.draining = true;
+    return this.job ? new Promise((r) => this.idleWaiters.push(r)) : Promise.resolve();
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = (req.url ?? "/").split("?")[0];
+    const { compat, faults } = this.o;
+    if (req.method === "GET" && url === "/health") return this.health(res);
+    if (req.method === "POST" && url === "/execute") return this.execute(req, res);
+    if (!compat && req.method === "POST" && url === "/cancel" && !faults["cancel-path-only"]) {
+      const body = parseJson(await readBody(req));
+      const jobId = body && typeof body === "object" ? (body as { job_id?: unknown }).job_id : undefined;
+      if (typeof jobId !== "string" || jobId === "") {
+        return send(res, 400, { errors: [{ field: "job_id", constraint: "non_empty", message: "job_id is required" }] });
+      }
+      return this.cancel(jobId, res);
+    }
+    const legacy = /^\/cancel\/(.+)$/.exec(url);
+    if (!compat && req.method === "POST" && legacy && faults["cancel-path-only"]) {
+      await readBody(req);
+      return this.cancel(decodeURIComponent(legacy[1]), res);
+    }
+    if (!compat && req.method === "POST" && url === "/shutdown") {
+      await readBody(req);
+      send(res, 202, { status: "shutting_down" });
+      void this.drain().then(() => process.emit("SIGINT"));
+      return;
+    }
+    if (!compat && req.method === "GET" && url === "/metrics") return this.metrics(res);
+    await readBody(req);
+    res.writeHead(404).end();
+  }
+
+  private async health(res: ServerResponse): Promise<void> {
+    if (this.o.compat) {
+      await this.queue;
+      return send(res, 200, { status: "healthy", vram_bytes: this.vram });
+    }
+    send(res, 200, {
+      status: "healthy",
+      model: basename(this.o.model),
+      resident: this.loaded,
+      quant_kind: "Q4_K_M",
+      vram_bytes_used: this.loaded ? this.vram : 0,
+      tokenizer_kind: "gguf-bpe",
+      vocab_size: 151936,
+      context_length: 32768,
+      uptime_seconds: Math.floor((Date.now() - this.started) / 1000),
+      sm: 86,
+      cuda_runtime_version: "mock",
+    });
+  }
+
+  private async execute(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const { compat } = this.o;
+    if (!this.loaded) return send(res, 503, { code: "MODEL_LOADING", message: "model is still loading; retry", retriable: true });
+    if (this.draining) return send(res, 503, { code: "SHUTTING_DOWN", message: "worker is shutting down", retriable: true });
+    const type = req.headers["content-type"] ?? "";
+    if (compat && !type.includes("application/json")) {
+      return sendText(res, 415, "Expected request with `Content-Type: application/json`");
+    }
+    const body = parseJson(raw);
+    if (body === undefined) {
+      if (compat) return sendText(res, 400, "Failed to parse the request body as JSON");
+      return send(res, 400, { errors: [{ field: "body", constraint: "json", message: "request body is not valid JSON" }] });
+    }
+    if (compat && body && typeof body === "object" && (body as ExecuteRequest).max_tokens === undefined) {
+      return sendText(res, 422, "Failed to deserialize the JSON body into the target type: missing field `max_tokens`");
+    }
+    const errors = validateExecuteRequest(body, { promptMaxChars: this.o.maxTokensIn, maxTokensMax: this.o.maxTokensOut });
+    if (errors.length > 0) {
+      if (compat) return send(res, 400, { field: errors[0].field, message: errors[0].message });
+      return send(res, 400, { errors });
+    }
+    const request = body as ExecuteRequest;
+    if (compat) {
+      const previous = this.queue;
+      let release!: () => void;
+      this.queue = new Promise((r) => {
+        release = r;
+      });
+      await previous;
+      try {
+        await this.runJob(request, req, res);
+      } finally {
+        release();
+      }
+      return;
+    }
+    if (this.job) {
+      res.setHeader("retry-after", "1");
+      return send(res, 503, {
+        code: BUSY_CODE,
+        message: `worker is running job ${JSON.stringify(this.job.id)}; one job at a time, retry when it ends`,
+        retriable: true,
+        running_job_id: this.job.id,
+      });
+    }
+    await this.runJob(request, req, res);
+  }
+
+  private async runJob(request: ExecuteRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { faults, compat } = this.o;
+    const job = new Job(request.job_id, request, this.o, this.vram);
+    this.job = job;
+    const began = performance.now();
+    const timeout = setTimeout(() => job.abort("timeout"), this.o.inferenceTimeoutSec * 1000);
+    res.on("close", () => {
+      if (!res.writableFinished) job.abort("disconnect");
+    });
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    res.flushHeaders();
+    const out = new SseWriter(res, {
+      dataOnly: compat,
+      crlf: Boolean(faults.crlf),
+      splitData: Boolean(faults["split-data"]),
+      tinyChunks: Boolean(faults["tiny-chunks"]),
+      buffered: compat,
+    });
+    log("INFO", "job started", { job_id: job.id, max_tokens: request.max_tokens });
+    let outcome: Outcome = "error";
+    try {
+      outcome = await job.run(out);
+      await out.end();
+    } finally {
+      clearTimeout(timeout);
+      this.outcomes[outcome]++;
+      this.tokensTotal += job.tokens;
+      this.durations.push(performance.now() - began);
+      this.job = undefined;
+      log("INFO", "job ended", { job_id: job.id, outcome, tokens_out: job.tokens });
+      for (const wake of this.idleWaiters.splice(0)) wake();
+      void req;
+    }
+  }
+
+  private cancel(jobId: string, res: ServerResponse): void {
+    const running = this.job?.id === jobId;
+    if (running) this.job!.abort("cancel");
+    send(res, 202, { job_id: jobId, status: running ? "cancelling" : "not_running" });
+  }
+
+  private metrics(res: ServerResponse): void {
+    const bounds = [10, 50, 100, 500, 1000, 5000, 30000];
+    const lines = [
+      "# TYPE worker_vram_bytes gauge",
+      `worker_vram_bytes ${this.loaded ? this.vram : 0}`,
+      "# TYPE worker_requests_total counter",
+      ...Object.entries(this.outcomes).map(([k, v]) => `worker_requests_total{outcome="${k}"} ${v}`),
+      "# TYPE worker_tokens_generated_total counter",
+      `worker_tokens_generated_total ${this.tokensTotal}`,
+      "# TYPE worker_inference_duration_ms histogram",
+      ...bounds.map((b) => `worker_inference_duration_ms_bucket{le="${b}"} ${this.durations.filter((d) => d <= b).length}`),
+      `worker_inference_duration_ms_bucket{le="+Inf"} ${this.durations.length}`,
+      `worker_inference_duration_ms_sum ${this.durations.reduce((a, b) => a + b, 0).toFixed(3)}`,
+      `worker_inference_duration_ms_count ${this.durations.length}`,
+      "# TYPE worker_uptime_seconds gauge",
+      `worker_uptime_seconds ${Math.floor((Date.now() - this.started) / 1000)}`,
+    ];
+    res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(`${lines.join("\n")}\n`);
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { "content-type": "text/plain; charset=utf-8" }).end(text);
+}

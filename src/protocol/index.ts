@@ -1,0 +1,6 @@
+export * from "./events";
+export * from "./health";
+export * from "./limits";
+export * from "./request";
+export * from "./validation";
+export * from "./validation-errors";
