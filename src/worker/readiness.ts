@@ -1,0 +1,91 @@
+import type { CallbackServer } from "./callback-server";
+
+/** How readiness was established. */
+export interface Readiness {
+  /** Milliseconds from spawn to ready. */
+  ms: number;
+  /** The readiness callback body, when one arrived. */
+  callback?: unknown;
+  /** The `/health` body that declared the worker ready. */
+  health: unknown;
+}
+
+/** Inputs of {@link waitForReady}. */
+export interface ReadinessInput {
+  healthUrl: string;
+  callback?: CallbackServer;
+  /** Resolves when the worker process exits; ends the wait at once. */
+  exited: Promise<unknown>;
+  timeoutMs: number;
+  startedAt: number;
+}
+
+/** Why the wait ended without a ready worker. */
+export class NotReadyError extends Error {
+  constructor(
+    message: string,
+    readonly reason: "exited" | "timeout",
+  ) {
+    super(message);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until the worker is ready: `/health` answers 200 with status
+ * `healthy` and, where reported, `resident` true. The readiness callback
+ * triggers an immediate probe (a real worker posts it before it listens, so
+ * it is never enough alone). Probes back off from 5 ms to 100 ms. The worker's
+ * exit or the deadline ends the wait with a {@link NotReadyError}.
+ */
+export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
+  const deadline = input.startedAt + input.timeoutMs;
+  let last = "no probe answered yet";
+  let exited = false;
+  let wake: (() => void) | undefined;
+  void input.exited.then(() => {
+    exited = true;
+    wake?.();
+  });
+  void input.callback?.wait().then(() => wake?.());
+  let delay = 5;
+  while (!exited) {
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) break;
+    try {
+      const res = await fetch(input.healthUrl, { signal: AbortSignal.timeout(Math.max(50, Math.min(2000, remaining))) });
+      const text = await res.text();
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      const b = body as { status?: unknown; resident?: unknown } | undefined;
+      if (res.status === 200 && b?.status === "healthy" && b.resident !== false) {
+        return { ms: Math.round(performance.now() - input.startedAt), callback: input.callback?.body, health: body };
+      }
+      last = `HTTP ${res.status} ${text.slice(0, 200)}`;
+    } catch (error) {
+      const e = error as Error & { cause?: { code?: string } };
+      last = e.cause?.code ?? e.message;
+    }
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      void sleep(Math.min(delay, Math.max(0, deadline - performance.now()))).then(() => resolve());
+    });
+    wake = undefined;
+    delay = Math.min(100, delay * 2);
+  }
+  const waited = Math.round(performance.now() - input.startedAt);
+  const cb = input.callback ? (input.callback.body !== undefined ? "received" : "not received") : "not requested";
+  if (exited) {
+    throw new NotReadyError(`worker exited before it was ready (after ${waited} ms)`, "exited");
+  }
+  throw new NotReadyError(
+    `worker was not ready within ${input.timeoutMs} ms (startupTimeoutMs): waited for GET ${input.healthUrl} ` +
+      `to answer {"status":"healthy"} (last probe: ${last}) and for the readiness callback (${cb})`,
+    "timeout",
+  );
+}

@@ -1,0 +1,49 @@
+import type { ChildProcess } from "node:child_process";
+import treeKill from "tree-kill";
+import { descendantsOf, isAlive, signal } from "./processes";
+
+/** What stopping a worker took. */
+export interface StopReport {
+  /** Milliseconds from the first signal until nothing of the tree was left. */
+  ms: number;
+  /** True when SIGKILL was needed (something outlived the grace period). */
+  forced: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function treeSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
+  return new Promise((resolve) => treeKill(pid, sig, () => resolve()));
+}
+
+/**
+ * Stops a worker spawned as the leader of its own process group, and its
+ * whole tree: SIGTERM to the tree (tree-kill) and the group, then SIGKILL to
+ * whatever is left after `graceMs` — the leader, every group member, and any
+ * descendant that left the group.
+ */
+export async function stopProcessTree(child: ChildProcess, graceMs: number): Promise<StopReport> {
+  const started = performance.now();
+  const pid = child.pid;
+  if (pid === undefined) return { ms: 0, forced: false };
+  const leaderGone = () => child.exitCode !== null || child.signalCode !== null;
+  const exited = leaderGone() ? Promise.resolve() : new Promise<void>((r) => child.once("exit", () => r()));
+  const strays = isAlive(pid) ? descendantsOf(pid).filter((row) => row.pgid !== pid) : [];
+  const everythingGone = () => leaderGone() && !isAlive(-pid) && strays.every((s) => !isAlive(s.pid));
+
+  if (isAlive(pid)) await treeSignal(pid, "SIGTERM");
+  signal(-pid, "SIGTERM");
+  const deadline = started + graceMs;
+  while (!everythingGone() && performance.now() < deadline) await sleep(5);
+
+  let forced = false;
+  if (!everythingGone()) {
+    forced = true;
+    if (isAlive(pid)) await treeSignal(pid, "SIGKILL");
+    signal(-pid, "SIGKILL");
+    for (const s of strays) signal(s.pid, "SIGKILL");
+  }
+  await Promise.race([exited, sleep(2000)]);
+  while (isAlive(-pid) && performance.now() < deadline + 2000) await sleep(5);
+  return { ms: Math.round(performance.now() - started), forced };
+}

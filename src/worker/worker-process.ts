@@ -1,0 +1,214 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { WorkerClient } from "../client/worker-client";
+import { CallbackServer } from "./callback-server";
+import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
+import { type WorkerFacts, WorkerExitedError, WorkerStartupError } from "./errors";
+import { LogBuffer } from "./log-buffer";
+import { freePort } from "./ports";
+import { NotReadyError, waitForReady } from "./readiness";
+import { commandOf, forgetWorker, recordWorker } from "./registry";
+import { type StopReport, stopProcessTree } from "./stop-tree";
+import { startWatchdog } from "./watchdog";
+
+/** Options of {@link WorkerProcess.start}. */
+export interface WorkerStartOptions extends WorkerCommandSpec {
+  /** Deadline from spawn to ready. Default 60 000 ms. */
+  startupTimeoutMs?: number;
+  /** SIGTERM-to-SIGKILL grace at stop. Default 5 000 ms. */
+  shutdownGraceMs?: number;
+  /** Whole-call limit of client requests. Default 60 000 ms. */
+  requestTimeoutMs?: number;
+  /** Longest silence inside a stream. Default 30 000 ms. */
+  idleTimeoutMs?: number;
+  /** Variables added to the inherited environment. */
+  env?: Record<string, string>;
+  /** Serve a readiness callback URL and pass `--callback-url`. Default true. */
+  callback?: boolean;
+  /** Fresh ports to try when the port is taken between allocation and bind. Default 3. */
+  portAttempts?: number;
+}
+
+/** Variables of the last real builds that change sampling; not inherited unless given in `env`. */
+const SAMPLING_OVERRIDES = ["FROST_TEMP", "FROST_TOPK"];
+const PORT_TAKEN = /address already in use|EADDRINUSE/i;
+
+type Exit = NonNullable<WorkerFacts["exit"]>;
+
+/**
+ * One worker process: spawned in its own process group, awaited until ready,
+ * its output captured, stopped with its whole tree.
+ */
+export class WorkerProcess {
+  /** Client bound to this worker; failures name the worker's exit when it died. */
+  readonly client: WorkerClient;
+  /** Exit code and signal, once the process has exited. */
+  exit?: Exit;
+  /** Milliseconds from spawn to ready. */
+  startupMs = 0;
+  /** The `/health` body that declared it ready. */
+  readyHealth?: unknown;
+  private stopping?: Promise<StopReport>;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    /** Captured stdout and stderr lines. */
+    readonly logs: LogBuffer,
+    /** Command line, quoted for a shell. */
+    readonly command: string,
+    readonly port: number,
+    readonly workerId: string,
+    private readonly exited: Promise<Exit>,
+    private readonly options: WorkerStartOptions,
+    private readonly callback: CallbackServer | undefined,
+  ) {
+    void exited.then((exit) => {
+      this.exit = exit;
+    });
+    this.client = new WorkerClient(this.baseUrl, {
+      requestTimeoutMs: options.requestTimeoutMs,
+      idleTimeoutMs: options.idleTimeoutMs,
+      logTail: (n) => this.logs.tail(n),
+      explainFailure: (error) => this.explainFailure(error),
+    });
+  }
+
+  /** Readiness callback body, once the worker has posted one (it may come after ready). */
+  get callbackBody(): unknown {
+    return this.callback?.body;
+  }
+
+  /** `http://127.0.0.1:<port>`. */
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Process id (also the process group id). */
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Spawns a worker and waits until it is ready; on failure nothing is left running. */
+  static async start(options: WorkerStartOptions): Promise<WorkerProcess> {
+    const attempts = Math.max(1, options.portAttempts ?? 3);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await WorkerProcess.startOnce(options);
+      } catch (error) {
+        const portTaken = error instanceof WorkerStartupError && error.facts.logTail.some((l) => PORT_TAKEN.test(l));
+        if (!portTaken || attempt >= attempts) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: WorkerStartOptions): Promise<WorkerProcess> {
+    const timeoutMs = options.startupTimeoutMs ?? 60_000;
+    const port = await freePort();
+    const callback = options.callback === false ? undefined : new CallbackServer();
+    const callbackUrl = await callback?.start();
+    const cmd = buildCommand(options, port, callbackUrl);
+    const command = formatCommand(cmd);
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const name of SAMPLING_OVERRIDES) delete env[name];
+    Object.assign(env, options.env);
+    const startedAt = performance.now();
+    const logs = new LogBuffer();
+    const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+    const exited = new Promise<Exit>((resolve) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+      child.once("error", (error: NodeJS.ErrnoException) => {
+        logs.push("stderr", `spawn failed: ${error.code ?? ""} ${error.message}`);
+        resolve({ code: null, signal: null });
+      });
+    });
+    logs.attach(child.stdout!, "stdout");
+    logs.attach(child.stderr!, "stderr");
+    const worker = new WorkerProcess(child, logs, command, port, cmd.workerId, exited, options, callback);
+    if (child.pid !== undefined) {
+      startWatchdog(process.pid, child.pid, worker.graceMs);
+      recordWorker({ pid: child.pid, ownerPid: process.pid, command: "", startedAt: new Date().toISOString() });
+    }
+    try {
+      const ready = await waitForReady({
+        healthUrl: `${worker.baseUrl}/health`,
+        callback,
+        exited,
+        timeoutMs,
+        startedAt,
+      });
+      worker.startupMs = ready.ms;
+      worker.readyHealth = ready.health;
+      if (child.pid !== undefined) {
+        recordWorker({
+          pid: child.pid,
+          ownerPid: process.pid,
+          command: commandOf(child.pid) ?? command,
+          startedAt: new Date().toISOString(),
+        });
+      }
+      return worker;
+    } catch (error) {
+      await worker.stop();
+      await flushed(child);
+      const waitedMs = Math.round(performance.now() - startedAt);
+      const summary =
+        error instanceof NotReadyError
+          ? error.message
+          : `worker could not be started: ${(error as Error).message}`;
+      throw new WorkerStartupError(hint(summary, options, logs), worker.facts(waitedMs));
+    }
+  }
+
+  /** Facts for failure messages: command, exit, output tail. */
+  facts(waitedMs?: number, tail = 15): WorkerFacts {
+    return { command: this.command, exit: this.exit, waitedMs, logTail: this.logs.tail(tail) };
+  }
+
+  /** Resolves with the exit code and signal once the process exits. */
+  whenExited(): Promise<Exit> {
+    return this.exited;
+  }
+
+  /** Stops the worker and its whole tree (SIGTERM, then SIGKILL after the grace). Idempotent. */
+  stop(): Promise<StopReport> {
+    this.stopping ??= stopProcessTree(this.child, this.graceMs).then(async (report) => {
+      if (this.child.pid !== undefined) forgetWorker(this.child.pid);
+      await this.callback?.close();
+      return report;
+    });
+    return this.stopping;
+  }
+
+  private get graceMs(): number {
+    return this.options.shutdownGraceMs ?? 5000;
+  }
+
+  private async explainFailure(error: Error): Promise<Error | undefined> {
+    if (this.stopping) return undefined;
+    const exit = await Promise.race([this.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 300))]);
+    if (!exit) return undefined;
+    await flushed(this.child);
+    const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
+    return new WorkerExitedError(`the worker process ${how} during the request (${error.message})`, this.facts(), {
+      cause: error,
+    });
+  }
+}
+
+/** Waits (briefly) until the child's output streams have ended, so log tails are complete. */
+function flushed(child: ChildProcess): Promise<void> {
+  const ends = [child.stdout, child.stderr].map((s) =>
+    !s || s.readableEnded || s.destroyed ? Promise.resolve() : new Promise<void>((r) => s.once("close", () => r())),
+  );
+  return Promise.race([Promise.all(ends).then(() => undefined), new Promise<void>((r) => setTimeout(r, 500))]);
+}
+
+function hint(summary: string, options: WorkerStartOptions, logs: LogBuffer): string {
+  if (logs.some(/ENOENT/) && options.binary !== "mock") {
+    return `${summary}; the worker binary ${JSON.stringify(options.binary)} was not found (set WORKER_ORCD_BIN or the binary option to an executable, or use mode "mock")`;
+  }
+  if (logs.some(/EACCES/)) {
+    return `${summary}; the worker binary ${JSON.stringify(options.binary)} is not executable (chmod +x it)`;
+  }
+  if (PORT_TAKEN.test(logs.tail(5).join("\n"))) return `${summary}; the port was taken on every attempt`;
+  return summary;
+}
