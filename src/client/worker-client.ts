@@ -17,6 +17,7 @@ import { type PrometheusSample, parsePrometheus } from "./prometheus";
 import { attachSource, type EventSource, stampReceived } from "./received";
 import { readSseFrames } from "./sse-reader";
 import { describeEvents } from "../protocol/timeline";
+import { asError } from "../util/timers";
 
 /** Options of a {@link WorkerClient}. */
 export interface WorkerClientOptions {
@@ -332,13 +333,10 @@ function accepted(what: string, res: RawResponse, route: CancelResult["route"]):
   return { status: res.status, route };
 }
 
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}
-
 function causeText(error: Error): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ? `${error.message} (${cause.code})` : error.message;
+  const detail = cause?.code ?? cause?.message;
+  return detail ? `${error.message} (${detail})` : error.message;
 }
 
 function clip(text: string, max = 300): string {

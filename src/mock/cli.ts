@@ -9,9 +9,9 @@ import { statSync } from "node:fs";
 import { log, plain } from "./log";
 import { type MockOptions, parseOptions, USAGE, UsageError } from "./options";
 import { MockServer } from "./server";
+import { sleep } from "../util/timers";
 import { faultArg } from "./faults";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function fatal(code: string, message: string, o: Partial<MockOptions>, fix: string, extra: object = {}): never {
   log("ERROR", message, { code, gpu_device: o.gpuDevice, model: o.model, fix, ...extra });

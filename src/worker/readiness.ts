@@ -1,3 +1,4 @@
+import { guard } from "../util/timers";
 import type { CallbackServer } from "./callback-server";
 
 /** How readiness was established. */
@@ -30,7 +31,6 @@ export class NotReadyError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Waits until the worker is ready: `/health` answers 200 with status
@@ -73,7 +73,7 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
     }
     await new Promise<void>((resolve) => {
       wake = resolve;
-      void sleep(Math.min(delay, Math.max(0, deadline - performance.now()))).then(() => resolve());
+      void guard(Math.min(delay, Math.max(0, deadline - performance.now()))).then(() => resolve());
     });
     wake = undefined;
     delay = Math.min(100, delay * 2);

@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import treeKill from "tree-kill";
+import { guard, sleep } from "../util/timers";
 import { descendantsOf, isAlive, signal } from "./processes";
 
 /** What stopping a worker took. */
@@ -10,7 +11,6 @@ export interface StopReport {
   forced: boolean;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function treeSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
   return new Promise((resolve) => treeKill(pid, sig, () => resolve()));
@@ -43,7 +43,7 @@ export async function stopProcessTree(child: ChildProcess, graceMs: number): Pro
     signal(-pid, "SIGKILL");
     for (const s of strays) signal(s.pid, "SIGKILL");
   }
-  await Promise.race([exited, sleep(2000)]);
+  await Promise.race([exited, guard(2000)]);
   while (isAlive(-pid) && performance.now() < deadline + 2000) await sleep(5);
   return { ms: Math.round(performance.now() - started), forced };
 }

@@ -9,6 +9,7 @@ import { NotReadyError, waitForReady } from "./readiness";
 import { commandOf, forgetWorker, recordWorker } from "./registry";
 import { type StopReport, stopProcessTree } from "./stop-tree";
 import { startWatchdog } from "./watchdog";
+import { guard } from "../util/timers";
 
 /** Options of {@link WorkerProcess.start}. */
 export interface WorkerStartOptions extends WorkerCommandSpec {
@@ -184,7 +185,7 @@ export class WorkerProcess {
 
   private async explainFailure(error: Error): Promise<Error | undefined> {
     if (this.stopping) return undefined;
-    const exit = await Promise.race([this.exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 300))]);
+    const exit = await Promise.race([this.exited, guard(300)]);
     if (!exit) return undefined;
     await flushed(this.child);
     const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
@@ -199,7 +200,7 @@ function flushed(child: ChildProcess): Promise<void> {
   const ends = [child.stdout, child.stderr].map((s) =>
     !s || s.readableEnded || s.destroyed ? Promise.resolve() : new Promise<void>((r) => s.once("close", () => r())),
   );
-  return Promise.race([Promise.all(ends).then(() => undefined), new Promise<void>((r) => setTimeout(r, 500))]);
+  return Promise.race([Promise.all(ends).then(() => undefined), guard(500)]);
 }
 
 function hint(summary: string, options: WorkerStartOptions, logs: LogBuffer): string {

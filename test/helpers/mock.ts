@@ -1,0 +1,38 @@
+import { WorkerProcess, type WorkerStartOptions } from "../../src/worker/worker-process";
+
+const started: WorkerProcess[] = [];
+
+/** Starts the mock worker for a test; every one started is stopped by {@link stopAllMocks}. */
+export async function startMock(options: Partial<WorkerStartOptions> = {}): Promise<WorkerProcess> {
+  const worker = await WorkerProcess.start({
+    binary: "mock",
+    model: "mock",
+    gpuDevice: 0,
+    startupTimeoutMs: 10_000,
+    shutdownGraceMs: 1000,
+    ...options,
+  });
+  started.push(worker);
+  return worker;
+}
+
+/** Stops every mock started by {@link startMock}. */
+export async function stopAllMocks(): Promise<void> {
+  await Promise.all(started.splice(0).map((w) => w.stop()));
+}
+
+/** Bytes as a ReadableStream, one chunk per given piece. */
+export function streamOf(pieces: (string | Uint8Array)[]): ReadableStream<Uint8Array> {
+  const enc = new TextEncoder();
+  return new ReadableStream({
+    start(controller) {
+      for (const p of pieces) controller.enqueue(typeof p === "string" ? enc.encode(p) : p);
+      controller.close();
+    },
+  });
+}
+
+/** Splits a string's UTF-8 bytes into one-byte chunks. */
+export function bytewise(text: string): Uint8Array[] {
+  return [...Buffer.from(text, "utf8")].map((b) => Uint8Array.of(b));
+}
