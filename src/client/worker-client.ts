@@ -1,21 +1,18 @@
-import { isTerminal, type ReceivedEvent } from "../protocol/events";
+import type { ReceivedEvent } from "../protocol/events";
 import type { HealthBody } from "../protocol/health";
 import type { ExecuteRequest } from "../protocol/request";
 import { rejectedFields } from "../protocol/validation-errors";
 import { combineSignals, withDeadline } from "./deadline";
 import {
-  IdleTimeoutError,
   IncompleteStreamError,
-  ProtocolError,
   RequestTimeoutError,
   StreamError,
   UnsupportedRouteError,
   WorkerHttpError,
 } from "./errors";
-import { decodeEvent } from "./event-decoder";
+import { decodeEventStream } from "./event-stream";
 import { type PrometheusSample, parsePrometheus } from "./prometheus";
-import { attachSource, type EventSource, stampReceived } from "./received";
-import { readSseFrames } from "./sse-reader";
+import { attachSource, type EventSource } from "./received";
 import { describeEvents } from "../protocol/timeline";
 import { asError } from "../util/timers";
 
@@ -196,35 +193,7 @@ export class WorkerClient {
           raw.text,
         );
       }
-      const reading = { idleTimeoutMs, onIdle: (waited: number) => undefined as Error | undefined };
-      reading.onIdle = (waited) =>
-        events.some(isTerminal)
-          ? undefined
-          : new IdleTimeoutError(
-              `stream of job ${JSON.stringify(jobId)} was silent for ${waited} ms (idle timeout) ` +
-                `after ${events.length} event(s): ${describeEvents(events)}`,
-              jobId,
-              events,
-            );
-      for await (const frame of readSseFrames(res.body, reading)) {
-        const decoded = decodeEvent(frame);
-        if (!decoded.ok) {
-          const raw = frame.event ? `event: ${frame.event}\ndata: ${frame.data}` : `data: ${frame.data}`;
-          throw new ProtocolError(`worker sent an invalid event: ${decoded.problem}`, jobId, raw, events);
-        }
-        const event = stampReceived(decoded.event);
-        events.push(event);
-        if (isTerminal(event)) reading.idleTimeoutMs = this.options.afterTerminalMs;
-        yield event;
-      }
-      if (!events.some(isTerminal)) {
-        throw new IncompleteStreamError(
-          `stream of job ${JSON.stringify(jobId)} closed without a terminal event (end or error) ` +
-            `after ${events.length} event(s): ${describeEvents(events)}`,
-          jobId,
-          events,
-        );
-      }
+      yield* decodeEventStream(res.body, { jobId, idleTimeoutMs, afterTerminalMs: this.options.afterTerminalMs }, events);
     } catch (error) {
       throw await this.explain(this.classify(error, jobId, events, timeoutMs, signal, options.signal));
     } finally {

@@ -183,7 +183,8 @@ export class WorkerProcess {
     return this.options.shutdownGraceMs ?? 5000;
   }
 
-  private async explainFailure(error: Error): Promise<Error | undefined> {
+  /** Turns a failed client call into a {@link WorkerExitedError} when the process has exited; `undefined` otherwise. */
+  async explainFailure(error: Error): Promise<Error | undefined> {
     if (this.stopping) return undefined;
     const exit = await Promise.race([this.exited, guard(300)]);
     if (!exit) return undefined;

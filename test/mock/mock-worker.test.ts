@@ -146,7 +146,7 @@ describe("mock worker: lifecycle", () => {
     expect(busy.status).toBe(503);
     await sleep(500);
     const ready = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
-    expect(Object.keys(ready).sort()).toEqual(
+    expect(Object.keys(ready as object).sort()).toEqual(
       [
         "context_length",
         "cuda_runtime_version",

@@ -1,0 +1,35 @@
+import { accessSync, constants, statSync } from "node:fs";
+import { type GgufHeader, readGgufHeader } from "./gguf";
+
+/** Result of checking a model file. */
+export interface ModelReport {
+  path: string;
+  ok: boolean;
+  /** Why the model is not usable. */
+  reason?: string;
+  header?: GgufHeader;
+  bytes?: number;
+}
+
+/** Checks a model: exists, readable, a GGUF header with a known version. Never throws. */
+export function checkModel(path: string): ModelReport {
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) return { path, ok: false, reason: `model ${path} is not a file` };
+    accessSync(path, constants.R_OK);
+    const header = readGgufHeader(path);
+    return { path, ok: true, header, bytes: st.size };
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === "ENOENT") return { path, ok: false, reason: `model ${path} not found` };
+    if (e.code === "EACCES") return { path, ok: false, reason: `model ${path} is not readable` };
+    return { path, ok: false, reason: e.message };
+  }
+}
+
+/** Whether the model fits a GPU's free memory; undefined when it does. */
+export function vramShortfall(model: ModelReport, freeMiB: number): string | undefined {
+  if (!model.bytes) return undefined;
+  const needMiB = Math.ceil(model.bytes / (1024 * 1024));
+  return needMiB > freeMiB ? `model needs about ${needMiB} MiB of VRAM, the GPU has ${freeMiB} MiB free` : undefined;
+}

@@ -1,0 +1,193 @@
+import { isAbsolute, resolve } from "node:path";
+import { WorkerOrcdError } from "../client/errors";
+
+/** How the environment picks its worker. */
+export type WorkerMode = "auto" | "mock" | "real";
+
+/**
+ * Options of the preset, under `testEnvironmentOptions.workerOrcd` in the Jest
+ * config or a file's `@jest-environment-options {"workerOrcd": {...}}` docblock.
+ */
+export interface WorkerOrcdOptions {
+  /** Path of a worker-orcd executable, or `"mock"`. Default: `worker-orcd` on PATH when there is one. */
+  binary?: string;
+  /** Model path (`--model`). Default: `.test-models/qwen/qwen2.5-0.5b-instruct-q4_k_m.gguf` under rootDir. */
+  model?: string;
+  /** CUDA device, or a list spread over Jest workers by `JEST_WORKER_ID`. Default 0. */
+  gpuDevice?: number | number[];
+  /** `"auto"` (real where GPU, model and binary are all present, else mock), `"mock"` or `"real"`. Default `"auto"`. */
+  mode?: WorkerMode;
+  /** Deadline from spawn to ready. Default 60 000 ms. */
+  startupTimeoutMs?: number;
+  /** SIGTERM-to-SIGKILL grace at teardown. Default 5 000 ms. */
+  shutdownGraceMs?: number;
+  /** Whole-call limit of each client request. Default 120 000 ms. */
+  requestTimeoutMs?: number;
+  /** Longest silence inside a stream. Default 60 000 ms. */
+  idleTimeoutMs?: number;
+  /** Arguments appended to the worker's command line. */
+  extraArgs?: string[];
+  /** Arguments appended only when the mock worker runs (e.g. `["--compat"]`). */
+  mockArgs?: string[];
+  /** Variables added to the worker's environment. */
+  env?: Record<string, string>;
+}
+
+/** Options after defaults, environment variables and validation. */
+export interface ResolvedOptions {
+  binary?: string;
+  model: string;
+  /** True when the model came from the user, not the default. */
+  modelConfigured: boolean;
+  gpuDevices: number[];
+  mode: WorkerMode;
+  startupTimeoutMs: number;
+  shutdownGraceMs: number;
+  requestTimeoutMs: number;
+  idleTimeoutMs: number;
+  extraArgs: string[];
+  mockArgs: string[];
+  env: Record<string, string>;
+  /** `WORKER_ORCD_REQUIRE_GPU=1`: GPU-tagged tests fail instead of skipping. */
+  requireGpu: boolean;
+  /** Where each value came from, for error messages and the banner. */
+  sources: Partial<Record<keyof WorkerOrcdOptions, string>>;
+}
+
+/** The reference model's path under a rootDir. */
+export const DEFAULT_MODEL = ".test-models/qwen/qwen2.5-0.5b-instruct-q4_k_m.gguf";
+
+/** Environment variables the preset reads (they win over every config). */
+export const ENV_VARS = {
+  binary: "WORKER_ORCD_BIN",
+  model: "WORKER_ORCD_MODEL",
+  gpuDevice: "WORKER_ORCD_GPU_DEVICE",
+  mode: "WORKER_ORCD_MODE",
+  requireGpu: "WORKER_ORCD_REQUIRE_GPU",
+} as const;
+
+/** A bad option: names it, says what was wrong and how to fix it. */
+export class ConfigError extends WorkerOrcdError {}
+
+type Validator = (value: unknown) => string | undefined;
+const positive: Validator = (v) =>
+  typeof v === "number" && Number.isFinite(v) && v > 0 ? undefined : "must be a positive number of milliseconds";
+const stringList: Validator = (v) =>
+  Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : "must be an array of strings";
+const device = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+
+const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
+  binary: (v) => (typeof v === "string" && v.length > 0 ? undefined : 'must be a path to an executable, or "mock"'),
+  model: (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a path to a .gguf file"),
+  gpuDevice: (v) =>
+    device(v) || (Array.isArray(v) && v.length > 0 && v.every(device))
+      ? undefined
+      : "must be a device index (integer >= 0) or a non-empty list of them",
+  mode: (v) => (v === "auto" || v === "mock" || v === "real" ? undefined : 'must be "auto", "mock" or "real"'),
+  startupTimeoutMs: positive,
+  shutdownGraceMs: positive,
+  requestTimeoutMs: positive,
+  idleTimeoutMs: positive,
+  extraArgs: stringList,
+  mockArgs: stringList,
+  env: (v) =>
+    v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
+      ? undefined
+      : "must be an object of string values",
+};
+
+/** Every option name. */
+export const OPTION_NAMES = Object.keys(VALIDATORS) as (keyof WorkerOrcdOptions)[];
+
+/** Checks a raw `workerOrcd` object; throws {@link ConfigError} naming the option. */
+export function validateOptions(raw: unknown, where: string): WorkerOrcdOptions {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError(`${where} must be an object of worker-orcd-jest options, got ${JSON.stringify(raw)}`);
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    const validate = VALIDATORS[key as keyof WorkerOrcdOptions];
+    if (!validate) {
+      throw new ConfigError(`unknown option ${where}.${key}; known options: ${OPTION_NAMES.join(", ")}`);
+    }
+    const problem = validate(value);
+    if (problem) throw new ConfigError(`${where}.${key} ${problem}, got ${JSON.stringify(value)}`);
+  }
+  return raw as WorkerOrcdOptions;
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): { options: WorkerOrcdOptions; sources: ResolvedOptions["sources"] } {
+  const options: WorkerOrcdOptions = {};
+  const sources: ResolvedOptions["sources"] = {};
+  if (env[ENV_VARS.binary]) {
+    options.binary = env[ENV_VARS.binary];
+    sources.binary = ENV_VARS.binary;
+  }
+  if (env[ENV_VARS.model]) {
+    options.model = env[ENV_VARS.model];
+    sources.model = ENV_VARS.model;
+  }
+  const dev = env[ENV_VARS.gpuDevice];
+  if (dev) {
+    const list = dev.split(",").map((d) => Number(d.trim()));
+    if (!list.every(device)) {
+      throw new ConfigError(`${ENV_VARS.gpuDevice} must be a device index or a comma-separated list (e.g. "0,1"), got ${JSON.stringify(dev)}`);
+    }
+    options.gpuDevice = list.length === 1 ? list[0] : list;
+    sources.gpuDevice = ENV_VARS.gpuDevice;
+  }
+  const mode = env[ENV_VARS.mode];
+  if (mode) {
+    if (VALIDATORS.mode(mode)) throw new ConfigError(`${ENV_VARS.mode} must be "auto", "mock" or "real", got ${JSON.stringify(mode)}`);
+    options.mode = mode as WorkerMode;
+    sources.mode = ENV_VARS.mode;
+  }
+  return { options, sources };
+}
+
+/**
+ * Resolves options: environment variables over `fileOptions` (the docblock,
+ * field by field) over `configOptions` (the Jest config), over defaults.
+ * Relative paths resolve against `rootDir`.
+ */
+export function resolveOptions(
+  configOptions: unknown,
+  fileOptions: unknown,
+  rootDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedOptions {
+  const config = validateOptions(configOptions, "testEnvironmentOptions.workerOrcd");
+  const file = validateOptions(fileOptions, "@jest-environment-options workerOrcd");
+  const fromVars = fromEnv(env);
+  const sources: ResolvedOptions["sources"] = {};
+  for (const key of OPTION_NAMES) {
+    if (fromVars.sources[key]) sources[key] = fromVars.sources[key];
+    else if (file[key] !== undefined) sources[key] = "@jest-environment-options workerOrcd";
+    else if (config[key] !== undefined) sources[key] = "testEnvironmentOptions.workerOrcd";
+  }
+  const merged: WorkerOrcdOptions = { ...config, ...file, ...fromVars.options };
+  const path = (p: string) => (p === "mock" || isAbsolute(p) ? p : resolve(rootDir, p));
+  const devices = merged.gpuDevice ?? 0;
+  return {
+    binary: merged.binary === undefined ? undefined : path(merged.binary),
+    model: path(merged.model ?? DEFAULT_MODEL),
+    modelConfigured: merged.model !== undefined,
+    gpuDevices: Array.isArray(devices) ? devices : [devices],
+    mode: merged.mode ?? "auto",
+    startupTimeoutMs: merged.startupTimeoutMs ?? 60_000,
+    shutdownGraceMs: merged.shutdownGraceMs ?? 5_000,
+    requestTimeoutMs: merged.requestTimeoutMs ?? 120_000,
+    idleTimeoutMs: merged.idleTimeoutMs ?? 60_000,
+    extraArgs: merged.extraArgs ?? [],
+    mockArgs: merged.mockArgs ?? [],
+    env: { ...config.env, ...file.env },
+    requireGpu: env[ENV_VARS.requireGpu] === "1" || env[ENV_VARS.requireGpu] === "true",
+    sources,
+  };
+}
+
+/** The device this Jest worker uses: the list spread by `JEST_WORKER_ID` (1-based). */
+export function pickDevice(devices: number[], jestWorkerId = process.env.JEST_WORKER_ID): number {
+  const id = Math.max(1, Number(jestWorkerId) || 1);
+  return devices[(id - 1) % devices.length];
+}

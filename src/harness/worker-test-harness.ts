@@ -1,0 +1,130 @@
+import type { CallOptions, RawCallOptions, WorkerClient } from "../client/worker-client";
+import { ConfigError } from "../config/options";
+import { getHandle } from "../jest/handle";
+import type { FaultMode } from "../mock/faults";
+import type { ExecuteRequest } from "../protocol/request";
+import type { StopReport } from "../worker/stop-tree";
+import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
+
+/** Options of {@link WorkerTestHarness.start}: any worker start option; binary and model default to the preset's. */
+export type HarnessOptions = Partial<WorkerStartOptions>;
+
+/** Options of {@link WorkerTestHarness.startMock}. */
+export interface MockHarnessOptions extends Partial<Omit<WorkerStartOptions, "binary">> {
+  /** Behave like the last real builds. */
+  compat?: boolean;
+  /** Fault modes (see the README), e.g. `["crash-mid-stream:5"]`. */
+  faults?: (FaultMode | `${FaultMode}:${number}`)[];
+  tokenIntervalMs?: number;
+  firstTokenDelayMs?: number;
+  loadTimeMs?: number;
+  /** End with `eos` after this many tokens; 0 = never. */
+  eosAfter?: number;
+}
+
+/**
+ * An extra worker inside a test, beside the file's own: the same client
+ * methods, `stop()`, and `await using` support. One left running is stopped
+ * at the file's teardown.
+ */
+export class WorkerTestHarness {
+  private constructor(
+    /** The worker process. */
+    readonly process: WorkerProcess,
+  ) {}
+
+  /** Starts a real worker; binary, model, device and timeouts default to the preset's configuration. */
+  static async start(options: HarnessOptions = {}): Promise<WorkerTestHarness> {
+    const defaults = getHandle()?.realDefaults;
+    const binary = options.binary ?? defaults?.binary ?? process.env.WORKER_ORCD_BIN;
+    if (!binary) {
+      throw new ConfigError(
+        "WorkerTestHarness.start needs a worker binary: pass { binary }, set WORKER_ORCD_BIN, or use WorkerTestHarness.startMock()",
+      );
+    }
+    const model = options.model ?? defaults?.model;
+    if (!model) throw new ConfigError("WorkerTestHarness.start needs a model: pass { model } or set WORKER_ORCD_MODEL");
+    return WorkerTestHarness.launch({ ...defaults, ...options, binary, model, gpuDevice: options.gpuDevice ?? defaults?.gpuDevice ?? 0 });
+  }
+
+  /** Starts a mock worker. */
+  static async startMock(options: MockHarnessOptions = {}): Promise<WorkerTestHarness> {
+    const { compat, faults, tokenIntervalMs, firstTokenDelayMs, loadTimeMs, eosAfter, ...rest } = options;
+    const args: string[] = [];
+    if (compat) args.push("--compat");
+    if (faults?.length) args.push("--fault", faults.join(","));
+    const flag = (name: string, value: number | undefined) => value !== undefined && args.push(name, String(value));
+    flag("--token-interval-ms", tokenIntervalMs);
+    flag("--first-token-delay-ms", firstTokenDelayMs);
+    flag("--load-time-ms", loadTimeMs);
+    flag("--eos-after", eosAfter);
+    return WorkerTestHarness.launch({
+      startupTimeoutMs: 10_000,
+      shutdownGraceMs: 2_000,
+      model: "mock",
+      gpuDevice: 0,
+      ...rest,
+      binary: "mock",
+      extraArgs: [...args, ...(rest.extraArgs ?? [])],
+    });
+  }
+
+  private static async launch(options: WorkerStartOptions): Promise<WorkerTestHarness> {
+    const harness = new WorkerTestHarness(await WorkerProcess.start(options));
+    getHandle()?.harnesses.push(harness);
+    return harness;
+  }
+
+  /** Client bound to this worker. */
+  get client(): WorkerClient {
+    return this.process.client;
+  }
+  get baseUrl(): string {
+    return this.process.baseUrl;
+  }
+  get port(): number {
+    return this.process.port;
+  }
+  get pid(): number {
+    return this.process.pid;
+  }
+  get workerId(): string {
+    return this.process.workerId;
+  }
+  /** The last `n` output lines. */
+  logTail(n = 20): string[] {
+    return this.process.logs.tail(n);
+  }
+
+  execute(request: ExecuteRequest, options?: CallOptions) {
+    return this.client.execute(request, options);
+  }
+  stream(request: ExecuteRequest, options?: CallOptions) {
+    return this.client.stream(request, options);
+  }
+  executeRaw(body: unknown, options?: RawCallOptions) {
+    return this.client.executeRaw(body, options);
+  }
+  health(options?: CallOptions) {
+    return this.client.health(options);
+  }
+  cancel(jobId: string, options?: CallOptions) {
+    return this.client.cancel(jobId, options);
+  }
+  shutdown(options?: CallOptions) {
+    return this.client.shutdown(options);
+  }
+  metrics(options?: CallOptions) {
+    return this.client.metrics(options);
+  }
+
+  /** Stops the worker and its process tree. Idempotent. */
+  stop(): Promise<StopReport> {
+    return this.process.stop();
+  }
+
+  /** `await using harness = await WorkerTestHarness.startMock()` stops it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,178 @@
+import { relative } from "node:path";
+import type { EnvironmentContext, JestEnvironmentConfig } from "@jest/environment";
+import type { Circus } from "@jest/types";
+import NodeEnvironment from "jest-environment-node";
+import { detectGpus, type GpuReport } from "../checks/gpu";
+import { ConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
+import { WorkerExitedError } from "../worker/errors";
+import { WorkerProcess } from "../worker/worker-process";
+import { type EnvironmentHandle, HANDLE_KEY } from "./handle";
+import { planWorker, type WorkerPlan } from "./plan";
+import { readState } from "./state";
+import { countTests, markAllSkipped, runnableTests } from "./test-tree";
+import { createWorkerGlobal } from "./worker-global";
+
+let gpuDetection: Promise<GpuReport> | undefined;
+
+/** The docblock pragma that tags a whole file as needing a real GPU. */
+export const GPU_PRAGMA = "requires-gpu";
+
+/**
+ * Jest environment that owns one worker per test file: it starts the worker
+ * before the first test (real or mock, per configuration and GPU checks),
+ * exposes the global `worker`, skips or fails GPU-tagged tests where no GPU
+ * is usable, and stops the worker and its whole process tree at teardown.
+ */
+export default class WorkerOrcdEnvironment extends NodeEnvironment {
+  private readonly testPath: string;
+  private readonly rootDir: string;
+  private readonly projectId: string;
+  private readonly pragmas: Record<string, string | string[]>;
+  private readonly mergedOptions: unknown;
+  private options?: ResolvedOptions;
+  private plan?: WorkerPlan;
+  private worker?: WorkerProcess;
+  private startError?: Error;
+  private gpuFailure?: Error;
+  private exitReported = false;
+  private handle?: EnvironmentHandle;
+
+  constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
+    super(config, context);
+    this.testPath = context.testPath;
+    this.rootDir = config.projectConfig.rootDir;
+    this.projectId = config.projectConfig.id;
+    this.pragmas = context.docblockPragmas;
+    this.mergedOptions = (config.projectConfig.testEnvironmentOptions as Record<string, unknown>)?.workerOrcd;
+    const TestSymbol = this.global.Symbol as unknown as Record<string, symbol | undefined>;
+    for (const name of ["asyncDispose", "dispose"] as const) {
+      if (!TestSymbol[name] && Symbol[name]) Object.defineProperty(TestSymbol, name, { value: Symbol[name] });
+    }
+  }
+
+  override async setup(): Promise<void> {
+    await super.setup();
+    try {
+      const state = readState();
+      const configOptions = state && this.projectId in state.configOptions ? state.configOptions[this.projectId] : this.mergedOptions;
+      this.options = resolveOptions(configOptions, this.fileOptions(), this.rootDir);
+      gpuDetection ??= state ? Promise.resolve(state.gpu) : detectGpus();
+      this.plan = planWorker(this.options, await gpuDetection);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        const clean = new ConfigError(`worker-orcd-jest configuration error: ${error.message}`);
+        clean.stack = clean.message;
+        throw clean;
+      }
+      throw error;
+    }
+    const { options, plan } = this;
+    const handle: EnvironmentHandle = {
+      kind: plan.kind,
+      why: plan.why,
+      device: plan.device,
+      gpu: { ready: plan.gpuReady, reason: plan.gpuSkipReason, requireGpu: options.requireGpu },
+      skippedGpuTests: [],
+      skippedGpuBlocks: [],
+      harnesses: [],
+      clientOptions: { requestTimeoutMs: options.requestTimeoutMs, idleTimeoutMs: options.idleTimeoutMs },
+      realDefaults: {
+        binary: plan.binaryReport.path,
+        model: options.model,
+        gpuDevice: plan.device,
+        startupTimeoutMs: options.startupTimeoutMs,
+        shutdownGraceMs: options.shutdownGraceMs,
+      },
+      current: () => this.current(),
+    };
+    this.handle = handle;
+    this.global[HANDLE_KEY] = handle;
+    this.global.worker = createWorkerGlobal(handle);
+  }
+
+  async handleTestEvent(event: Circus.AsyncEvent, state: Circus.State): Promise<void> {
+    if (event.name === "run_start") await this.onRunStart(state);
+    else if (event.name === "test_started") {
+      const error = this.gpuFailure ?? this.startError;
+      if (error) event.test.errors.push(error);
+    } else if (event.name === "test_done") this.checkDeath(event.test);
+  }
+
+  override async teardown(): Promise<void> {
+    try {
+      for (const harness of this.handle?.harnesses ?? []) await harness.stop().catch(() => undefined);
+      await this.worker?.stop();
+    } finally {
+      await super.teardown();
+    }
+  }
+
+  private fileOptions(): unknown {
+    const raw = this.pragmas["jest-environment-options"];
+    if (typeof raw !== "string") return undefined;
+    try {
+      return (JSON.parse(raw) as Record<string, unknown>)?.workerOrcd;
+    } catch {
+      return undefined; // Jest itself fails the file on bad JSON before we get here
+    }
+  }
+
+  private async onRunStart(state: Circus.State): Promise<void> {
+    const plan = this.plan!;
+    const options = this.options!;
+    const file = relative(this.rootDir, this.testPath);
+    if (GPU_PRAGMA in this.pragmas && !plan.gpuReady) {
+      if (options.requireGpu) {
+        this.gpuFailure = new Error(
+          `${file} is tagged @${GPU_PRAGMA} and cannot run, and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it: ${plan.gpuSkipReason}`,
+        );
+        return;
+      }
+      const n = markAllSkipped(state.rootDescribeBlock);
+      process.stderr.write(`worker-orcd-jest: ${file}: skipped ${n} GPU test(s): ${plan.gpuSkipReason}\n`);
+      return;
+    }
+    const skipped = this.handle!.skippedGpuTests.length + countTests(state.rootDescribeBlock, this.handle!.skippedGpuBlocks);
+    if (skipped > 0) process.stderr.write(`worker-orcd-jest: ${file}: skipped ${skipped} GPU test(s): ${plan.gpuSkipReason}\n`);
+    if (runnableTests(state) === 0) return;
+    try {
+      this.worker = await WorkerProcess.start({
+        binary: plan.binary,
+        model: plan.model,
+        gpuDevice: plan.device,
+        startupTimeoutMs: options.startupTimeoutMs,
+        shutdownGraceMs: options.shutdownGraceMs,
+        requestTimeoutMs: options.requestTimeoutMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+        extraArgs: [...options.extraArgs, ...(plan.kind === "mock" ? options.mockArgs : [])],
+        env: options.env,
+      });
+    } catch (error) {
+      const message = `worker-orcd-jest could not start the ${plan.kind} worker for ${file}: ${(error as Error).message}`;
+      this.startError = Object.assign(new Error(message), { stack: message });
+    }
+  }
+
+  private current(): WorkerProcess {
+    if (this.startError) throw this.startError;
+    if (this.gpuFailure) throw this.gpuFailure;
+    if (!this.worker) {
+      throw new Error(
+        "the worker is not started: worker-orcd-jest starts it just before the first test of a file that has tests to run; " +
+          "use `worker` inside tests and hooks, not at the top level of the file",
+      );
+    }
+    return this.worker;
+  }
+
+  private checkDeath(test: Circus.TestEntry): void {
+    const exit = this.worker?.exit;
+    if (!exit || this.exitReported || (exit.code === 0 && !exit.signal)) return;
+    this.exitReported = true;
+    if (test.errors.length > 0) return;
+    const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
+    const error = new WorkerExitedError(`the worker process ${how} during this test`, this.worker!.facts());
+    error.stack = `${error.name}: ${error.message}`;
+    test.errors.push(error);
+  }
+}

@@ -1,0 +1,61 @@
+import { type GpuStatus, getHandle } from "./handle";
+
+type TestFn = (...args: never[]) => unknown;
+type It = ((name: string, fn?: TestFn, timeout?: number) => void) & { skip: (name: string, fn?: TestFn, timeout?: number) => void };
+type Describe = ((name: string, fn: () => void) => void) & { skip: (name: string, fn: () => void) => void };
+
+function jestGlobal<T>(name: "it" | "describe"): T {
+  const fromGlobal = (globalThis as Record<string, unknown>)[name];
+  if (fromGlobal) return fromGlobal as T;
+  return (require("@jest/globals") as Record<string, unknown>)[name] as T;
+}
+
+/** GPU status of the current file; outside the preset's environment, GPU tests cannot run. */
+export function gpuStatus(): GpuStatus {
+  return (
+    getHandle()?.gpu ?? {
+      ready: false,
+      reason: "the worker-orcd-jest environment is not active (use preset: \"worker-orcd-jest\")",
+      requireGpu: process.env.WORKER_ORCD_REQUIRE_GPU === "1",
+    }
+  );
+}
+
+function requiredError(reason: string | undefined): Error {
+  return new Error(`GPU test cannot run and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it: ${reason}`);
+}
+
+/**
+ * A test that needs a real GPU, model and worker binary. Where they are
+ * missing it is skipped (and the file reports why once); with
+ * `WORKER_ORCD_REQUIRE_GPU=1` it fails with the same reason instead.
+ */
+export function itGpu(name: string, fn?: TestFn, timeout?: number): void {
+  const it = jestGlobal<It>("it");
+  const status = gpuStatus();
+  if (status.ready) return it(name, fn, timeout);
+  if (status.requireGpu) {
+    return it(name, () => {
+      throw requiredError(status.reason);
+    });
+  }
+  getHandle()?.skippedGpuTests.push(name);
+  return it.skip(name, fn, timeout);
+}
+
+/** A block of tests that need a real GPU; skipped (or failed) like {@link itGpu}. */
+export function describeGpu(name: string, fn: () => void): void {
+  const describe = jestGlobal<Describe>("describe");
+  const it = jestGlobal<It>("it");
+  const status = gpuStatus();
+  if (status.ready) return describe(name, fn);
+  if (status.requireGpu) {
+    return describe(name, () => {
+      it("requires a GPU", () => {
+        throw requiredError(status.reason);
+      });
+    });
+  }
+  getHandle()?.skippedGpuBlocks.push(name);
+  return describe.skip(name, fn);
+}

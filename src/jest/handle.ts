@@ -1,0 +1,46 @@
+import type { LogLine } from "../worker/log-buffer";
+import type { WorkerProcess } from "../worker/worker-process";
+
+/** Global key under which the environment shares its handle with the test realm. */
+export const HANDLE_KEY = "__WORKER_ORCD_JEST__";
+
+/** GPU facts a test file sees (for `itGpu`, `describeGpu`). */
+export interface GpuStatus {
+  /** True when a GPU, the model and the binary are all present. */
+  ready: boolean;
+  /** Why GPU tests cannot run. */
+  reason?: string;
+  /** `WORKER_ORCD_REQUIRE_GPU=1`: fail instead of skip. */
+  requireGpu: boolean;
+}
+
+/** Anything the environment stops at teardown if a test forgot to. */
+export interface Stoppable {
+  stop(): Promise<unknown>;
+}
+
+/** What the environment shares with test code (the global `worker`, GPU helpers, harnesses). */
+export interface EnvironmentHandle {
+  kind: "mock" | "real";
+  why: string;
+  device: number;
+  gpu: GpuStatus;
+  /** Names of tests `itGpu` skipped, for the one-line report. */
+  skippedGpuTests: string[];
+  /** Names of blocks `describeGpu` skipped. */
+  skippedGpuBlocks: string[];
+  /** Workers started with `WorkerTestHarness` in this file. */
+  harnesses: Stoppable[];
+  clientOptions: { requestTimeoutMs: number; idleTimeoutMs: number };
+  /** Defaults for `WorkerTestHarness.start`: the configured real worker. */
+  realDefaults: { binary?: string; model: string; gpuDevice: number; startupTimeoutMs: number; shutdownGraceMs: number };
+  /** The file's worker; throws the startup error when it failed, or says it is not started. */
+  current(): WorkerProcess;
+}
+
+/** The handle, from the global object of the current realm. */
+export function getHandle(): EnvironmentHandle | undefined {
+  return (globalThis as Record<string, unknown>)[HANDLE_KEY] as EnvironmentHandle | undefined;
+}
+
+export type { LogLine };

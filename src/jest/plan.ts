@@ -1,0 +1,99 @@
+import { checkBinary, findOnPath, type BinaryReport } from "../checks/binary";
+import type { GpuReport } from "../checks/gpu";
+import { checkModel, type ModelReport, vramShortfall } from "../checks/model";
+import { ConfigError, pickDevice, type ResolvedOptions } from "../config/options";
+
+/** Which worker a test file gets, and whether GPU-tagged tests can run. */
+export interface WorkerPlan {
+  kind: "mock" | "real";
+  /** Why this kind was chosen. */
+  why: string;
+  /** Executable path, or `"mock"`. */
+  binary: string;
+  /** `--model` value. */
+  model: string;
+  device: number;
+  /** True when a GPU, the model and the binary are all present. */
+  gpuReady: boolean;
+  /** Why GPU-tagged tests cannot run; undefined when they can. */
+  gpuSkipReason?: string;
+  modelReport: ModelReport;
+  binaryReport: BinaryReport;
+}
+
+function source(options: ResolvedOptions, key: "model" | "binary"): string {
+  return options.sources[key] ? ` (from ${options.sources[key]})` : "";
+}
+
+/**
+ * Decides real or mock for a resolved configuration and a GPU report.
+ * Throws {@link ConfigError} for a configured model or binary that does not
+ * exist, and for mode "real" without a usable binary and model.
+ */
+export function planWorker(options: ResolvedOptions, gpu: GpuReport): WorkerPlan {
+  const device = pickDevice(options.gpuDevices);
+  const binaryPath = options.binary === "mock" ? undefined : (options.binary ?? findOnPath());
+  const binaryReport = checkBinary(binaryPath);
+  const modelReport = checkModel(options.model);
+  if (options.mode !== "mock") {
+    if (options.modelConfigured && !modelReport.ok) {
+      throw new ConfigError(`workerOrcd.model${source(options, "model")}: ${modelReport.reason}; point it at a readable .gguf file`);
+    }
+    if (options.binary && options.binary !== "mock" && !binaryReport.ok) {
+      throw new ConfigError(`workerOrcd.binary${source(options, "binary")}: ${binaryReport.reason}`);
+    }
+  }
+  const gpuInfo = gpu.gpus.find((g) => g.index === device);
+  const gpuReason =
+    gpu.reason ??
+    (gpuInfo
+      ? vramShortfall(modelReport, gpuInfo.memoryFreeMiB)
+      : `GPU ${device} not found (nvidia-smi lists ${gpu.gpus.map((g) => g.index).join(", ")})`);
+  const gpuSkipReason = gpuReason ?? (modelReport.ok ? undefined : modelReport.reason) ?? binaryReport.reason;
+  const gpuReady = gpuSkipReason === undefined;
+  const mockModel = modelReport.ok || (options.modelConfigured && options.mode === "mock") ? options.model : "mock";
+  const mock = (why: string): WorkerPlan => ({
+    kind: "mock",
+    why,
+    binary: "mock",
+    model: mockModel,
+    device,
+    gpuReady,
+    gpuSkipReason,
+    modelReport,
+    binaryReport,
+  });
+  const real = (why: string): WorkerPlan => ({
+    kind: "real",
+    why,
+    binary: binaryReport.path!,
+    model: options.model,
+    device,
+    gpuReady,
+    gpuSkipReason,
+    modelReport,
+    binaryReport,
+  });
+  if (options.mode === "mock") return mock("mode is mock");
+  if (options.mode === "real") {
+    if (!binaryReport.ok) throw new ConfigError(`mode "real" needs a worker binary: ${binaryReport.reason}`);
+    if (!modelReport.ok) throw new ConfigError(`mode "real" needs a model: ${modelReport.reason}`);
+    return real("mode is real");
+  }
+  return gpuReady ? real("auto: GPU, model and binary present") : mock(`auto: ${gpuSkipReason}`);
+}
+
+/** One short line for humans: GPUs, model, binary, and the choice. */
+export function banner(plan: WorkerPlan, gpu: GpuReport): string {
+  const gpus =
+    gpu.gpus.length > 0
+      ? gpu.gpus
+          .map((g) => `#${g.index} ${g.name} ${g.memoryFreeMiB}/${g.memoryTotalMiB} MiB free`)
+          .join(", ") + (gpu.cudaVersion ? ` (driver ${gpu.gpus[0].driverVersion}, CUDA ${gpu.cudaVersion})` : "")
+      : `none (${gpu.reason})`;
+  const model = plan.modelReport.ok
+    ? `${plan.modelReport.path} (${plan.modelReport.header?.architecture ?? "unknown architecture"}, GGUF v${plan.modelReport.header?.version})`
+    : `${plan.modelReport.reason}`;
+  const binary = plan.binaryReport.ok ? plan.binaryReport.path : plan.binaryReport.reason;
+  return `worker-orcd-jest: ${plan.kind} worker (${plan.why})\n  GPU: ${gpus}\n  model: ${model}\n  binary: ${binary}`;
+}

@@ -1,0 +1,94 @@
+import type { CallOptions, RawCallOptions, WorkerClient } from "../client/worker-client";
+import { WorkerClient as Client } from "../client/worker-client";
+import type { ExecuteRequest } from "../protocol/request";
+import type { LogLine } from "../worker/log-buffer";
+import type { EnvironmentHandle } from "./handle";
+
+/**
+ * The global `worker` of a test file: the client bound to the file's worker
+ * plus facts about the process. The worker starts before the first test;
+ * reading it at file top level throws a clear error.
+ */
+export interface WorkerGlobal {
+  /** `"mock"` or `"real"`, and why. */
+  readonly kind: "mock" | "real";
+  readonly why: string;
+  readonly baseUrl: string;
+  readonly port: number;
+  readonly workerId: string;
+  readonly pid: number;
+  readonly device: number;
+  /** Readiness callback body, once posted. */
+  readonly callback: unknown;
+  /** Milliseconds from spawn to ready. */
+  readonly startupMs: number;
+  /** Captured output lines so far (stdout and stderr). */
+  readonly logs: LogLine[];
+  /** The last `n` output lines as text. */
+  logTail(n?: number): string[];
+  /** The underlying client. */
+  readonly client: WorkerClient;
+  execute: WorkerClient["execute"];
+  stream: WorkerClient["stream"];
+  executeRaw: WorkerClient["executeRaw"];
+  health: WorkerClient["health"];
+  cancel: WorkerClient["cancel"];
+  shutdown: WorkerClient["shutdown"];
+  metrics: WorkerClient["metrics"];
+}
+
+/** Builds the global `worker` over an environment handle, with a client of the calling realm. */
+export function createWorkerGlobal(handle: EnvironmentHandle): WorkerGlobal {
+  let client: WorkerClient | undefined;
+  let clientFor: unknown;
+  const proc = () => handle.current();
+  const getClient = () => {
+    const w = proc();
+    if (clientFor !== w) {
+      client = new Client(w.baseUrl, {
+        ...handle.clientOptions,
+        logTail: (n) => w.logs.tail(n),
+        explainFailure: (error) => w.explainFailure(error),
+      });
+      clientFor = w;
+    }
+    return client!;
+  };
+  return {
+    kind: handle.kind,
+    why: handle.why,
+    device: handle.device,
+    get baseUrl() {
+      return proc().baseUrl;
+    },
+    get port() {
+      return proc().port;
+    },
+    get workerId() {
+      return proc().workerId;
+    },
+    get pid() {
+      return proc().pid;
+    },
+    get callback() {
+      return proc().callbackBody;
+    },
+    get startupMs() {
+      return proc().startupMs;
+    },
+    get logs() {
+      return proc().logs.all();
+    },
+    logTail: (n = 20) => proc().logs.tail(n),
+    get client() {
+      return getClient();
+    },
+    execute: (request: ExecuteRequest, options?: CallOptions) => getClient().execute(request, options),
+    stream: (request: ExecuteRequest, options?: CallOptions) => getClient().stream(request, options),
+    executeRaw: (body: unknown, options?: RawCallOptions) => getClient().executeRaw(body, options),
+    health: (options?: CallOptions) => getClient().health(options),
+    cancel: (jobId: string, options?: CallOptions) => getClient().cancel(jobId, options),
+    shutdown: (options?: CallOptions) => getClient().shutdown(options),
+    metrics: (options?: CallOptions) => getClient().metrics(options),
+  };
+}

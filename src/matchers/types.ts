@@ -1,0 +1,28 @@
+import type { ErrorCode, StopReason } from "../protocol/events";
+import type { TokenCountExpectation } from "./rules";
+
+/** The matchers' signatures; augmented into Jest's `Matchers` for both `@types/jest` and `@jest/globals`. */
+export interface WorkerOrcdMatchers<R> {
+  /** Every ordering rule of PROTOCOL.md holds. */
+  toHaveValidEventOrder(): R;
+  /** Valid order, ending with `end` and reason max_tokens, eos or stop_sequence. */
+  toCompleteSuccessfully(): R;
+  /** Exactly `n` token events, or within `{ atLeast, atMost }`. */
+  toHaveTokenCount(expected: TokenCountExpectation): R;
+  /** The end event's stop reason (case-insensitive). */
+  toHaveStopReason(reason: StopReason | Uppercase<StopReason>): R;
+  /** Ended by this stop sequence. */
+  toHaveMatchedStopSequence(sequence: string): R;
+  /** A terminal error with this code (CANCELLED also as end/cancelled; TIMEOUT = INFERENCE_TIMEOUT). */
+  toFailWithCode(code: ErrorCode): R;
+  /** The token text equals the string or matches the RegExp. */
+  toHaveText(expected: string | RegExp): R;
+  /** The first token arrived within `ms` of the request. */
+  toHaveFirstTokenWithin(ms: number): R;
+  /** At least `tokensPerSecond` tokens per second. */
+  toStreamAtLeast(tokensPerSecond: number): R;
+  /** A healthy `/health` body (minimal or full form). */
+  toBeHealthy(): R;
+  /** A rejected request naming every given field. */
+  toBeRejectedFor(fields: string | string[]): R;
+}

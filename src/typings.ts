@@ -1,0 +1,22 @@
+/**
+ * Type augmentations: the global `worker`, and the matchers on Jest's
+ * `Matchers` for users of `@types/jest` (global `expect`) and of
+ * `@jest/globals` (`import { expect } from "@jest/globals"`).
+ */
+import type { WorkerGlobal } from "./jest/worker-global";
+import type { WorkerOrcdMatchers } from "./matchers/types";
+
+declare global {
+  /** The test file's worker, started by the worker-orcd-jest environment. */
+  var worker: WorkerGlobal;
+
+  namespace jest {
+    // biome-ignore lint/correctness/noUnusedVariables: T must match @types/jest's declaration
+    interface Matchers<R, T = {}> extends WorkerOrcdMatchers<R> {}
+  }
+}
+
+declare module "expect" {
+  // biome-ignore lint/correctness/noUnusedVariables: T must match expect's declaration
+  interface Matchers<R extends void | Promise<void>, T = unknown> extends WorkerOrcdMatchers<R> {}
+}
