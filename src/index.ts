@@ -3,10 +3,16 @@
  * tests of worker-orcd. See the README for the tour.
  */
 export * from "./assertions";
+export { GgufError, type GgufHeader, readGgufHeader } from "./checks/gguf";
+export { detectGpus, type GpuInfo, type GpuReport } from "./checks/gpu";
 export * from "./client";
 export * from "./config/options";
 export * from "./fixtures";
-export { WorkerTestHarness, type HarnessOptions, type MockHarnessOptions } from "./harness/worker-test-harness";
+export {
+  type HarnessOptions,
+  type MockHarnessOptions,
+  WorkerTestHarness,
+} from "./harness/worker-test-harness";
 export { describeGpu, gpuStatus, itGpu } from "./jest/gpu-tests";
 export type { EnvironmentHandle, GpuStatus } from "./jest/handle";
 export type { WorkerGlobal } from "./jest/worker-global";
@@ -16,11 +22,9 @@ export type { WorkerOrcdMatchers } from "./matchers/types";
 export { FAULT_MODES, type FaultMode } from "./mock/faults";
 export * from "./protocol";
 export { describeEvents, type TimelineOptions } from "./protocol/timeline";
-export { readGgufHeader, GgufError, type GgufHeader } from "./checks/gguf";
-export { detectGpus, type GpuInfo, type GpuReport } from "./checks/gpu";
 export { WorkerExitedError, WorkerStartupError } from "./worker/errors";
 export type { LogLine } from "./worker/log-buffer";
-export { WorkerProcess, type WorkerStartOptions } from "./worker/worker-process";
 export type { StopReport } from "./worker/stop-tree";
+export { WorkerProcess, type WorkerStartOptions } from "./worker/worker-process";
 
 import "./typings";

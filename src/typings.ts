@@ -11,12 +11,10 @@ declare global {
   var worker: WorkerGlobal;
 
   namespace jest {
-    // biome-ignore lint/correctness/noUnusedVariables: T must match @types/jest's declaration
     interface Matchers<R, T = {}> extends WorkerOrcdMatchers<R> {}
   }
 }
 
 declare module "expect" {
-  // biome-ignore lint/correctness/noUnusedVariables: T must match expect's declaration
   interface Matchers<R extends void | Promise<void>, T = unknown> extends WorkerOrcdMatchers<R> {}
 }

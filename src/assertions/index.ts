@@ -1,18 +1,18 @@
 import { WorkerOrcdError } from "../client/errors";
 import { decodeEventStream } from "../client/event-stream";
-import type { EndEvent, ReceivedEvent } from "../protocol/events";
-import { describeEvents } from "../protocol/timeline";
 import { logTailSection } from "../matchers/message";
 import {
   checkEventOrder,
   checkSuccess,
   checkTokenCount,
   notEvents,
+  type TokenCountExpectation,
   textOf,
   tokensOf,
-  type TokenCountExpectation,
   type Verdict,
 } from "../matchers/rules";
+import type { EndEvent, ReceivedEvent } from "../protocol/events";
+import { describeEvents } from "../protocol/timeline";
 
 /** A plain assertion helper failed; the message has the broken rule and the timeline. */
 export class EventAssertionError extends WorkerOrcdError {}
@@ -20,8 +20,12 @@ export class EventAssertionError extends WorkerOrcdError {}
 function enforce(verdict: Verdict, events: unknown): void {
   if (verdict.pass) return;
   const at = verdict.index !== undefined ? ` at event #${verdict.index}` : "";
-  const timeline = Array.isArray(events) ? `\n${describeEvents(events, { mark: verdict.index, multiline: true })}` : "";
-  throw new EventAssertionError(`${verdict.rule}${at}: ${verdict.detail}${timeline}${logTailSection(events)}`);
+  const timeline = Array.isArray(events)
+    ? `\n${describeEvents(events, { mark: verdict.index, multiline: true })}`
+    : "";
+  throw new EventAssertionError(
+    `${verdict.rule}${at}: ${verdict.detail}${timeline}${logTailSection(events)}`,
+  );
 }
 
 /** Throws unless the events follow every ordering rule (same rules as `toHaveValidEventOrder`). */
@@ -70,7 +74,11 @@ export async function collectSseEvents(
   const events: ReceivedEvent[] = [];
   const stream = decodeEventStream(
     response.body,
-    { jobId: options.jobId ?? "(unknown)", idleTimeoutMs: options.idleTimeoutMs ?? 30_000, afterTerminalMs: 200 },
+    {
+      jobId: options.jobId ?? "(unknown)",
+      idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
+      afterTerminalMs: 200,
+    },
     events,
   );
   for await (const event of stream) void event;

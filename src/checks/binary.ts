@@ -19,7 +19,11 @@ export function findOnPath(name = "worker-orcd", path = process.env.PATH ?? ""):
 
 /** Checks that a binary exists, is a file and is executable. Never throws. */
 export function checkBinary(path: string | undefined): BinaryReport {
-  if (!path) return { ok: false, reason: "no worker binary configured (set WORKER_ORCD_BIN, or put worker-orcd on PATH)" };
+  if (!path)
+    return {
+      ok: false,
+      reason: "no worker binary configured (set WORKER_ORCD_BIN, or put worker-orcd on PATH)",
+    };
   try {
     if (!statSync(path).isFile()) return { path, ok: false, reason: `worker binary ${path} is not a file` };
     accessSync(path, constants.X_OK);
@@ -29,7 +33,10 @@ export function checkBinary(path: string | undefined): BinaryReport {
     return {
       path,
       ok: false,
-      reason: code === "ENOENT" ? `worker binary ${path} not found` : `worker binary ${path} is not executable (chmod +x it)`,
+      reason:
+        code === "ENOENT"
+          ? `worker binary ${path} not found`
+          : `worker binary ${path} is not executable (chmod +x it)`,
     };
   }
 }

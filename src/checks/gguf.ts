@@ -62,7 +62,8 @@ class Cursor {
       else if (inner === STRING) {
         if (count * 8n > BigInt(this.fileBytes)) this.need(count * 8n, what);
         for (let k = 0n; k < count; k++) this.string(`${what}[${k}]`);
-      } else throw new GgufError(`corrupt GGUF header in ${this.path}: ${what} has unknown element type ${inner}`);
+      } else
+        throw new GgufError(`corrupt GGUF header in ${this.path}: ${what} has unknown element type ${inner}`);
     } else throw new GgufError(`corrupt GGUF header in ${this.path}: ${what} has unknown value type ${type}`);
   }
 }
@@ -81,18 +82,25 @@ export function readGgufHeader(path: string): GgufHeader {
     readSync(fd, buf, 0, buf.length, 0);
     const c = new Cursor(buf, fileBytes, path);
     if (fileBytes < 4 || buf.readUInt32LE(0) !== MAGIC) {
-      throw new GgufError(`${path} is not a GGUF file: it does not start with the magic "GGUF" (47 47 55 46)`);
+      throw new GgufError(
+        `${path} is not a GGUF file: it does not start with the magic "GGUF" (47 47 55 46)`,
+      );
     }
     c.need(4, "magic");
     const version = c.u32("version");
-    if (version !== 2 && version !== 3) throw new GgufError(`${path}: unsupported GGUF version ${version} (expected 2 or 3)`);
+    if (version !== 2 && version !== 3)
+      throw new GgufError(`${path}: unsupported GGUF version ${version} (expected 2 or 3)`);
     const tensorCount = c.u64("tensor count");
     const metadataCount = c.u64("metadata count");
     if (metadataCount * 13n > BigInt(fileBytes)) {
-      throw new GgufError(`corrupt GGUF header in ${path}: ${metadataCount} metadata entries cannot fit in ${fileBytes} bytes`);
+      throw new GgufError(
+        `corrupt GGUF header in ${path}: ${metadataCount} metadata entries cannot fit in ${fileBytes} bytes`,
+      );
     }
     if (tensorCount * 24n > BigInt(fileBytes)) {
-      throw new GgufError(`corrupt GGUF header in ${path}: ${tensorCount} tensors cannot fit in ${fileBytes} bytes`);
+      throw new GgufError(
+        `corrupt GGUF header in ${path}: ${tensorCount} tensors cannot fit in ${fileBytes} bytes`,
+      );
     }
     let architecture: string | undefined;
     try {
@@ -112,7 +120,11 @@ export function readGgufHeader(path: string): GgufHeader {
 }
 
 /** Builds a small valid GGUF header (for tests and fake models). */
-export function buildGgufHeader(architecture: string, extra: Record<string, string> = {}, version = 3): Buffer {
+export function buildGgufHeader(
+  architecture: string,
+  extra: Record<string, string> = {},
+  version = 3,
+): Buffer {
   const parts: Buffer[] = [];
   const u32 = (n: number) => {
     const b = Buffer.alloc(4);

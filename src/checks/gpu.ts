@@ -38,7 +38,11 @@ function run(file: string, args: string[], timeoutMs: number): Promise<string> {
 export async function detectGpus(timeoutMs = 5000): Promise<GpuReport> {
   try {
     const [csv, banner] = await Promise.all([
-      run("nvidia-smi", ["--query-gpu=index,name,memory.total,memory.free,driver_version", "--format=csv,noheader,nounits"], timeoutMs),
+      run(
+        "nvidia-smi",
+        ["--query-gpu=index,name,memory.total,memory.free,driver_version", "--format=csv,noheader,nounits"],
+        timeoutMs,
+      ),
       run("nvidia-smi", [], timeoutMs).catch(() => ""),
     ]);
     const gpus = csv

@@ -31,5 +31,7 @@ export function checkModel(path: string): ModelReport {
 export function vramShortfall(model: ModelReport, freeMiB: number): string | undefined {
   if (!model.bytes) return undefined;
   const needMiB = Math.ceil(model.bytes / (1024 * 1024));
-  return needMiB > freeMiB ? `model needs about ${needMiB} MiB of VRAM, the GPU has ${freeMiB} MiB free` : undefined;
+  return needMiB > freeMiB
+    ? `model needs about ${needMiB} MiB of VRAM, the GPU has ${freeMiB} MiB free`
+    : undefined;
 }

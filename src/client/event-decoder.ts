@@ -22,7 +22,10 @@ export function decodeEvent(frame: { event?: string; data: string }): DecodeResu
   const named = frame.event && frame.event !== "message" ? frame.event : undefined;
   const typed = typeof payload.type === "string" ? payload.type : undefined;
   if (named && typed && named !== typed) {
-    return { ok: false, problem: `event name ${JSON.stringify(named)} disagrees with data type ${JSON.stringify(typed)}` };
+    return {
+      ok: false,
+      problem: `event name ${JSON.stringify(named)} disagrees with data type ${JSON.stringify(typed)}`,
+    };
   }
   const type = named ?? typed;
   if (!type) return { ok: false, problem: "event has neither an event: line nor a JSON type" };

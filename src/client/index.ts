@@ -1,6 +1,6 @@
 export * from "./errors";
 export { decodeEvent } from "./event-decoder";
-export { parsePrometheus, type PrometheusSample } from "./prometheus";
+export { type PrometheusSample, parsePrometheus } from "./prometheus";
 export { EVENT_SOURCE, type EventSource, sourceOf } from "./received";
 export { readSseFrames, type SseFrame } from "./sse-reader";
 export * from "./worker-client";

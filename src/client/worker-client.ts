@@ -1,7 +1,9 @@
 import type { ReceivedEvent } from "../protocol/events";
 import type { HealthBody } from "../protocol/health";
 import type { ExecuteRequest } from "../protocol/request";
+import { describeEvents } from "../protocol/timeline";
 import { rejectedFields } from "../protocol/validation-errors";
+import { asError } from "../util/timers";
 import { combineSignals, withDeadline } from "./deadline";
 import {
   IncompleteStreamError,
@@ -13,8 +15,6 @@ import {
 import { decodeEventStream } from "./event-stream";
 import { type PrometheusSample, parsePrometheus } from "./prometheus";
 import { attachSource, type EventSource } from "./received";
-import { describeEvents } from "../protocol/timeline";
-import { asError } from "../util/timers";
 
 /** Options of a {@link WorkerClient}. */
 export interface WorkerClientOptions {
@@ -96,7 +96,11 @@ export class WorkerClient {
     const res = await this.request("GET", "/health", undefined, options);
     if (res.status !== 200) throw httpError("GET /health", res);
     if (!res.json || typeof res.json !== "object") {
-      throw new WorkerHttpError(`GET /health answered 200 but not with a JSON object: ${clip(res.text)}`, 200, res.text);
+      throw new WorkerHttpError(
+        `GET /health answered 200 but not with a JSON object: ${clip(res.text)}`,
+        200,
+        res.text,
+      );
     }
     return res.json as HealthBody;
   }
@@ -114,7 +118,10 @@ export class WorkerClient {
   }
 
   /** `POST /execute` as an async iterator of events as they arrive. */
-  async *stream(request: ExecuteRequest, options: CallOptions = {}): AsyncGenerator<ReceivedEvent, void, undefined> {
+  async *stream(
+    request: ExecuteRequest,
+    options: CallOptions = {},
+  ): AsyncGenerator<ReceivedEvent, void, undefined> {
     yield* this.streamInto(request, options, [], this.source());
   }
 
@@ -147,7 +154,8 @@ export class WorkerClient {
   /** `POST /shutdown`: the worker finishes its job and exits. */
   async shutdown(options: CallOptions = {}): Promise<{ status: number }> {
     const res = await this.request("POST", "/shutdown", "", options);
-    if (res.status === 404) throw new UnsupportedRouteError(`${this.baseUrl} has no POST /shutdown route (404)`);
+    if (res.status === 404)
+      throw new UnsupportedRouteError(`${this.baseUrl} has no POST /shutdown route (404)`);
     if (res.status >= 300) throw httpError("POST /shutdown", res);
     return { status: res.status };
   }
@@ -155,7 +163,8 @@ export class WorkerClient {
   /** `GET /metrics`: Prometheus text and its samples. */
   async metrics(options: CallOptions = {}): Promise<MetricsResult> {
     const res = await this.request("GET", "/metrics", undefined, options);
-    if (res.status === 404) throw new UnsupportedRouteError(`${this.baseUrl} has no GET /metrics route (404)`);
+    if (res.status === 404)
+      throw new UnsupportedRouteError(`${this.baseUrl} has no GET /metrics route (404)`);
     if (res.status !== 200) throw httpError("GET /metrics", res);
     return { text: res.text, samples: parsePrometheus(res.text) };
   }
@@ -183,7 +192,8 @@ export class WorkerClient {
         body: JSON.stringify(request),
         signal,
       });
-      if (res.status !== 200) throw httpError(`POST /execute (job ${JSON.stringify(jobId)})`, await toRaw(res));
+      if (res.status !== 200)
+        throw httpError(`POST /execute (job ${JSON.stringify(jobId)})`, await toRaw(res));
       const type = res.headers.get("content-type") ?? "";
       if (!type.includes("text/event-stream") || !res.body) {
         const raw = await toRaw(res);
@@ -193,7 +203,11 @@ export class WorkerClient {
           raw.text,
         );
       }
-      yield* decodeEventStream(res.body, { jobId, idleTimeoutMs, afterTerminalMs: this.options.afterTerminalMs }, events);
+      yield* decodeEventStream(
+        res.body,
+        { jobId, idleTimeoutMs, afterTerminalMs: this.options.afterTerminalMs },
+        events,
+      );
     } catch (error) {
       throw await this.explain(this.classify(error, jobId, events, timeoutMs, signal, options.signal));
     } finally {

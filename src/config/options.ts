@@ -71,19 +71,23 @@ export class ConfigError extends WorkerOrcdError {}
 
 type Validator = (value: unknown) => string | undefined;
 const positive: Validator = (v) =>
-  typeof v === "number" && Number.isFinite(v) && v > 0 ? undefined : "must be a positive number of milliseconds";
+  typeof v === "number" && Number.isFinite(v) && v > 0
+    ? undefined
+    : "must be a positive number of milliseconds";
 const stringList: Validator = (v) =>
   Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : "must be an array of strings";
 const device = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
 
 const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
-  binary: (v) => (typeof v === "string" && v.length > 0 ? undefined : 'must be a path to an executable, or "mock"'),
+  binary: (v) =>
+    typeof v === "string" && v.length > 0 ? undefined : 'must be a path to an executable, or "mock"',
   model: (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a path to a .gguf file"),
   gpuDevice: (v) =>
     device(v) || (Array.isArray(v) && v.length > 0 && v.every(device))
       ? undefined
       : "must be a device index (integer >= 0) or a non-empty list of them",
-  mode: (v) => (v === "auto" || v === "mock" || v === "real" ? undefined : 'must be "auto", "mock" or "real"'),
+  mode: (v) =>
+    v === "auto" || v === "mock" || v === "real" ? undefined : 'must be "auto", "mock" or "real"',
   startupTimeoutMs: positive,
   shutdownGraceMs: positive,
   requestTimeoutMs: positive,
@@ -103,7 +107,9 @@ export const OPTION_NAMES = Object.keys(VALIDATORS) as (keyof WorkerOrcdOptions)
 export function validateOptions(raw: unknown, where: string): WorkerOrcdOptions {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    throw new ConfigError(`${where} must be an object of worker-orcd-jest options, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `${where} must be an object of worker-orcd-jest options, got ${JSON.stringify(raw)}`,
+    );
   }
   for (const [key, value] of Object.entries(raw)) {
     const validate = VALIDATORS[key as keyof WorkerOrcdOptions];
@@ -116,7 +122,10 @@ export function validateOptions(raw: unknown, where: string): WorkerOrcdOptions 
   return raw as WorkerOrcdOptions;
 }
 
-function fromEnv(env: NodeJS.ProcessEnv): { options: WorkerOrcdOptions; sources: ResolvedOptions["sources"] } {
+function fromEnv(env: NodeJS.ProcessEnv): {
+  options: WorkerOrcdOptions;
+  sources: ResolvedOptions["sources"];
+} {
   const options: WorkerOrcdOptions = {};
   const sources: ResolvedOptions["sources"] = {};
   if (env[ENV_VARS.binary]) {
@@ -131,14 +140,17 @@ function fromEnv(env: NodeJS.ProcessEnv): { options: WorkerOrcdOptions; sources:
   if (dev) {
     const list = dev.split(",").map((d) => Number(d.trim()));
     if (!list.every(device)) {
-      throw new ConfigError(`${ENV_VARS.gpuDevice} must be a device index or a comma-separated list (e.g. "0,1"), got ${JSON.stringify(dev)}`);
+      throw new ConfigError(
+        `${ENV_VARS.gpuDevice} must be a device index or a comma-separated list (e.g. "0,1"), got ${JSON.stringify(dev)}`,
+      );
     }
     options.gpuDevice = list.length === 1 ? list[0] : list;
     sources.gpuDevice = ENV_VARS.gpuDevice;
   }
   const mode = env[ENV_VARS.mode];
   if (mode) {
-    if (VALIDATORS.mode(mode)) throw new ConfigError(`${ENV_VARS.mode} must be "auto", "mock" or "real", got ${JSON.stringify(mode)}`);
+    if (VALIDATORS.mode(mode))
+      throw new ConfigError(`${ENV_VARS.mode} must be "auto", "mock" or "real", got ${JSON.stringify(mode)}`);
     options.mode = mode as WorkerMode;
     sources.mode = ENV_VARS.mode;
   }

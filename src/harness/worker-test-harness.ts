@@ -43,8 +43,15 @@ export class WorkerTestHarness {
       );
     }
     const model = options.model ?? defaults?.model;
-    if (!model) throw new ConfigError("WorkerTestHarness.start needs a model: pass { model } or set WORKER_ORCD_MODEL");
-    return WorkerTestHarness.launch({ ...defaults, ...options, binary, model, gpuDevice: options.gpuDevice ?? defaults?.gpuDevice ?? 0 });
+    if (!model)
+      throw new ConfigError("WorkerTestHarness.start needs a model: pass { model } or set WORKER_ORCD_MODEL");
+    return WorkerTestHarness.launch({
+      ...defaults,
+      ...options,
+      binary,
+      model,
+      gpuDevice: options.gpuDevice ?? defaults?.gpuDevice ?? 0,
+    });
   }
 
   /** Starts a mock worker. */
@@ -53,7 +60,8 @@ export class WorkerTestHarness {
     const args: string[] = [];
     if (compat) args.push("--compat");
     if (faults?.length) args.push("--fault", faults.join(","));
-    const flag = (name: string, value: number | undefined) => value !== undefined && args.push(name, String(value));
+    const flag = (name: string, value: number | undefined) =>
+      value !== undefined && args.push(name, String(value));
     flag("--token-interval-ms", tokenIntervalMs);
     flag("--first-token-delay-ms", firstTokenDelayMs);
     flag("--load-time-ms", loadTimeMs);

@@ -54,7 +54,10 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     await super.setup();
     try {
       const state = readState();
-      const configOptions = state && this.projectId in state.configOptions ? state.configOptions[this.projectId] : this.mergedOptions;
+      const configOptions =
+        state && this.projectId in state.configOptions
+          ? state.configOptions[this.projectId]
+          : this.mergedOptions;
       this.options = resolveOptions(configOptions, this.fileOptions(), this.rootDir);
       gpuDetection ??= state ? Promise.resolve(state.gpu) : detectGpus();
       this.plan = planWorker(this.options, await gpuDetection);
@@ -132,8 +135,13 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       process.stderr.write(`worker-orcd-jest: ${file}: skipped ${n} GPU test(s): ${plan.gpuSkipReason}\n`);
       return;
     }
-    const skipped = this.handle!.skippedGpuTests.length + countTests(state.rootDescribeBlock, this.handle!.skippedGpuBlocks);
-    if (skipped > 0) process.stderr.write(`worker-orcd-jest: ${file}: skipped ${skipped} GPU test(s): ${plan.gpuSkipReason}\n`);
+    const skipped =
+      this.handle!.skippedGpuTests.length +
+      countTests(state.rootDescribeBlock, this.handle!.skippedGpuBlocks);
+    if (skipped > 0)
+      process.stderr.write(
+        `worker-orcd-jest: ${file}: skipped ${skipped} GPU test(s): ${plan.gpuSkipReason}\n`,
+      );
     if (runnableTests(state) === 0) return;
     try {
       this.worker = await WorkerProcess.start({

@@ -3,17 +3,22 @@ import { detectGpus } from "../checks/gpu";
 import { resolveOptions } from "../config/options";
 import { reapOrphans } from "../worker/registry";
 import { banner, planWorker } from "./plan";
-import { readState, removeState, STATE_VAR, type SharedState, writeState } from "./state";
+import { readState, removeState, type SharedState, STATE_VAR, writeState } from "./state";
 
 /**
  * Jest global setup: ends workers a killed earlier run left alive, detects
  * GPUs once, checks the model and binary, prints a banner, and shares the
  * result with every test file through a state file in a temp dir of this run.
  */
-export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig) {
+export default async function globalSetup(
+  globalConfig: Config.GlobalConfig,
+  projectConfig: Config.ProjectConfig,
+) {
   const reaped = reapOrphans();
   if (reaped.length > 0) {
-    process.stderr.write(`worker-orcd-jest: ended ${reaped.length} worker(s) left alive by an earlier run (pids ${reaped.join(", ")})\n`);
+    process.stderr.write(
+      `worker-orcd-jest: ended ${reaped.length} worker(s) left alive by an earlier run (pids ${reaped.join(", ")})\n`,
+    );
   }
   const existing = readState();
   const raw = (projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined)?.workerOrcd;

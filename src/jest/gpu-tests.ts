@@ -1,7 +1,9 @@
 import { type GpuStatus, getHandle } from "./handle";
 
 type TestFn = (...args: never[]) => unknown;
-type It = ((name: string, fn?: TestFn, timeout?: number) => void) & { skip: (name: string, fn?: TestFn, timeout?: number) => void };
+type It = ((name: string, fn?: TestFn, timeout?: number) => void) & {
+  skip: (name: string, fn?: TestFn, timeout?: number) => void;
+};
 type Describe = ((name: string, fn: () => void) => void) & { skip: (name: string, fn: () => void) => void };
 
 function jestGlobal<T>(name: "it" | "describe"): T {
@@ -15,7 +17,7 @@ export function gpuStatus(): GpuStatus {
   return (
     getHandle()?.gpu ?? {
       ready: false,
-      reason: "the worker-orcd-jest environment is not active (use preset: \"worker-orcd-jest\")",
+      reason: 'the worker-orcd-jest environment is not active (use preset: "worker-orcd-jest")',
       requireGpu: process.env.WORKER_ORCD_REQUIRE_GPU === "1",
     }
   );
@@ -33,14 +35,15 @@ function requiredError(reason: string | undefined): Error {
 export function itGpu(name: string, fn?: TestFn, timeout?: number): void {
   const it = jestGlobal<It>("it");
   const status = gpuStatus();
-  if (status.ready) return it(name, fn, timeout);
-  if (status.requireGpu) {
-    return it(name, () => {
+  if (status.ready) it(name, fn, timeout);
+  else if (status.requireGpu) {
+    it(name, () => {
       throw requiredError(status.reason);
     });
+  } else {
+    getHandle()?.skippedGpuTests.push(name);
+    it.skip(name, fn, timeout);
   }
-  getHandle()?.skippedGpuTests.push(name);
-  return it.skip(name, fn, timeout);
 }
 
 /** A block of tests that need a real GPU; skipped (or failed) like {@link itGpu}. */
@@ -48,14 +51,15 @@ export function describeGpu(name: string, fn: () => void): void {
   const describe = jestGlobal<Describe>("describe");
   const it = jestGlobal<It>("it");
   const status = gpuStatus();
-  if (status.ready) return describe(name, fn);
-  if (status.requireGpu) {
-    return describe(name, () => {
+  if (status.ready) describe(name, fn);
+  else if (status.requireGpu) {
+    describe(name, () => {
       it("requires a GPU", () => {
         throw requiredError(status.reason);
       });
     });
+  } else {
+    getHandle()?.skippedGpuBlocks.push(name);
+    describe.skip(name, fn);
   }
-  getHandle()?.skippedGpuBlocks.push(name);
-  return describe.skip(name, fn);
 }

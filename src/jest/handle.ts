@@ -33,7 +33,13 @@ export interface EnvironmentHandle {
   harnesses: Stoppable[];
   clientOptions: { requestTimeoutMs: number; idleTimeoutMs: number };
   /** Defaults for `WorkerTestHarness.start`: the configured real worker. */
-  realDefaults: { binary?: string; model: string; gpuDevice: number; startupTimeoutMs: number; shutdownGraceMs: number };
+  realDefaults: {
+    binary?: string;
+    model: string;
+    gpuDevice: number;
+    startupTimeoutMs: number;
+    shutdownGraceMs: number;
+  };
   /** The file's worker; throws the startup error when it failed, or says it is not started. */
   current(): WorkerProcess;
 }

@@ -1,4 +1,4 @@
-import { checkBinary, findOnPath, type BinaryReport } from "../checks/binary";
+import { type BinaryReport, checkBinary, findOnPath } from "../checks/binary";
 import type { GpuReport } from "../checks/gpu";
 import { checkModel, type ModelReport, vramShortfall } from "../checks/model";
 import { ConfigError, pickDevice, type ResolvedOptions } from "../config/options";
@@ -37,7 +37,9 @@ export function planWorker(options: ResolvedOptions, gpu: GpuReport): WorkerPlan
   const modelReport = checkModel(options.model);
   if (options.mode !== "mock") {
     if (options.modelConfigured && !modelReport.ok) {
-      throw new ConfigError(`workerOrcd.model${source(options, "model")}: ${modelReport.reason}; point it at a readable .gguf file`);
+      throw new ConfigError(
+        `workerOrcd.model${source(options, "model")}: ${modelReport.reason}; point it at a readable .gguf file`,
+      );
     }
     if (options.binary && options.binary !== "mock" && !binaryReport.ok) {
       throw new ConfigError(`workerOrcd.binary${source(options, "binary")}: ${binaryReport.reason}`);
@@ -51,7 +53,8 @@ export function planWorker(options: ResolvedOptions, gpu: GpuReport): WorkerPlan
       : `GPU ${device} not found (nvidia-smi lists ${gpu.gpus.map((g) => g.index).join(", ")})`);
   const gpuSkipReason = gpuReason ?? (modelReport.ok ? undefined : modelReport.reason) ?? binaryReport.reason;
   const gpuReady = gpuSkipReason === undefined;
-  const mockModel = modelReport.ok || (options.modelConfigured && options.mode === "mock") ? options.model : "mock";
+  const mockModel =
+    modelReport.ok || (options.modelConfigured && options.mode === "mock") ? options.model : "mock";
   const mock = (why: string): WorkerPlan => ({
     kind: "mock",
     why,
@@ -89,7 +92,8 @@ export function banner(plan: WorkerPlan, gpu: GpuReport): string {
     gpu.gpus.length > 0
       ? gpu.gpus
           .map((g) => `#${g.index} ${g.name} ${g.memoryFreeMiB}/${g.memoryTotalMiB} MiB free`)
-          .join(", ") + (gpu.cudaVersion ? ` (driver ${gpu.gpus[0].driverVersion}, CUDA ${gpu.cudaVersion})` : "")
+          .join(", ") +
+        (gpu.cudaVersion ? ` (driver ${gpu.gpus[0].driverVersion}, CUDA ${gpu.cudaVersion})` : "")
       : `none (${gpu.reason})`;
   const model = plan.modelReport.ok
     ? `${plan.modelReport.path} (${plan.modelReport.header?.architecture ?? "unknown architecture"}, GGUF v${plan.modelReport.header?.version})`

@@ -9,7 +9,10 @@ import { createWorkerGlobal } from "./worker-global";
 
 declare const expect: { extend(m: object): void } | undefined;
 
-const jestExpect = typeof expect !== "undefined" ? expect : (require("@jest/globals") as { expect: { extend(m: object): void } }).expect;
+const jestExpect =
+  typeof expect !== "undefined"
+    ? expect
+    : (require("@jest/globals") as { expect: { extend(m: object): void } }).expect;
 jestExpect.extend(matchers);
 
 const handle = getHandle();

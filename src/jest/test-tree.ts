@@ -36,7 +36,12 @@ export function runnableTests(state: Circus.State): number {
     let n = 0;
     for (const child of children(block)) {
       if (child.type === "describeBlock") {
-        n += walk(child, [...names, child.name], skipped || child.mode === "skip", focused || child.mode === "only");
+        n += walk(
+          child,
+          [...names, child.name],
+          skipped || child.mode === "skip",
+          focused || child.mode === "only",
+        );
         continue;
       }
       if (skipped || child.mode === "skip" || child.mode === "todo") continue;

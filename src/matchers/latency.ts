@@ -17,7 +17,8 @@ export function tokenTimes(events: unknown): { times: number[]; requestedAt: num
       detail: "the events carry no receive times: collect them with worker.execute() or a WorkerClient",
     };
   }
-  if (times.length === 0) return { pass: false, rule: "receive times", detail: "the stream has no token events" };
+  if (times.length === 0)
+    return { pass: false, rule: "receive times", detail: "the stream has no token events" };
   return { times: times as number[], requestedAt };
 }
 

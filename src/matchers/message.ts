@@ -43,6 +43,9 @@ export function eventMatcher<A extends unknown[]>(
 ) {
   return function matcher(this: MatcherContext, received: unknown, ...args: A) {
     const verdict = check(received, ...args);
-    return { pass: verdict.pass, message: verdictMessage(this, name, expectedText(this, ...args), verdict, received) };
+    return {
+      pass: verdict.pass,
+      message: verdictMessage(this, name, expectedText(this, ...args), verdict, received),
+    };
   };
 }

@@ -1,10 +1,10 @@
 import {
+  type EndEvent,
+  type ErrorEvent,
   isTerminal,
   normalizeErrorCode,
   normalizeStopReason,
   SUCCESS_STOP_REASONS,
-  type EndEvent,
-  type ErrorEvent,
   type TerminalEvent,
 } from "../protocol/events";
 
@@ -22,11 +22,17 @@ export interface Verdict {
 type Loose = { type?: unknown } & Record<string, unknown>;
 
 const ok = (rule: string, detail: string): Verdict => ({ pass: true, rule, detail });
-const broke = (rule: string, detail: string, index?: number): Verdict => ({ pass: false, rule, detail, index });
+const broke = (rule: string, detail: string, index?: number): Verdict => ({
+  pass: false,
+  rule,
+  detail,
+  index,
+});
 
 /** Checks that `received` is an array of event objects; a verdict when it is not. */
 export function notEvents(received: unknown): Verdict | undefined {
-  if (!Array.isArray(received)) return broke("events", `expected an array of events, received ${typeof received}`);
+  if (!Array.isArray(received))
+    return broke("events", `expected an array of events, received ${typeof received}`);
   const bad = received.findIndex((e) => !e || typeof e !== "object" || typeof (e as Loose).type !== "string");
   return bad >= 0 ? broke("events", `event #${bad} is not an object with a string "type"`, bad) : undefined;
 }
@@ -51,31 +57,53 @@ export function checkEventOrder(events: unknown): Verdict {
   if (invalid) return invalid;
   const list = events as Loose[];
   if (list.length === 0) return broke("started first", "the stream has no events", 0);
-  if (list[0].type !== "started") return broke("started first", `the first event is ${String(list[0].type)}, not started`, 0);
+  if (list[0].type !== "started")
+    return broke("started first", `the first event is ${String(list[0].type)}, not started`, 0);
   let tokens = 0;
   let terminal = -1;
   for (let k = 1; k < list.length; k++) {
     const e = list[k];
     if (terminal >= 0) {
       return isTerminal(e as { type: string })
-        ? broke("one terminal event", `a second terminal event (${String(e.type)}) follows #${terminal} ${String(list[terminal].type)}`, k)
-        : broke("nothing after the terminal event", `${String(e.type)} follows the terminal event #${terminal}`, k);
+        ? broke(
+            "one terminal event",
+            `a second terminal event (${String(e.type)}) follows #${terminal} ${String(list[terminal].type)}`,
+            k,
+          )
+        : broke(
+            "nothing after the terminal event",
+            `${String(e.type)} follows the terminal event #${terminal}`,
+            k,
+          );
     }
     if (e.type === "token") {
       if (e.i !== tokens) {
         const what = typeof e.i === "number" && e.i < tokens ? "repeats" : "skips";
-        return broke("token indices 0, 1, 2, ...", `token index ${String(e.i)} ${what}: expected i=${tokens}`, k);
+        return broke(
+          "token indices 0, 1, 2, ...",
+          `token index ${String(e.i)} ${what}: expected i=${tokens}`,
+          k,
+        );
       }
       tokens++;
     } else if (e.type === "end" || e.type === "error") terminal = k;
     else if (e.type !== "metrics") {
-      return broke("only token and metrics between started and the terminal event", `unexpected ${String(e.type)} event`, k);
+      return broke(
+        "only token and metrics between started and the terminal event",
+        `unexpected ${String(e.type)} event`,
+        k,
+      );
     }
   }
-  if (terminal < 0) return broke("one terminal event", "the stream has no terminal event (end or error)", list.length - 1);
+  if (terminal < 0)
+    return broke("one terminal event", "the stream has no terminal event (end or error)", list.length - 1);
   const end = list[terminal];
   if (end.type === "end" && end.tokens_out !== tokens) {
-    return broke("tokens_out equals the token count", `end.tokens_out is ${String(end.tokens_out)} but ${tokens} token event(s) arrived`, terminal);
+    return broke(
+      "tokens_out equals the token count",
+      `end.tokens_out is ${String(end.tokens_out)} but ${tokens} token event(s) arrived`,
+      terminal,
+    );
   }
   return ok("valid event order", `started, ${tokens} token(s), ${String(end.type)}`);
 }
@@ -86,7 +114,12 @@ export function checkSuccess(events: unknown): Verdict {
   if (!order.pass) return order;
   const list = events as Loose[];
   const last = list[list.length - 1] as unknown as EndEvent | ErrorEvent;
-  if (last.type === "error") return broke("ends with end", `the job failed: error ${String(last.code)} ${JSON.stringify(last.message)}`, list.length - 1);
+  if (last.type === "error")
+    return broke(
+      "ends with end",
+      `the job failed: error ${String(last.code)} ${JSON.stringify(last.message)}`,
+      list.length - 1,
+    );
   const reason = normalizeStopReason(String(last.stop_reason));
   if (!SUCCESS_STOP_REASONS.includes(reason as never)) {
     return broke("successful stop reason", `end.stop_reason is ${String(last.stop_reason)}`, list.length - 1);
@@ -102,7 +135,10 @@ export function checkTokenCount(events: unknown, expected: TokenCountExpectation
   const invalid = notEvents(events);
   if (invalid) return invalid;
   const n = tokensOf(events as unknown[]).length;
-  const [lo, hi] = typeof expected === "number" ? [expected, expected] : [expected.atLeast ?? 0, expected.atMost ?? Infinity];
+  const [lo, hi] =
+    typeof expected === "number"
+      ? [expected, expected]
+      : [expected.atLeast ?? 0, expected.atMost ?? Infinity];
   const want = typeof expected === "number" ? `${expected}` : `${lo}..${hi === Infinity ? "" : hi}`;
   return { pass: n >= lo && n <= hi, rule: "token count", detail: `${n} token event(s), expected ${want}` };
 }

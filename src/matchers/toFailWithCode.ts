@@ -6,4 +6,6 @@ import { checkFailure } from "./rules";
  * `TIMEOUT`; `CANCELLED` also accepts `end` with stop reason `cancelled`. A
  * lone `error` (no `started`) is read too.
  */
-export const toFailWithCode = eventMatcher("toFailWithCode", checkFailure, (ctx, code: string) => ctx.utils.printExpected(code));
+export const toFailWithCode = eventMatcher("toFailWithCode", checkFailure, (ctx, code: string) =>
+  ctx.utils.printExpected(code),
+);

@@ -17,5 +17,8 @@ export function toHaveFirstTokenWithin(this: MatcherContext, received: unknown, 
       detail: `the first token arrived after ${ttft.toFixed(1)} ms${arrivedAtOnce(t.times) ? UNSTREAMED_NOTE : ""}`,
     };
   }
-  return { pass: verdict.pass, message: verdictMessage(this, "toHaveFirstTokenWithin", `${ms} ms`, verdict, received) };
+  return {
+    pass: verdict.pass,
+    message: verdictMessage(this, "toHaveFirstTokenWithin", `${ms} ms`, verdict, received),
+  };
 }

@@ -12,5 +12,8 @@ export function toHaveText(this: MatcherContext, received: unknown, expected: st
     rule: typeof expected === "string" ? "text equals" : "text matches",
     detail: `the token text is ${this.utils.printReceived(text)}`,
   };
-  return { pass, message: verdictMessage(this, "toHaveText", this.utils.printExpected(expected), verdict, received) };
+  return {
+    pass,
+    message: verdictMessage(this, "toHaveText", this.utils.printExpected(expected), verdict, received),
+  };
 }

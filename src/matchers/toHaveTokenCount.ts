@@ -2,6 +2,8 @@ import { eventMatcher } from "./message";
 import { checkTokenCount, type TokenCountExpectation } from "./rules";
 
 /** The number of `token` events: exactly `n`, or within `{ atLeast, atMost }`. */
-export const toHaveTokenCount = eventMatcher("toHaveTokenCount", checkTokenCount, (ctx, expected: TokenCountExpectation) =>
-  ctx.utils.printExpected(expected),
+export const toHaveTokenCount = eventMatcher(
+  "toHaveTokenCount",
+  checkTokenCount,
+  (ctx, expected: TokenCountExpectation) => ctx.utils.printExpected(expected),
 );

@@ -24,5 +24,8 @@ export function toStreamAtLeast(this: MatcherContext, received: unknown, rate: n
       detail: `${measured.toFixed(1)} tokens/s over ${(seconds * 1000).toFixed(1)} ms${once && t.times.length > 1 ? UNSTREAMED_NOTE : ""}`,
     };
   }
-  return { pass: verdict.pass, message: verdictMessage(this, "toStreamAtLeast", `${rate} tokens/s`, verdict, received) };
+  return {
+    pass: verdict.pass,
+    message: verdictMessage(this, "toStreamAtLeast", `${rate} tokens/s`, verdict, received),
+  };
 }

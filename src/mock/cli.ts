@@ -6,14 +6,19 @@
  */
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { sleep } from "../util/timers";
+import { faultArg } from "./faults";
 import { log, plain } from "./log";
 import { type MockOptions, parseOptions, USAGE, UsageError } from "./options";
 import { MockServer } from "./server";
-import { sleep } from "../util/timers";
-import { faultArg } from "./faults";
 
-
-function fatal(code: string, message: string, o: Partial<MockOptions>, fix: string, extra: object = {}): never {
+function fatal(
+  code: string,
+  message: string,
+  o: Partial<MockOptions>,
+  fix: string,
+  extra: object = {},
+): never {
   log("ERROR", message, { code, gpu_device: o.gpuDevice, model: o.model, fix, ...extra });
   process.exit(1);
 }
@@ -50,10 +55,20 @@ async function postCallback(o: MockOptions, vram: number): Promise<void> {
     status = res.status;
     await res.arrayBuffer();
   } catch (error) {
-    fatal("INTERNAL", `readiness callback to ${o.callbackUrl} failed: ${(error as Error).message}`, o, "check --callback-url");
+    fatal(
+      "INTERNAL",
+      `readiness callback to ${o.callbackUrl} failed: ${(error as Error).message}`,
+      o,
+      "check --callback-url",
+    );
   }
   if (status < 200 || status >= 300) {
-    fatal("INTERNAL", `readiness callback to ${o.callbackUrl} answered HTTP ${status}`, o, "the callback receiver must answer 2xx");
+    fatal(
+      "INTERNAL",
+      `readiness callback to ${o.callbackUrl} answered HTTP ${status}`,
+      o,
+      "the callback receiver must answer 2xx",
+    );
   }
 }
 
@@ -73,8 +88,7 @@ function listen(server: MockServer, o: MockOptions): Promise<void> {
 }
 
 function startStubbornChild(): void {
-  const script =
-    "process.on('SIGTERM',()=>{});process.on('SIGINT',()=>{});setInterval(()=>{},1000);";
+  const script = "process.on('SIGTERM',()=>{});process.on('SIGINT',()=>{});setInterval(()=>{},1000);";
   spawn(process.execPath, ["-e", script, "worker-orcd-mock-child"], { stdio: "ignore" });
 }
 
@@ -84,19 +98,34 @@ async function main(): Promise<void> {
     o = parseOptions(process.argv.slice(2), process.env);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    log("ERROR", `bad command line: ${error.message}`, { code: "INVALID_ARGUMENT", fix: "see the usage below" });
+    log("ERROR", `bad command line: ${error.message}`, {
+      code: "INVALID_ARGUMENT",
+      fix: "see the usage below",
+    });
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
   process.title = "worker-orcd-mock";
   const { faults, compat } = o;
-  log("INFO", "Worker starting", { worker_id: o.workerId, model: o.model, gpu_device: o.gpuDevice, port: o.port, compat });
+  log("INFO", "Worker starting", {
+    worker_id: o.workerId,
+    model: o.model,
+    gpu_device: o.gpuDevice,
+    port: o.port,
+    compat,
+  });
   if (faults["exit-cuda"]) {
     plain(`CUDA error at cuda_init.cpp:42: no CUDA-capable device is detected (device ${o.gpuDevice})`);
-    fatal("CUDA_ERROR", "CUDA error: no CUDA-capable device is detected", o, "check the GPU and driver (nvidia-smi)", {
-      vram_needed: 0,
-      vram_available: 0,
-    });
+    fatal(
+      "CUDA_ERROR",
+      "CUDA error: no CUDA-capable device is detected",
+      o,
+      "check the GPU and driver (nvidia-smi)",
+      {
+        vram_needed: 0,
+        vram_available: 0,
+      },
+    );
   }
   const vram = modelBytes(o) + o.kvCacheSizeMb * 1024 * 1024;
   const server = new MockServer(o, vram);

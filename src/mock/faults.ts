@@ -30,13 +30,19 @@ export type Faults = Partial<Record<FaultMode, number | true>>;
 /** Parses `mode[:n],mode...`; throws on an unknown mode, naming the known ones. */
 export function parseFaults(spec: string): Faults {
   const faults: Faults = {};
-  for (const part of spec.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, arg] = part.split(":");
     if (!(name in FAULT_MODES)) {
-      throw new Error(`unknown fault mode ${JSON.stringify(name)}; known: ${Object.keys(FAULT_MODES).join(", ")}`);
+      throw new Error(
+        `unknown fault mode ${JSON.stringify(name)}; known: ${Object.keys(FAULT_MODES).join(", ")}`,
+      );
     }
     const n = arg === undefined ? true : Number(arg);
-    if (n !== true && !Number.isFinite(n)) throw new Error(`fault ${name} takes a number, got ${JSON.stringify(arg)}`);
+    if (n !== true && !Number.isFinite(n))
+      throw new Error(`fault ${name} takes a number, got ${JSON.stringify(arg)}`);
     faults[name as FaultMode] = n;
   }
   return faults;

@@ -4,9 +4,36 @@
  * and punctuation, so stop sequences such as "." or "\n" are reached.
  */
 const VOCABULARY = [
-  " the", " a", " model", " token", " GPU", " worker", " stream", " is", " fast", " and",
-  " of", " to", " in", " café", " naïve", " 日本語", " 🚀", " Ω", " über", " résumé",
-  ",", ".", "\n", " hello", " world", " Qwen", " inference", " ready", " 你好", " ✓",
+  " the",
+  " a",
+  " model",
+  " token",
+  " GPU",
+  " worker",
+  " stream",
+  " is",
+  " fast",
+  " and",
+  " of",
+  " to",
+  " in",
+  " café",
+  " naïve",
+  " 日本語",
+  " 🚀",
+  " Ω",
+  " über",
+  " résumé",
+  ",",
+  ".",
+  "\n",
+  " hello",
+  " world",
+  " Qwen",
+  " inference",
+  " ready",
+  " 你好",
+  " ✓",
 ];
 
 /** FNV-1a over UTF-16 units: a stable 32-bit hash of a string. */
@@ -48,6 +75,7 @@ export function generate(prompt: string, seed: number, eosAfter?: number): Gener
   const random = rng(base);
   return {
     next: () => VOCABULARY[Math.floor(random() * VOCABULARY.length)],
-    eosAfter: eosAfter === undefined ? 24 + (base % 64) : eosAfter === 0 ? Number.POSITIVE_INFINITY : eosAfter,
+    eosAfter:
+      eosAfter === undefined ? 24 + (base % 64) : eosAfter === 0 ? Number.POSITIVE_INFINITY : eosAfter,
   };
 }

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { basename } from "node:path";
-import { COMPAT_DEFAULT_SEED } from "../protocol/limits";
 import type { ErrorCode, ExecuteRequest, StopReason, WorkerEvent } from "../protocol";
+import { COMPAT_DEFAULT_SEED } from "../protocol/limits";
 import { faultArg } from "./faults";
 import { generate } from "./generator";
 import { log } from "./log";
@@ -58,7 +58,8 @@ export class Job {
       return "error" as const;
     };
 
-    if (faults["inference-failed"] && compat) return fail("INFERENCE_FAILED", "inference failed before start", false);
+    if (faults["inference-failed"] && compat)
+      return fail("INFERENCE_FAILED", "inference failed before start", false);
     await send({
       type: "started",
       job_id: this.id,
@@ -85,7 +86,9 @@ export class Job {
       else if (this.tokens >= gen.eosAfter) reason = "eos";
       if (reason) break;
       if (faults["crash-mid-stream"] && this.tokens === faultArg(faults, "crash-mid-stream", 3)) {
-        log("ERROR", "CUDA error: an illegal memory access was encountered (mock crash)", { job_id: this.id });
+        log("ERROR", "CUDA error: an illegal memory access was encountered (mock crash)", {
+          job_id: this.id,
+        });
         process.kill(process.pid, "SIGKILL");
       }
       if (faults["stall-mid-stream"] && this.tokens === faultArg(faults, "stall-mid-stream", 2)) {
@@ -103,7 +106,11 @@ export class Job {
       if (matched !== undefined) reason = "stop_sequence";
       else if (!compat && this.tokens % 16 === 0) {
         const secs = (performance.now() - begun) / 1000;
-        await send({ type: "metrics", tokens_per_sec: secs > 0 ? this.tokens / secs : 0, vram_bytes: this.vram });
+        await send({
+          type: "metrics",
+          tokens_per_sec: secs > 0 ? this.tokens / secs : 0,
+          vram_bytes: this.vram,
+        });
       }
       if (!reason) await this.wait(o.tokenIntervalMs);
     }

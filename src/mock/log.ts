@@ -3,7 +3,13 @@ export type Level = "DEBUG" | "INFO" | "WARN" | "ERROR";
 
 /** Writes one JSON log line to stdout (stderr for errors). */
 export function log(level: Level, message: string, fields: Record<string, unknown> = {}): void {
-  const line = JSON.stringify({ timestamp: new Date().toISOString(), level, target: "worker_orcd", message, ...fields });
+  const line = JSON.stringify({
+    timestamp: new Date().toISOString(),
+    level,
+    target: "worker_orcd",
+    message,
+    ...fields,
+  });
   (level === "ERROR" ? process.stderr : process.stdout).write(`${line}\n`);
 }
 

@@ -38,7 +38,13 @@ export class UsageError extends Error {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function int(name: string, raw: string | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+function int(
+  name: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -81,10 +87,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
     if (!str(required)) throw new UsageError(`--${required} is required`);
   }
   if (compat && !str("callback-url")) {
-    throw new UsageError("--callback-url is required (compat mode behaves like the last real builds, which require it)");
+    throw new UsageError(
+      "--callback-url is required (compat mode behaves like the last real builds, which require it)",
+    );
   }
   const workerId = str("worker-id")!;
-  if (!compat && !UUID.test(workerId)) throw new UsageError(`--worker-id must be a UUID, got ${JSON.stringify(workerId)}`);
+  if (!compat && !UUID.test(workerId))
+    throw new UsageError(`--worker-id must be a UUID, got ${JSON.stringify(workerId)}`);
   const callbackUrl = str("callback-url");
   if (callbackUrl !== undefined && !/^https?:\/\//.test(callbackUrl)) {
     throw new UsageError(`--callback-url must be an http(s) URL, got ${JSON.stringify(callbackUrl)}`);

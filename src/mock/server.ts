@@ -19,7 +19,12 @@ export class MockServer {
   private job?: Job;
   private queue: Promise<void> = Promise.resolve();
   private readonly started = Date.now();
-  private readonly outcomes: Record<Outcome, number> = { success: 0, cancelled: 0, error: 0, disconnected: 0 };
+  private readonly outcomes: Record<Outcome, number> = {
+    success: 0,
+    cancelled: 0,
+    error: 0,
+    disconnected: 0,
+  };
   private tokensTotal = 0;
   private readonly durations: number[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -53,7 +58,9 @@ export class MockServer {
       const body = parseJson(await readBody(req));
       const jobId = body && typeof body === "object" ? (body as { job_id?: unknown }).job_id : undefined;
       if (typeof jobId !== "string" || jobId === "") {
-        return send(res, 400, { errors: [{ field: "job_id", constraint: "non_empty", message: "job_id is required" }] });
+        return send(res, 400, {
+          errors: [{ field: "job_id", constraint: "non_empty", message: "job_id is required" }],
+        });
       }
       return this.cancel(jobId, res);
     }
@@ -96,8 +103,14 @@ export class MockServer {
   private async execute(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const { compat } = this.o;
-    if (!this.loaded) return send(res, 503, { code: "MODEL_LOADING", message: "model is still loading; retry", retriable: true });
-    if (this.draining) return send(res, 503, { code: "SHUTTING_DOWN", message: "worker is shutting down", retriable: true });
+    if (!this.loaded)
+      return send(res, 503, {
+        code: "MODEL_LOADING",
+        message: "model is still loading; retry",
+        retriable: true,
+      });
+    if (this.draining)
+      return send(res, 503, { code: "SHUTTING_DOWN", message: "worker is shutting down", retriable: true });
     const type = req.headers["content-type"] ?? "";
     if (compat && !type.includes("application/json")) {
       return sendText(res, 415, "Expected request with `Content-Type: application/json`");
@@ -105,12 +118,21 @@ export class MockServer {
     const body = parseJson(raw);
     if (body === undefined) {
       if (compat) return sendText(res, 400, "Failed to parse the request body as JSON");
-      return send(res, 400, { errors: [{ field: "body", constraint: "json", message: "request body is not valid JSON" }] });
+      return send(res, 400, {
+        errors: [{ field: "body", constraint: "json", message: "request body is not valid JSON" }],
+      });
     }
     if (compat && body && typeof body === "object" && (body as ExecuteRequest).max_tokens === undefined) {
-      return sendText(res, 422, "Failed to deserialize the JSON body into the target type: missing field `max_tokens`");
+      return sendText(
+        res,
+        422,
+        "Failed to deserialize the JSON body into the target type: missing field `max_tokens`",
+      );
     }
-    const errors = validateExecuteRequest(body, { promptMaxChars: this.o.maxTokensIn, maxTokensMax: this.o.maxTokensOut });
+    const errors = validateExecuteRequest(body, {
+      promptMaxChars: this.o.maxTokensIn,
+      maxTokensMax: this.o.maxTokensOut,
+    });
     if (errors.length > 0) {
       if (compat) return send(res, 400, { field: errors[0].field, message: errors[0].message });
       return send(res, 400, { errors });
@@ -151,7 +173,11 @@ export class MockServer {
     res.on("close", () => {
       if (!res.writableFinished) job.abort("disconnect");
     });
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
     res.flushHeaders();
     const out = new SseWriter(res, {
       dataOnly: compat,
@@ -193,7 +219,10 @@ export class MockServer {
       "# TYPE worker_tokens_generated_total counter",
       `worker_tokens_generated_total ${this.tokensTotal}`,
       "# TYPE worker_inference_duration_ms histogram",
-      ...bounds.map((b) => `worker_inference_duration_ms_bucket{le="${b}"} ${this.durations.filter((d) => d <= b).length}`),
+      ...bounds.map(
+        (b) =>
+          `worker_inference_duration_ms_bucket{le="${b}"} ${this.durations.filter((d) => d <= b).length}`,
+      ),
       `worker_inference_duration_ms_bucket{le="+Inf"} ${this.durations.length}`,
       `worker_inference_duration_ms_sum ${this.durations.reduce((a, b) => a + b, 0).toFixed(3)}`,
       `worker_inference_duration_ms_count ${this.durations.length}`,

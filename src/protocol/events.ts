@@ -2,7 +2,13 @@
 export type StopReason = "max_tokens" | "eos" | "stop_sequence" | "cancelled" | "error";
 
 /** Every stop reason, in specification spelling. */
-export const STOP_REASONS: readonly StopReason[] = ["max_tokens", "eos", "stop_sequence", "cancelled", "error"];
+export const STOP_REASONS: readonly StopReason[] = [
+  "max_tokens",
+  "eos",
+  "stop_sequence",
+  "cancelled",
+  "error",
+];
 
 /** Stop reasons that count as a successful completion. */
 export const SUCCESS_STOP_REASONS: readonly StopReason[] = ["max_tokens", "eos", "stop_sequence"];

@@ -21,7 +21,10 @@ function one(event: Loose): string {
     case "metrics":
       return `metrics ${String(event.tokens_per_sec)} tok/s`;
     case "end": {
-      const seq = event.stop_sequence_matched !== undefined ? ` matched=${JSON.stringify(event.stop_sequence_matched)}` : "";
+      const seq =
+        event.stop_sequence_matched !== undefined
+          ? ` matched=${JSON.stringify(event.stop_sequence_matched)}`
+          : "";
       return `end ${normalizeStopReason(String(event.stop_reason))} tokens_out=${String(event.tokens_out)}${seq}`;
     }
     case "error":
@@ -48,7 +51,12 @@ export function describeEvents(events: readonly unknown[], options: TimelineOpti
     const event = events[k] as Loose;
     let end = k;
     if (event?.type === "token") {
-      while (end + 1 < events.length && (events[end + 1] as Loose)?.type === "token" && end + 1 !== options.mark) end++;
+      while (
+        end + 1 < events.length &&
+        (events[end + 1] as Loose)?.type === "token" &&
+        end + 1 !== options.mark
+      )
+        end++;
       if (k === options.mark) end = k;
     }
     const run = end - k + 1;

@@ -1,5 +1,5 @@
-import type { ExecuteRequest } from "./request";
 import { LIMITS } from "./limits";
+import type { ExecuteRequest } from "./request";
 import type { FieldError } from "./validation-errors";
 
 type Check = (value: unknown) => { constraint: string; message: string } | undefined;
@@ -25,7 +25,9 @@ export interface TunableLimits {
   maxTokensMax: number;
 }
 
-const checks = (limits: TunableLimits): Record<Exclude<keyof ExecuteRequest, "job_id" | "prompt">, Check> => ({
+const checks = (
+  limits: TunableLimits,
+): Record<Exclude<keyof ExecuteRequest, "job_id" | "prompt">, Check> => ({
   max_tokens: range(LIMITS.maxTokensMin, limits.maxTokensMax, true),
   temperature: range(LIMITS.temperatureMin, LIMITS.temperatureMax, false),
   top_p: range(LIMITS.topPMin, LIMITS.topPMax, false),
@@ -40,7 +42,10 @@ const checks = (limits: TunableLimits): Record<Exclude<keyof ExecuteRequest, "jo
       return { constraint: "type", message: "must be an array of strings" };
     }
     if (v.length > LIMITS.stopMaxCount) {
-      return { constraint: "max_count", message: `must have at most ${LIMITS.stopMaxCount} sequences, got ${v.length}` };
+      return {
+        constraint: "max_count",
+        message: `must have at most ${LIMITS.stopMaxCount} sequences, got ${v.length}`,
+      };
     }
     if (v.some((s: string) => s.length === 0)) {
       return { constraint: "non_empty", message: "must not contain an empty sequence" };

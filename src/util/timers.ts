@@ -14,6 +14,7 @@ export function guard(ms: number): Promise<undefined> {
 
 /** An `Error` for any thrown value; works across realms (Jest's test context), where `instanceof Error` fails. */
 export function asError(value: unknown): Error {
-  if (value && typeof value === "object" && typeof (value as Error).message === "string") return value as Error;
+  if (value && typeof value === "object" && typeof (value as Error).message === "string")
+    return value as Error;
   return new Error(String(value));
 }

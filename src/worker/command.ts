@@ -28,14 +28,24 @@ export interface WorkerCommand {
  * it sits beside this file; when this file runs from `src/` (the package's own
  * tests) it is the built copy in `dist/`.
  */
-export const MOCK_ENTRY = [join(__dirname, "..", "mock", "cli.js"), join(__dirname, "..", "..", "dist", "mock", "cli.js")].find(
-  (p) => existsSync(p),
-) ?? join(__dirname, "..", "mock", "cli.js");
+export const MOCK_ENTRY =
+  [join(__dirname, "..", "mock", "cli.js"), join(__dirname, "..", "..", "dist", "mock", "cli.js")].find((p) =>
+    existsSync(p),
+  ) ?? join(__dirname, "..", "mock", "cli.js");
 
 /** Builds the worker command line of PROTOCOL.md for a port and callback URL. */
 export function buildCommand(spec: WorkerCommandSpec, port: number, callbackUrl?: string): WorkerCommand {
   const workerId = spec.workerId ?? randomUUID();
-  const args = ["--worker-id", workerId, "--model", spec.model, "--gpu-device", String(spec.gpuDevice), "--port", String(port)];
+  const args = [
+    "--worker-id",
+    workerId,
+    "--model",
+    spec.model,
+    "--gpu-device",
+    String(spec.gpuDevice),
+    "--port",
+    String(port),
+  ];
   if (callbackUrl) args.push("--callback-url", callbackUrl);
   args.push(...(spec.extraArgs ?? []));
   return spec.binary === "mock"
@@ -45,5 +55,7 @@ export function buildCommand(spec: WorkerCommandSpec, port: number, callbackUrl?
 
 /** Quotes a command line for a human to read and paste into a shell. */
 export function formatCommand(command: Pick<WorkerCommand, "file" | "args">): string {
-  return [command.file, ...command.args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+  return [command.file, ...command.args]
+    .map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`))
+    .join(" ");
 }

@@ -14,7 +14,6 @@ export interface LogLine {
  */
 export class LogBuffer {
   private readonly lines: LogLine[] = [];
-  private dropped = 0;
 
   constructor(private readonly capacity = 2000) {}
 
@@ -47,7 +46,6 @@ export class LogBuffer {
     this.lines.push({ stream, text, json });
     if (this.lines.length > this.capacity) {
       this.lines.shift();
-      this.dropped++;
     }
   }
 

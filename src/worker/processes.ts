@@ -10,7 +10,10 @@ export interface ProcessRow {
 
 /** Reads the process table with `ps` (Linux and macOS). */
 export function listProcesses(): ProcessRow[] {
-  const out = execFileSync("ps", ["-A", "-o", "pid=,ppid=,pgid=,args="], { encoding: "utf8", maxBuffer: 16 << 20 });
+  const out = execFileSync("ps", ["-A", "-o", "pid=,ppid=,pgid=,args="], {
+    encoding: "utf8",
+    maxBuffer: 16 << 20,
+  });
   return out
     .split("\n")
     .map((line) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(line))

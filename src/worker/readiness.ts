@@ -31,7 +31,6 @@ export class NotReadyError extends Error {
   }
 }
 
-
 /**
  * Waits until the worker is ready: `/health` answers 200 with status
  * `healthy` and, where reported, `resident` true. The readiness callback
@@ -54,7 +53,9 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
     const remaining = deadline - performance.now();
     if (remaining <= 0) break;
     try {
-      const res = await fetch(input.healthUrl, { signal: AbortSignal.timeout(Math.max(50, Math.min(2000, remaining))) });
+      const res = await fetch(input.healthUrl, {
+        signal: AbortSignal.timeout(Math.max(50, Math.min(2000, remaining))),
+      });
       const text = await res.text();
       let body: unknown;
       try {
@@ -64,7 +65,11 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       }
       const b = body as { status?: unknown; resident?: unknown } | undefined;
       if (res.status === 200 && b?.status === "healthy" && b.resident !== false) {
-        return { ms: Math.round(performance.now() - input.startedAt), callback: input.callback?.body, health: body };
+        return {
+          ms: Math.round(performance.now() - input.startedAt),
+          callback: input.callback?.body,
+          health: body,
+        };
       }
       last = `HTTP ${res.status} ${text.slice(0, 200)}`;
     } catch (error) {
@@ -79,7 +84,11 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
     delay = Math.min(100, delay * 2);
   }
   const waited = Math.round(performance.now() - input.startedAt);
-  const cb = input.callback ? (input.callback.body !== undefined ? "received" : "not received") : "not requested";
+  const cb = input.callback
+    ? input.callback.body !== undefined
+      ? "received"
+      : "not received"
+    : "not requested";
   if (exited) {
     throw new NotReadyError(`worker exited before it was ready (after ${waited} ms)`, "exited");
   }

@@ -13,7 +13,10 @@ export interface WorkerRecord {
 
 /** Folder of worker records; one per user, outside any project folder. */
 export function registryDir(): string {
-  return process.env.WORKER_ORCD_JEST_REGISTRY ?? join(tmpdir(), `worker-orcd-jest-${process.getuid?.() ?? "user"}`, "workers");
+  return (
+    process.env.WORKER_ORCD_JEST_REGISTRY ??
+    join(tmpdir(), `worker-orcd-jest-${process.getuid?.() ?? "user"}`, "workers")
+  );
 }
 
 /** Records a started worker. */

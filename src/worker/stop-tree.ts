@@ -11,7 +11,6 @@ export interface StopReport {
   forced: boolean;
 }
 
-
 function treeSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
   return new Promise((resolve) => treeKill(pid, sig, () => resolve()));
 }

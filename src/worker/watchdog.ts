@@ -14,10 +14,14 @@ fi`;
 /** Starts the watchdog for a worker group owned by `ownerPid`. */
 export function startWatchdog(ownerPid: number, workerPgid: number, graceMs: number): void {
   const grace = Math.max(0.1, graceMs / 1000).toFixed(1);
-  const child = spawn("/bin/sh", ["-c", SCRIPT, "worker-orcd-watchdog", String(ownerPid), String(workerPgid), grace], {
-    detached: true,
-    stdio: "ignore",
-  });
+  const child = spawn(
+    "/bin/sh",
+    ["-c", SCRIPT, "worker-orcd-watchdog", String(ownerPid), String(workerPgid), grace],
+    {
+      detached: true,
+      stdio: "ignore",
+    },
+  );
   child.on("error", () => undefined);
   child.unref();
 }

@@ -1,15 +1,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { WorkerClient } from "../client/worker-client";
+import { guard } from "../util/timers";
 import { CallbackServer } from "./callback-server";
 import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
-import { type WorkerFacts, WorkerExitedError, WorkerStartupError } from "./errors";
+import { WorkerExitedError, type WorkerFacts, WorkerStartupError } from "./errors";
 import { LogBuffer } from "./log-buffer";
 import { freePort } from "./ports";
 import { NotReadyError, waitForReady } from "./readiness";
 import { commandOf, forgetWorker, recordWorker } from "./registry";
 import { type StopReport, stopProcessTree } from "./stop-tree";
 import { startWatchdog } from "./watchdog";
-import { guard } from "../util/timers";
 
 /** Options of {@link WorkerProcess.start}. */
 export interface WorkerStartOptions extends WorkerCommandSpec {
@@ -95,7 +95,8 @@ export class WorkerProcess {
       try {
         return await WorkerProcess.startOnce(options);
       } catch (error) {
-        const portTaken = error instanceof WorkerStartupError && error.facts.logTail.some((l) => PORT_TAKEN.test(l));
+        const portTaken =
+          error instanceof WorkerStartupError && error.facts.logTail.some((l) => PORT_TAKEN.test(l));
         if (!portTaken || attempt >= attempts) throw error;
       }
     }
@@ -126,7 +127,12 @@ export class WorkerProcess {
     const worker = new WorkerProcess(child, logs, command, port, cmd.workerId, exited, options, callback);
     if (child.pid !== undefined) {
       startWatchdog(process.pid, child.pid, worker.graceMs);
-      recordWorker({ pid: child.pid, ownerPid: process.pid, command: "", startedAt: new Date().toISOString() });
+      recordWorker({
+        pid: child.pid,
+        ownerPid: process.pid,
+        command: "",
+        startedAt: new Date().toISOString(),
+      });
     }
     try {
       const ready = await waitForReady({
@@ -190,16 +196,22 @@ export class WorkerProcess {
     if (!exit) return undefined;
     await flushed(this.child);
     const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
-    return new WorkerExitedError(`the worker process ${how} during the request (${error.message})`, this.facts(), {
-      cause: error,
-    });
+    return new WorkerExitedError(
+      `the worker process ${how} during the request (${error.message})`,
+      this.facts(),
+      {
+        cause: error,
+      },
+    );
   }
 }
 
 /** Waits (briefly) until the child's output streams have ended, so log tails are complete. */
 function flushed(child: ChildProcess): Promise<void> {
   const ends = [child.stdout, child.stderr].map((s) =>
-    !s || s.readableEnded || s.destroyed ? Promise.resolve() : new Promise<void>((r) => s.once("close", () => r())),
+    !s || s.readableEnded || s.destroyed
+      ? Promise.resolve()
+      : new Promise<void>((r) => s.once("close", () => r())),
   );
   return Promise.race([Promise.all(ends).then(() => undefined), guard(500)]);
 }

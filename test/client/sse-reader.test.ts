@@ -4,7 +4,8 @@ import { bytewise, streamOf } from "../helpers/mock";
 
 async function frames(stream: ReadableStream<Uint8Array>, idleTimeoutMs = 1000) {
   const out = [];
-  for await (const f of readSseFrames(stream, { idleTimeoutMs, onIdle: (ms) => new Error(`idle ${ms}`) })) out.push(f);
+  for await (const f of readSseFrames(stream, { idleTimeoutMs, onIdle: (ms) => new Error(`idle ${ms}`) }))
+    out.push(f);
   return out;
 }
 
@@ -21,10 +22,15 @@ describe("readSseFrames", () => {
   });
 
   it("decodes the same stream written one byte at a time, with CRLF and data over two lines", async () => {
-    const crlfSplit = PLAIN.replace(/\n/g, "\r\n").replace(/data: \{"type":"token",/, 'data: {"type":"token",\r\ndata: ');
+    const crlfSplit = PLAIN.replace(/\n/g, "\r\n").replace(
+      /data: \{"type":"token",/,
+      'data: {"type":"token",\r\ndata: ',
+    );
     const plain = await frames(streamOf([PLAIN]));
     const split = await frames(streamOf(bytewise(crlfSplit)));
-    expect(split.map((f) => [f.event, JSON.parse(f.data)])).toEqual(plain.map((f) => [f.event, JSON.parse(f.data)]));
+    expect(split.map((f) => [f.event, JSON.parse(f.data)])).toEqual(
+      plain.map((f) => [f.event, JSON.parse(f.data)]),
+    );
   });
 
   it("keeps a UTF-8 character split across chunks whole", async () => {
@@ -35,7 +41,7 @@ describe("readSseFrames", () => {
   });
 
   it("handles a \\r\\n split between chunks without inventing an empty line", async () => {
-    const out = await frames(streamOf(["data: {\"a\":1}\r", "\n", "data: {\"b\":2}\r\n\r\n"]));
+    const out = await frames(streamOf(['data: {"a":1}\r', "\n", 'data: {"b":2}\r\n\r\n']));
     expect(out).toHaveLength(1);
     expect(out[0].data).toBe('{"a":1}\n{"b":2}');
   });
@@ -51,7 +57,7 @@ describe("readSseFrames", () => {
   });
 
   it("discards a final frame without its blank line, as the SSE spec says", async () => {
-    const out = await frames(streamOf(["data: {}\n\ndata: {\"partial\":1}\n"]));
+    const out = await frames(streamOf(['data: {}\n\ndata: {"partial":1}\n']));
     expect(out).toHaveLength(1);
   });
 

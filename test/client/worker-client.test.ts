@@ -13,7 +13,13 @@ import { WorkerClient } from "../../src/client/worker-client";
 import type { WorkerProcess } from "../../src/worker/worker-process";
 import { startMock, stopAllMocks } from "../helpers/mock";
 
-const req = (job_id: string, max_tokens = 5, extra = {}) => ({ job_id, prompt: "Hello", max_tokens, seed: 7, ...extra });
+const req = (job_id: string, max_tokens = 5, extra = {}) => ({
+  job_id,
+  prompt: "Hello",
+  max_tokens,
+  seed: 7,
+  ...extra,
+});
 
 afterAll(stopAllMocks);
 
@@ -25,7 +31,15 @@ describe("WorkerClient against the mock worker", () => {
 
   it("execute() collects every event in order", async () => {
     const events = await worker.client.execute(req("c1", 5));
-    expect(events.map((e) => e.type)).toEqual(["started", "token", "token", "token", "token", "token", "end"]);
+    expect(events.map((e) => e.type)).toEqual([
+      "started",
+      "token",
+      "token",
+      "token",
+      "token",
+      "token",
+      "end",
+    ]);
     expect(events.at(-1)).toMatchObject({ type: "end", tokens_out: 5, stop_reason: "max_tokens" });
   });
 
@@ -33,7 +47,11 @@ describe("WorkerClient against the mock worker", () => {
     const events = await worker.client.execute(req("c2", 3));
     expect(typeof events[0].receivedAt).toBe("number");
     expect(Object.keys(events[1]).sort()).toEqual(["i", "t", "type"]);
-    expect(JSON.parse(JSON.stringify(events[1]))).toEqual({ type: "token", t: (events[1] as { t: string }).t, i: 0 });
+    expect(JSON.parse(JSON.stringify(events[1]))).toEqual({
+      type: "token",
+      t: (events[1] as { t: string }).t,
+      i: 0,
+    });
     expect(sourceOf(events)?.label).toBe(worker.baseUrl);
   });
 
@@ -46,21 +64,36 @@ describe("WorkerClient against the mock worker", () => {
   it("executeRaw() returns a 400 with every failing field", async () => {
     const res = await worker.client.executeRaw({ job_id: "", prompt: "", max_tokens: 0 });
     expect(res.status).toBe(400);
-    expect((res.json as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(["job_id", "prompt", "max_tokens"]);
+    expect((res.json as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+      "job_id",
+      "prompt",
+      "max_tokens",
+    ]);
   });
 
   it("execute() rejects a 400 with an error naming the fields", async () => {
-    await expect(worker.client.execute(req("", 0))).rejects.toThrow(/HTTP 400: rejected field\(s\): job_id, max_tokens/);
+    await expect(worker.client.execute(req("", 0))).rejects.toThrow(
+      /HTTP 400: rejected field\(s\): job_id, max_tokens/,
+    );
   });
 
   it("health() returns the full body", async () => {
-    await expect(worker.client.health()).resolves.toMatchObject({ status: "healthy", resident: true, quant_kind: "Q4_K_M" });
+    await expect(worker.client.health()).resolves.toMatchObject({
+      status: "healthy",
+      resident: true,
+      quant_kind: "Q4_K_M",
+    });
   });
 
   it("metrics() parses the Prometheus text", async () => {
     const { samples } = await worker.client.metrics();
     const names = new Set(samples.map((s) => s.name));
-    for (const n of ["worker_vram_bytes", "worker_requests_total", "worker_tokens_generated_total", "worker_uptime_seconds"]) {
+    for (const n of [
+      "worker_vram_bytes",
+      "worker_requests_total",
+      "worker_tokens_generated_total",
+      "worker_uptime_seconds",
+    ]) {
       expect(names).toContain(n);
     }
     expect(names).toContain("worker_inference_duration_ms_bucket");
@@ -78,25 +111,33 @@ describe("WorkerClient against the mock worker", () => {
   });
 
   it("a request timeout fails with a message naming the limit and what arrived", async () => {
-    await expect(worker.client.execute(req("c5", 2048, { stop: undefined }), { timeoutMs: 60 })).rejects.toThrow(
-      /did not finish within 60 ms \(request timeout\); received \d+ event\(s\)/,
-    );
+    await expect(
+      worker.client.execute(req("c5", 2048, { stop: undefined }), { timeoutMs: 60 }),
+    ).rejects.toThrow(/did not finish within 60 ms \(request timeout\); received \d+ event\(s\)/);
   });
 
   it("a connection refused is an HTTP error, not a TypeError", async () => {
     const { freePort } = await import("../../src/worker/ports");
     const port = await freePort();
     const dead = new WorkerClient(`http://127.0.0.1:${port}`, { requestTimeoutMs: 2000 });
-    await expect(dead.health()).rejects.toThrow(`GET http://127.0.0.1:${port}/health failed: fetch failed (ECONNREFUSED)`);
+    await expect(dead.health()).rejects.toThrow(
+      `GET http://127.0.0.1:${port}/health failed: fetch failed (ECONNREFUSED)`,
+    );
   });
 });
 
 describe("decodeEvent", () => {
   it("names the event from the JSON type in data-only frames", () => {
-    expect(decodeEvent({ data: '{"type":"token","t":"a","i":0}' })).toEqual({ ok: true, event: { type: "token", t: "a", i: 0 } });
+    expect(decodeEvent({ data: '{"type":"token","t":"a","i":0}' })).toEqual({
+      ok: true,
+      event: { type: "token", t: "a", i: 0 },
+    });
   });
   it("adds the type from the event: line when the JSON lacks it", () => {
-    expect(decodeEvent({ event: "token", data: '{"t":"a","i":0}' })).toEqual({ ok: true, event: { type: "token", t: "a", i: 0 } });
+    expect(decodeEvent({ event: "token", data: '{"t":"a","i":0}' })).toEqual({
+      ok: true,
+      event: { type: "token", t: "a", i: 0 },
+    });
   });
   it("reports an event: line that disagrees with the JSON type", () => {
     expect(decodeEvent({ event: "end", data: '{"type":"token"}' })).toEqual({
@@ -106,8 +147,14 @@ describe("decodeEvent", () => {
   });
   it("reports data that is not JSON, not an object, or an unknown event", () => {
     expect(decodeEvent({ data: "{oops" })).toMatchObject({ ok: false, problem: "event data is not JSON" });
-    expect(decodeEvent({ data: "[1]" })).toMatchObject({ ok: false, problem: "event data is not a JSON object" });
-    expect(decodeEvent({ data: '{"type":"progress"}' })).toMatchObject({ ok: false, problem: 'unknown event name "progress"' });
+    expect(decodeEvent({ data: "[1]" })).toMatchObject({
+      ok: false,
+      problem: "event data is not a JSON object",
+    });
+    expect(decodeEvent({ data: '{"type":"progress"}' })).toMatchObject({
+      ok: false,
+      problem: 'unknown event name "progress"',
+    });
     expect(decodeEvent({ data: "{}" })).toMatchObject({ ok: false });
   });
 });
@@ -124,7 +171,9 @@ describe("misbehaving workers end in clear errors", () => {
 
   it("an unknown event name is a ProtocolError", async () => {
     const w = await startMock({ env: { WORKER_ORCD_MOCK_FAULT: "unknown-event" } });
-    await expect(w.client.execute(req("bad-2"))).rejects.toThrow(/unknown event name "progress" \(job "bad-2"\)/);
+    await expect(w.client.execute(req("bad-2"))).rejects.toThrow(
+      /unknown event name "progress" \(job "bad-2"\)/,
+    );
   });
 
   it("a stalled stream fails after the idle timeout, saying how long and what arrived", async () => {
@@ -175,10 +224,16 @@ describe("misbehaving workers end in clear errors", () => {
   });
 
   it("cancel() falls back to POST /cancel/{id} when POST /cancel answers 404", async () => {
-    const w = await startMock({ env: { WORKER_ORCD_MOCK_FAULT: "cancel-path-only" }, extraArgs: ["--token-interval-ms", "5"] });
+    const w = await startMock({
+      env: { WORKER_ORCD_MOCK_FAULT: "cancel-path-only" },
+      extraArgs: ["--token-interval-ms", "5"],
+    });
     const pending = w.client.execute(req("legacy-cancel", 2048, { stop: undefined }));
     await new Promise((r) => setTimeout(r, 50));
-    await expect(w.client.cancel("legacy-cancel")).resolves.toEqual({ status: 202, route: "/cancel/legacy-cancel" });
+    await expect(w.client.cancel("legacy-cancel")).resolves.toEqual({
+      status: 202,
+      route: "/cancel/legacy-cancel",
+    });
     const events = await pending;
     expect(events.at(-1)).toMatchObject({ type: "error", code: "CANCELLED" });
   });
@@ -193,11 +248,15 @@ describe("misbehaving workers end in clear errors", () => {
 
   it("a non-event-stream 200 is a WorkerHttpError", async () => {
     const { createServer } = await import("node:http");
-    const server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+    const server = createServer((_req, res) =>
+      res.writeHead(200, { "content-type": "application/json" }).end("{}"),
+    );
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const port = (server.address() as { port: number }).port;
     try {
-      await expect(new WorkerClient(`http://127.0.0.1:${port}`).execute(req("x"))).rejects.toThrow(WorkerHttpError);
+      await expect(new WorkerClient(`http://127.0.0.1:${port}`).execute(req("x"))).rejects.toThrow(
+        WorkerHttpError,
+      );
     } finally {
       server.close();
     }

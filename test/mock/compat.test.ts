@@ -25,9 +25,14 @@ describe("mock worker in compat mode (the last real builds)", () => {
   });
 
   it("fails a job before it starts with a lone error event and no retriable", async () => {
-    const w = await startMock({ extraArgs: ["--compat"], env: { WORKER_ORCD_MOCK_FAULT: "inference-failed" } });
+    const w = await startMock({
+      extraArgs: ["--compat"],
+      env: { WORKER_ORCD_MOCK_FAULT: "inference-failed" },
+    });
     const events = await w.client.execute({ job_id: "f", prompt: "x", max_tokens: 4 });
-    expect(events).toEqual([{ type: "error", code: "INFERENCE_FAILED", message: "inference failed before start" }]);
+    expect(events).toEqual([
+      { type: "error", code: "INFERENCE_FAILED", message: "inference failed before start" },
+    ]);
   });
 
   it("answers /health minimally, with vram_bytes", async () => {
@@ -43,7 +48,10 @@ describe("mock worker in compat mode (the last real builds)", () => {
     const malformed = await w.client.executeRaw("{oops");
     expect([400, 422]).toContain(malformed.status);
     expect(malformed.json).toBeUndefined();
-    const noType = await w.client.executeRaw({ job_id: "m", prompt: "x", max_tokens: 1 }, { contentType: null });
+    const noType = await w.client.executeRaw(
+      { job_id: "m", prompt: "x", max_tokens: 1 },
+      { contentType: null },
+    );
     expect(noType.status).toBe(415);
     const legacy = await w.client.executeRaw({ job_id: "m", prompt: "", max_tokens: 1 });
     expect(legacy.status).toBe(400);
@@ -78,7 +86,13 @@ describe("mock worker in compat mode (the last real builds)", () => {
     const w = await compat();
     const messages = w.logs.all().map((l) => l.json?.message ?? `plain:${l.stream}`);
     expect(messages).toEqual(
-      expect.arrayContaining(["Worker starting", "Loading model to VRAM...", "Model loaded to VRAM", "Worker ready, starting HTTP server", "plain:stderr"]),
+      expect.arrayContaining([
+        "Worker starting",
+        "Loading model to VRAM...",
+        "Model loaded to VRAM",
+        "Worker ready, starting HTTP server",
+        "plain:stderr",
+      ]),
     );
     expect(w.logs.all().some((l) => l.json?.event === "model_load_progress")).toBe(false);
   });
@@ -105,8 +119,23 @@ describe("mock worker in compat mode (the last real builds)", () => {
     });
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
     const cbPort = (receiver.address() as { port: number }).port;
-    const args = ["--worker-id", "not-a-uuid", "--model", "mock", "--gpu-device", "0", "--port", String(port), "--compat"];
-    const child = spawn(process.execPath, [MOCK_ENTRY, ...args, "--callback-url", `http://127.0.0.1:${cbPort}/cb`]);
+    const args = [
+      "--worker-id",
+      "not-a-uuid",
+      "--model",
+      "mock",
+      "--gpu-device",
+      "0",
+      "--port",
+      String(port),
+      "--compat",
+    ];
+    const child = spawn(process.execPath, [
+      MOCK_ENTRY,
+      ...args,
+      "--callback-url",
+      `http://127.0.0.1:${cbPort}/cb`,
+    ]);
     try {
       for (let k = 0; k < 100 && !probe; k++) await sleep(20);
       expect(probe).toBe("ECONNREFUSED");

@@ -6,7 +6,9 @@ import { startMock, stopAllMocks } from "../helpers/mock";
 afterAll(stopAllMocks);
 
 const request = { job_id: "f", prompt: "fault", max_tokens: 30, seed: 9 };
-const fault = (mode: string, more: Record<string, string> = {}) => ({ env: { WORKER_ORCD_MOCK_FAULT: mode, ...more } });
+const fault = (mode: string, more: Record<string, string> = {}) => ({
+  env: { WORKER_ORCD_MOCK_FAULT: mode, ...more },
+});
 
 describe("mock worker fault modes", () => {
   it("tiny-chunks, crlf and split-data decode to the same events as the plain stream", async () => {
@@ -18,7 +20,12 @@ describe("mock worker fault modes", () => {
     const expected = await plain.client.execute(request);
     const got = await odd.client.execute(request);
     const shape = (events: object[]) =>
-      events.map((e) => ({ ...e, started_at: undefined, decode_time_ms: undefined, tokens_per_sec: undefined }));
+      events.map((e) => ({
+        ...e,
+        started_at: undefined,
+        decode_time_ms: undefined,
+        tokens_per_sec: undefined,
+      }));
     expect(shape(got)).toEqual(shape(expected));
   });
 

@@ -47,7 +47,13 @@ describe("mock worker: generation", () => {
 
   it("stops at a stop sequence and reports it", async () => {
     const w = await startMock({ extraArgs: ["--eos-after", "0"] });
-    const events = await w.client.execute({ job_id: "s", prompt: "x", max_tokens: 500, seed: 5, stop: ["."] });
+    const events = await w.client.execute({
+      job_id: "s",
+      prompt: "x",
+      max_tokens: 500,
+      seed: 5,
+      stop: ["."],
+    });
     const end = events.at(-1);
     expect(end).toMatchObject({ type: "end", stop_reason: "stop_sequence", stop_sequence_matched: "." });
     expect(text(events).endsWith(".")).toBe(true);
@@ -89,18 +95,29 @@ describe("mock worker: generation", () => {
   it("stops the job when the client disconnects", async () => {
     const w = await startMock({ extraArgs: ["--token-interval-ms", "5", "--eos-after", "0"] });
     const controller = new AbortController();
-    const pending = w.client.execute({ job_id: "gone", prompt: "x", max_tokens: 2048 }, { signal: controller.signal });
+    const pending = w.client.execute(
+      { job_id: "gone", prompt: "x", max_tokens: 2048 },
+      { signal: controller.signal },
+    );
     await sleep(40);
     controller.abort();
     await expect(pending).rejects.toBeDefined();
     await sleep(50);
     const { samples } = await w.client.metrics();
-    expect(samples).toContainEqual({ name: "worker_requests_total", labels: { outcome: "disconnected" }, value: 1 });
-    await expect(w.client.executeRaw({ job_id: "next", prompt: "x", max_tokens: 1 })).resolves.toMatchObject({ status: 200 });
+    expect(samples).toContainEqual({
+      name: "worker_requests_total",
+      labels: { outcome: "disconnected" },
+      value: 1,
+    });
+    await expect(w.client.executeRaw({ job_id: "next", prompt: "x", max_tokens: 1 })).resolves.toMatchObject({
+      status: 200,
+    });
   });
 
   it("ends a job that runs past --inference-timeout-sec with INFERENCE_TIMEOUT", async () => {
-    const w = await startMock({ extraArgs: ["--inference-timeout-sec", "1", "--token-interval-ms", "50", "--eos-after", "0"] });
+    const w = await startMock({
+      extraArgs: ["--inference-timeout-sec", "1", "--token-interval-ms", "50", "--eos-after", "0"],
+    });
     const events = await w.client.execute({ job_id: "slow", prompt: "x", max_tokens: 2048 });
     expect(events.at(-1)).toMatchObject({ type: "error", code: "INFERENCE_TIMEOUT", retriable: true });
   });
@@ -120,7 +137,11 @@ describe("mock worker: lifecycle", () => {
     const w = await startMock({ extraArgs: ["--load-time-ms", "40"] });
     const callback = w.callbackBody as Record<string, unknown> | undefined;
     await sleep(50);
-    expect(w.callbackBody).toEqual({ worker_id: w.workerId, vram_bytes: expect.any(Number), uri: `http://localhost:${w.port}` });
+    expect(w.callbackBody).toEqual({
+      worker_id: w.workerId,
+      vram_bytes: expect.any(Number),
+      uri: `http://localhost:${w.port}`,
+    });
     void callback;
     const percents = w.logs
       .all()
@@ -132,7 +153,18 @@ describe("mock worker: lifecycle", () => {
   it("reports resident:false while the model loads, then the full health body", async () => {
     const port = await freePort();
     const run = runMock(
-      ["--worker-id", crypto.randomUUID(), "--model", "mock", "--gpu-device", "0", "--port", String(port), "--load-time-ms", "600"],
+      [
+        "--worker-id",
+        crypto.randomUUID(),
+        "--model",
+        "mock",
+        "--gpu-device",
+        "0",
+        "--port",
+        String(port),
+        "--load-time-ms",
+        "600",
+      ],
       {},
       1500,
     );
@@ -188,16 +220,39 @@ describe("mock worker: lifecycle", () => {
 
   it("exits 1 with MODEL_LOAD_FAILED and the fix when the model file is missing", async () => {
     const port = await freePort();
-    const r = await runMock(["--worker-id", crypto.randomUUID(), "--model", "/no/such.gguf", "--gpu-device", "0", "--port", String(port)]);
+    const r = await runMock([
+      "--worker-id",
+      crypto.randomUUID(),
+      "--model",
+      "/no/such.gguf",
+      "--gpu-device",
+      "0",
+      "--port",
+      String(port),
+    ]);
     expect(r.code).toBe(1);
     const line = JSON.parse(r.out.split("\n").find((l) => l.includes("MODEL_LOAD_FAILED"))!);
-    expect(line).toMatchObject({ level: "ERROR", code: "MODEL_LOAD_FAILED", model: "/no/such.gguf", gpu_device: 0 });
+    expect(line).toMatchObject({
+      level: "ERROR",
+      code: "MODEL_LOAD_FAILED",
+      model: "/no/such.gguf",
+      gpu_device: 0,
+    });
     expect(line.fix).toMatch(/existing \.gguf file/);
   });
 
   it("exits 1 naming EADDRINUSE and the fix when the port is taken", async () => {
     const w = await startMock();
-    const r = await runMock(["--worker-id", crypto.randomUUID(), "--model", "mock", "--gpu-device", "0", "--port", String(w.port)]);
+    const r = await runMock([
+      "--worker-id",
+      crypto.randomUUID(),
+      "--model",
+      "mock",
+      "--gpu-device",
+      "0",
+      "--port",
+      String(w.port),
+    ]);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/address already in use \(EADDRINUSE\)/);
     expect(r.out).toMatch(/"fix":"choose another --port/);
@@ -208,13 +263,34 @@ describe("mock worker: lifecycle", () => {
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/--worker-id is required/);
     expect(r.out).toMatch(/usage: worker-orcd-mock/);
-    const bad = await runMock(["--worker-id", "not-a-uuid", "--model", "mock", "--gpu-device", "0", "--port", "5000"]);
+    const bad = await runMock([
+      "--worker-id",
+      "not-a-uuid",
+      "--model",
+      "mock",
+      "--gpu-device",
+      "0",
+      "--port",
+      "5000",
+    ]);
     expect(bad.out).toMatch(/--worker-id must be a UUID/);
-    const port = await runMock(["--worker-id", crypto.randomUUID(), "--model", "mock", "--gpu-device", "0", "--port", "80"]);
+    const port = await runMock([
+      "--worker-id",
+      crypto.randomUUID(),
+      "--model",
+      "mock",
+      "--gpu-device",
+      "0",
+      "--port",
+      "80",
+    ]);
     expect(port.out).toMatch(/--port must be an integer between 1024 and 65535/);
-    const fault = await runMock(["--worker-id", crypto.randomUUID(), "--model", "mock", "--gpu-device", "0", "--port", "5000"], {
-      WORKER_ORCD_MOCK_FAULT: "explode",
-    });
+    const fault = await runMock(
+      ["--worker-id", crypto.randomUUID(), "--model", "mock", "--gpu-device", "0", "--port", "5000"],
+      {
+        WORKER_ORCD_MOCK_FAULT: "explode",
+      },
+    );
     expect(fault.out).toMatch(/unknown fault mode \\"explode\\"; known: crash-mid-stream/);
   });
 });

@@ -88,14 +88,20 @@ describe("request validation (shared by the mock and the request builder)", () =
 
   it("rejects a missing job_id and prompt, and a body that is not an object or not JSON", async () => {
     expect(validateExecuteRequest({}).map((e) => e.field)).toEqual(["job_id", "prompt"]);
-    expect(validateExecuteRequest([1])).toEqual([{ field: "body", constraint: "type", message: "request body must be a JSON object" }]);
+    expect(validateExecuteRequest([1])).toEqual([
+      { field: "body", constraint: "type", message: "request body must be a JSON object" },
+    ]);
     const res = await worker.client.executeRaw("{nope");
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ errors: [{ field: "body", constraint: "json", message: "request body is not valid JSON" }] });
+    expect(res.json).toEqual({
+      errors: [{ field: "body", constraint: "json", message: "request body is not valid JSON" }],
+    });
   });
 
   it("honours --max-tokens-out and --max-tokens-in as tuned limits", async () => {
-    const tuned = await startMock({ extraArgs: ["--max-tokens-out", "100000", "--max-tokens-in", "10", "--eos-after", "1"] });
+    const tuned = await startMock({
+      extraArgs: ["--max-tokens-out", "100000", "--max-tokens-in", "10", "--eos-after", "1"],
+    });
     expect((await tuned.client.executeRaw({ ...base, max_tokens: 100000 })).status).toBe(200);
     const res = await tuned.client.executeRaw({ ...base, prompt: bytes(11) });
     expect(res.json).toMatchObject({ errors: [{ field: "prompt", constraint: "length" }] });

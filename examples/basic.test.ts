@@ -1,0 +1,35 @@
+import { makeTestRequest, TestConfig, TestPrompts } from "worker-orcd-jest";
+
+describe("a worker under test", () => {
+  it("streams a valid, successful completion", async () => {
+    const events = await worker.execute(makeTestRequest("job-1", TestPrompts.simple(), 5));
+    expect(events).toHaveValidEventOrder();
+    expect(events).toCompleteSuccessfully();
+    expect(events).toHaveTokenCount(5);
+    expect(events).toHaveStopReason("max_tokens");
+  });
+
+  it("is healthy", async () => {
+    expect(await worker.health()).toBeHealthy();
+  });
+
+  it("rejects an invalid request, naming the fields", async () => {
+    const res = await worker.executeRaw({ job_id: "bad", prompt: "", max_tokens: 0 });
+    expect(res).toBeRejectedFor(["prompt", "max_tokens"]);
+  });
+
+  it("stops at a stop sequence", async () => {
+    const { prompt, stop } = TestPrompts.withStop();
+    const events = await worker.execute(
+      makeTestRequest("job-2", prompt, TestConfig.long.maxTokens, { stop }),
+    );
+    expect(events).toCompleteSuccessfully();
+  });
+
+  it("cancels a running job", async () => {
+    const running = worker.execute(makeTestRequest("job-3", TestPrompts.long(), 2048));
+    await new Promise((r) => setTimeout(r, 20));
+    await worker.cancel("job-3");
+    await expect(running).resolves.toFailWithCode("CANCELLED");
+  });
+});

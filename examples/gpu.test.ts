@@ -1,0 +1,19 @@
+/**
+ * @requires-gpu
+ */
+import { makeTestRequest, TestModel, TestPrompts } from "worker-orcd-jest";
+
+describe("the reference model on a real GPU", () => {
+  it("loads Qwen2.5-0.5B and generates", async () => {
+    expect(worker.kind).toBe("real");
+    const events = await worker.execute(makeTestRequest("gpu-1", TestPrompts.simple(), 20));
+    expect(events).toCompleteSuccessfully();
+    expect(events).toHaveFirstTokenWithin(1000);
+  });
+
+  it("reports the reference model's facts in /health", async () => {
+    const health = await worker.health();
+    expect(health).toBeHealthy();
+    expect(health).toMatchObject({ vocab_size: TestModel.qwen2_5_0_5b().vocabSize });
+  });
+});

@@ -1,0 +1,13 @@
+/**
+ * The example suite: what a user's project looks like. In a user's project the
+ * whole config is `module.exports = { preset: "worker-orcd-jest" }`; here the
+ * preset is this repository's own.
+ */
+module.exports = {
+  rootDir: __dirname,
+  preset: "<rootDir>/../jest-preset.js",
+  moduleNameMapper: { "^worker-orcd-jest$": "<rootDir>/../src" },
+  testEnvironmentOptions: {
+    workerOrcd: { startupTimeoutMs: 20000, shutdownGraceMs: 2000 },
+  },
+};
