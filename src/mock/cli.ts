@@ -105,7 +105,6 @@ async function main(): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
-  process.title = "worker-orcd-mock";
   const { faults, compat } = o;
   log("INFO", "Worker starting", {
     worker_id: o.workerId,
