@@ -19,7 +19,7 @@ export interface GpuReport {
 
 function run(file: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, encoding: "utf8" }, (error, stdout, stderr) => {
+    execFile(file, args, { timeout: timeoutMs, encoding: "utf8", env: process.env }, (error, stdout, stderr) => {
       if (error) {
         const e = error as NodeJS.ErrnoException & { killed?: boolean };
         if (e.code === "ENOENT") reject(new Error("nvidia-smi not found"));

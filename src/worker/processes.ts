@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 /** A row of the process table. */
 export interface ProcessRow {
@@ -37,14 +38,39 @@ export function descendantsOf(pid: number, rows = listProcesses()): ProcessRow[]
   return found;
 }
 
-/** True when a process (or, with a negative id, a process group) exists. */
+/** State letter and process group of a pid from /proc (Linux), or undefined. */
+function procStat(pid: number): { state: string; pgid: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0], pgid: Number(fields[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+const HAS_PROC = existsSync("/proc/self/stat");
+
+/**
+ * True when a process (or, with a negative id, any member of a process group)
+ * exists and is not a zombie: an exited process that its parent (or an init
+ * that does not reap) has not collected yet counts as gone.
+ */
 export function isAlive(pidOrNegativePgid: number): boolean {
   try {
     process.kill(pidOrNegativePgid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  if (!HAS_PROC) return true;
+  if (pidOrNegativePgid > 0) return procStat(pidOrNegativePgid)?.state !== "Z";
+  const pgid = -pidOrNegativePgid;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const st = procStat(Number(entry));
+    if (st && st.pgid === pgid && st.state !== "Z") return true;
+  }
+  return false;
 }
 
 /** Sends a signal, ignoring "no such process". */

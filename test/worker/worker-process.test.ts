@@ -1,0 +1,123 @@
+import { spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "@jest/globals";
+import { MOCK_ENTRY } from "../../src/worker/command";
+import { WorkerStartupError } from "../../src/worker/errors";
+import { isAlive } from "../../src/worker/processes";
+import { reapOrphans, recordWorker, registryDir } from "../../src/worker/registry";
+import { WorkerProcess } from "../../src/worker/worker-process";
+import { startMock, stopAllMocks } from "../helpers/mock";
+
+afterAll(stopAllMocks);
+const dir = mkdtempSync(join(tmpdir(), "wp-"));
+const script = (name: string, text: string, mode = 0o755) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  chmodSync(p, mode);
+  return p;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("WorkerProcess", () => {
+  it("exposes the facts of a ready worker", async () => {
+    const w = await startMock();
+    expect(w.pid).toBeGreaterThan(0);
+    expect(w.baseUrl).toBe(`http://127.0.0.1:${w.port}`);
+    expect(w.command).toContain(`--port ${w.port}`);
+    expect(w.command).toContain(`--worker-id ${w.workerId}`);
+    expect(w.startupMs).toBeGreaterThan(0);
+    expect(w.readyHealth).toMatchObject({ status: "healthy", resident: true });
+  });
+
+  it("retries on a fresh port when the port was taken between allocation and bind", async () => {
+    const counter = join(dir, "attempts");
+    const flaky = script(
+      "flaky-port-worker",
+      `#!/bin/sh\nn=$(cat "${counter}" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "${counter}"\n` +
+        `if [ $n -lt 3 ]; then echo '{"level":"ERROR","message":"failed to bind: Address already in use (os error 98)"}' >&2; exit 1; fi\n` +
+        `exec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`,
+    );
+    const w = await startMock({ binary: flaky, portAttempts: 3 });
+    expect(await w.client.health()).toMatchObject({ status: "healthy" });
+    expect(spawnSync("cat", [counter]).stdout.toString().trim()).toBe("3");
+  });
+
+  it("gives up after the port attempts, saying the port was taken every time", async () => {
+    const taken = script("always-taken", `#!/bin/sh\necho 'bind: EADDRINUSE' >&2\nexit 1\n`);
+    const error = await startMock({ binary: taken, portAttempts: 2 }).catch((e) => e);
+    expect(error).toBeInstanceOf(WorkerStartupError);
+    expect(error.message).toMatch(/the port was taken on every attempt/);
+  });
+
+  it("says a missing binary was not found, with the command line", async () => {
+    const error = await startMock({ binary: join(dir, "no-such-worker") }).catch((e) => e);
+    expect(error.message).toMatch(/worker exited before it was ready/);
+    expect(error.message).toMatch(/was not found \(set WORKER_ORCD_BIN/);
+    expect(error.message).toContain(`command: ${join(dir, "no-such-worker")} --worker-id`);
+  });
+
+  it("says a binary that is not executable cannot run", async () => {
+    const error = await startMock({ binary: script("not-exec", "#!/bin/sh\n", 0o644) }).catch((e) => e);
+    expect(error.message).toMatch(/is not executable \(chmod \+x it\)/);
+  });
+
+  it("leaves nothing running after a startup timeout", async () => {
+    const pids = join(dir, "hang-pids");
+    const hang = script("hang", `#!/bin/sh\nsleep 30 & echo $$ $! > "${pids}"\ntrap '' TERM\nsleep 30\n`);
+    const t0 = performance.now();
+    const error = await startMock({ binary: hang, startupTimeoutMs: 300, shutdownGraceMs: 200 }).catch((e) => e);
+    expect(error.message).toMatch(/not ready within 300 ms/);
+    expect(error.message).toMatch(/process: killed by signal SIGKILL/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+    const [shell, child] = spawnSync("cat", [pids]).stdout.toString().trim().split(" ").map(Number);
+    expect(isAlive(shell)).toBe(false);
+    expect(isAlive(child)).toBe(false);
+  });
+
+  it("a watchdog ends the worker when its owner process dies without teardown", async () => {
+    const owner = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const { WorkerProcess } = require(${JSON.stringify(join(__dirname, "..", "..", "dist", "worker", "worker-process.js"))});
+         WorkerProcess.start({ binary: "mock", model: "mock", gpuDevice: 0, shutdownGraceMs: 300 })
+           .then((w) => console.log("PID " + w.pid));`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const pid = await new Promise<number>((resolve) => {
+      owner.stdout!.on("data", (d) => {
+        const m = /PID (\d+)/.exec(String(d));
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    expect(isAlive(pid)).toBe(true);
+    owner.kill("SIGKILL");
+    for (let k = 0; k < 60 && isAlive(-pid); k++) await sleep(50);
+    expect(isAlive(-pid)).toBe(false);
+  });
+});
+
+describe("orphan registry", () => {
+  it("ends a recorded worker whose owner is gone, and leaves others alone", async () => {
+    process.env.WORKER_ORCD_JEST_REGISTRY = join(dir, "registry");
+    try {
+      const orphan = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+      const owned = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+      await sleep(50);
+      const cmd = (pid: number) => spawnSync("cat", [`/proc/${pid}/cmdline`]).stdout.toString().replace(/\0/g, " ").trim();
+      recordWorker({ pid: orphan.pid!, ownerPid: 999_999_999, command: cmd(orphan.pid!), startedAt: "" });
+      recordWorker({ pid: owned.pid!, ownerPid: process.pid, command: cmd(owned.pid!), startedAt: "" });
+      expect(registryDir()).toBe(join(dir, "registry"));
+      expect(reapOrphans()).toEqual([orphan.pid]);
+      await sleep(50);
+      expect(isAlive(orphan.pid!)).toBe(false);
+      expect(isAlive(owned.pid!)).toBe(true);
+      owned.kill("SIGKILL");
+    } finally {
+      delete process.env.WORKER_ORCD_JEST_REGISTRY;
+    }
+  });
+});
