@@ -27,7 +27,7 @@ export default async function globalSetup(
   const plan = planWorker(options, gpu);
   const state: SharedState = {
     gpu,
-    configOptions: { ...existing?.configOptions, [projectConfig.id]: raw },
+    configOptions: { ...existing?.configOptions, [projectConfig.id]: raw ?? null },
   };
   removeState(process.env[STATE_VAR]);
   process.env[STATE_VAR] = writeState(state);
