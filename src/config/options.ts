@@ -69,6 +69,18 @@ export const ENV_VARS = {
 /** A bad option: names it, says what was wrong and how to fix it. */
 export class ConfigError extends WorkerOrcdError {}
 
+/**
+ * Rewrites a {@link ConfigError} for Jest to print: prefixed, and with a stack
+ * that is only the message (a configuration mistake needs no stack trace).
+ * Other errors pass unchanged.
+ */
+export function presentConfigError(error: unknown): unknown {
+  if (!(error instanceof ConfigError)) return error;
+  const clean = new ConfigError(`worker-orcd-jest configuration error: ${error.message}`);
+  clean.stack = clean.message;
+  return clean;
+}
+
 type Validator = (value: unknown) => string | undefined;
 const positive: Validator = (v) =>
   typeof v === "number" && Number.isFinite(v) && v > 0

@@ -3,7 +3,7 @@ import type { EnvironmentContext, JestEnvironmentConfig } from "@jest/environmen
 import type { Circus } from "@jest/types";
 import NodeEnvironment from "jest-environment-node";
 import { detectGpus, type GpuReport } from "../checks/gpu";
-import { ConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
+import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
 import { WorkerExitedError } from "../worker/errors";
 import { WorkerProcess } from "../worker/worker-process";
 import { type EnvironmentHandle, HANDLE_KEY } from "./handle";
@@ -62,12 +62,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       gpuDetection ??= state ? Promise.resolve(state.gpu) : detectGpus();
       this.plan = planWorker(this.options, await gpuDetection);
     } catch (error) {
-      if (error instanceof ConfigError) {
-        const clean = new ConfigError(`worker-orcd-jest configuration error: ${error.message}`);
-        clean.stack = clean.message;
-        throw clean;
-      }
-      throw error;
+      throw presentConfigError(error);
     }
     const { options, plan } = this;
     const handle: EnvironmentHandle = {

@@ -1,6 +1,6 @@
 import type { Config } from "@jest/types";
 import { detectGpus } from "../checks/gpu";
-import { resolveOptions } from "../config/options";
+import { presentConfigError, resolveOptions } from "../config/options";
 import { reapOrphans } from "../worker/registry";
 import { banner, planWorker } from "./plan";
 import { readState, removeState, type SharedState, STATE_VAR, writeState } from "./state";
@@ -13,7 +13,15 @@ import { readState, removeState, type SharedState, STATE_VAR, writeState } from 
 export default async function globalSetup(
   globalConfig: Config.GlobalConfig,
   projectConfig: Config.ProjectConfig,
-) {
+): Promise<void> {
+  try {
+    await setup(globalConfig, projectConfig);
+  } catch (error) {
+    throw presentConfigError(error);
+  }
+}
+
+async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
   const reaped = reapOrphans();
   if (reaped.length > 0) {
     process.stderr.write(

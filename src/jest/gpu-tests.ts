@@ -6,7 +6,7 @@ type It = ((name: string, fn?: TestFn, timeout?: number) => void) & {
 };
 type Describe = ((name: string, fn: () => void) => void) & { skip: (name: string, fn: () => void) => void };
 
-function jestGlobal<T>(name: "it" | "describe"): T {
+function jestGlobal<T>(name: "it" | "describe" | "beforeAll"): T {
   const fromGlobal = (globalThis as Record<string, unknown>)[name];
   if (fromGlobal) return fromGlobal as T;
   return (require("@jest/globals") as Record<string, unknown>)[name] as T;
@@ -54,9 +54,10 @@ export function describeGpu(name: string, fn: () => void): void {
   if (status.ready) describe(name, fn);
   else if (status.requireGpu) {
     describe(name, () => {
-      it("requires a GPU", () => {
+      jestGlobal<(fn: () => void) => void>("beforeAll")(() => {
         throw requiredError(status.reason);
       });
+      fn();
     });
   } else {
     getHandle()?.skippedGpuBlocks.push(name);
