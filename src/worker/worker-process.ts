@@ -126,7 +126,7 @@ export class WorkerProcess {
     logs.attach(child.stderr!, "stderr");
     const worker = new WorkerProcess(child, logs, command, port, cmd.workerId, exited, options, callback);
     if (child.pid !== undefined) {
-      startWatchdog(process.pid, child.pid, worker.graceMs);
+      startWatchdog(child.pid, worker.graceMs);
       recordWorker({
         pid: child.pid,
         ownerPid: process.pid,
