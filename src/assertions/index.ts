@@ -81,6 +81,6 @@ export async function collectSseEvents(
     },
     events,
   );
-  for await (const event of stream) void event;
+  for await (const batch of stream) void batch;
   return events;
 }

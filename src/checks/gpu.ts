@@ -19,14 +19,20 @@ export interface GpuReport {
 
 function run(file: string, args: string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, encoding: "utf8", env: process.env }, (error, stdout, stderr) => {
-      if (error) {
-        const e = error as NodeJS.ErrnoException & { killed?: boolean };
-        if (e.code === "ENOENT") reject(new Error("nvidia-smi not found"));
-        else if (e.killed) reject(new Error(`nvidia-smi did not answer within ${timeoutMs} ms`));
-        else reject(new Error(`nvidia-smi failed: ${(stderr || stdout || e.message).trim().split("\n")[0]}`));
-      } else resolve(stdout);
-    });
+    execFile(
+      file,
+      args,
+      { timeout: timeoutMs, encoding: "utf8", env: process.env },
+      (error, stdout, stderr) => {
+        if (error) {
+          const e = error as NodeJS.ErrnoException & { killed?: boolean };
+          if (e.code === "ENOENT") reject(new Error("nvidia-smi not found"));
+          else if (e.killed) reject(new Error(`nvidia-smi did not answer within ${timeoutMs} ms`));
+          else
+            reject(new Error(`nvidia-smi failed: ${(stderr || stdout || e.message).trim().split("\n")[0]}`));
+        } else resolve(stdout);
+      },
+    );
   });
 }
 

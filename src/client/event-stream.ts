@@ -17,7 +17,8 @@ export interface EventStreamOptions {
 
 /**
  * Decodes an `/execute` SSE body into protocol events, pushing each into
- * `events` (so a caller still has them after an error) and yielding it.
+ * `events` (so a caller still has them after an error) and yielding them in
+ * batches, one per network chunk.
  * Invalid frames are {@link ProtocolError}s; a silent stream an
  * {@link IdleTimeoutError}; a stream closed before a terminal event an
  * {@link IncompleteStreamError}.
@@ -26,7 +27,7 @@ export async function* decodeEventStream(
   body: ReadableStream<Uint8Array>,
   options: EventStreamOptions,
   events: ReceivedEvent[],
-): AsyncGenerator<ReceivedEvent, void, undefined> {
+): AsyncGenerator<ReceivedEvent[], void, undefined> {
   const { jobId } = options;
   const reading = {
     idleTimeoutMs: options.idleTimeoutMs,
@@ -40,16 +41,21 @@ export async function* decodeEventStream(
             events,
           ),
   };
-  for await (const frame of readSseFrames(body, reading)) {
-    const decoded = decodeEvent(frame);
-    if (!decoded.ok) {
-      const raw = frame.event ? `event: ${frame.event}\ndata: ${frame.data}` : `data: ${frame.data}`;
-      throw new ProtocolError(`worker sent an invalid event: ${decoded.problem}`, jobId, raw, events);
+  for await (const frames of readSseFrames(body, reading)) {
+    const at = performance.now();
+    const batch: ReceivedEvent[] = [];
+    for (const frame of frames) {
+      const decoded = decodeEvent(frame);
+      if (!decoded.ok) {
+        const raw = frame.event ? `event: ${frame.event}\ndata: ${frame.data}` : `data: ${frame.data}`;
+        throw new ProtocolError(`worker sent an invalid event: ${decoded.problem}`, jobId, raw, events);
+      }
+      const event = stampReceived(decoded.event, at);
+      events.push(event);
+      batch.push(event);
+      if (isTerminal(event)) reading.idleTimeoutMs = options.afterTerminalMs;
     }
-    const event = stampReceived(decoded.event);
-    events.push(event);
-    if (isTerminal(event)) reading.idleTimeoutMs = options.afterTerminalMs;
-    yield event;
+    yield batch;
   }
   if (!events.some(isTerminal)) {
     throw new IncompleteStreamError(

@@ -18,14 +18,15 @@ export interface ReadSseOptions {
 }
 
 /**
- * Decodes a byte stream into SSE frames incrementally: a chunk may end inside
+ * Decodes a byte stream into SSE frames incrementally, yielding the frames
+ * each chunk completes as one batch (one await per chunk, not per frame): a chunk may end inside
  * a UTF-8 character, a line or a `\r\n`. Comments, `id:`, `retry:` and
  * multi-line `data:` follow the SSE specification (eventsource-parser).
  */
 export async function* readSseFrames(
   body: ReadableStream<Uint8Array>,
   options: ReadSseOptions,
-): AsyncGenerator<SseFrame, void, undefined> {
+): AsyncGenerator<SseFrame[], void, undefined> {
   const decoder = new TextDecoder("utf-8");
   const pending: SseFrame[] = [];
   const parser = createParser({
@@ -58,7 +59,7 @@ export async function* readSseFrames(
       } else {
         parser.feed(decoder.decode(chunk.value, { stream: true }));
       }
-      while (pending.length > 0) yield pending.shift()!;
+      if (pending.length > 0) yield pending.splice(0);
     }
   } finally {
     if (!done) await reader.cancel().catch(() => undefined);

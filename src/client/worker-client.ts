@@ -113,7 +113,7 @@ export class WorkerClient {
   async execute(request: ExecuteRequest, options: CallOptions = {}): Promise<ReceivedEvent[]> {
     const events: ReceivedEvent[] = [];
     const source = this.source();
-    for await (const event of this.streamInto(request, options, events, source)) void event;
+    for await (const batch of this.streamInto(request, options, events, source)) void batch;
     return attachSource(events, source);
   }
 
@@ -122,7 +122,7 @@ export class WorkerClient {
     request: ExecuteRequest,
     options: CallOptions = {},
   ): AsyncGenerator<ReceivedEvent, void, undefined> {
-    yield* this.streamInto(request, options, [], this.source());
+    for await (const batch of this.streamInto(request, options, [], this.source())) yield* batch;
   }
 
   /** Sends any body to `/execute` and returns the whole answer, for examining rejections. */
@@ -178,7 +178,7 @@ export class WorkerClient {
     options: CallOptions,
     events: ReceivedEvent[],
     source: EventSource,
-  ): AsyncGenerator<ReceivedEvent, void, undefined> {
+  ): AsyncGenerator<ReceivedEvent[], void, undefined> {
     const jobId = String(request?.job_id);
     const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
     const idleTimeoutMs = options.idleTimeoutMs ?? this.options.idleTimeoutMs;

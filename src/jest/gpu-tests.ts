@@ -49,7 +49,6 @@ export function itGpu(name: string, fn?: TestFn, timeout?: number): void {
 /** A block of tests that need a real GPU; skipped (or failed) like {@link itGpu}. */
 export function describeGpu(name: string, fn: () => void): void {
   const describe = jestGlobal<Describe>("describe");
-  const it = jestGlobal<It>("it");
   const status = gpuStatus();
   if (status.ready) describe(name, fn);
   else if (status.requireGpu) {

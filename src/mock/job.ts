@@ -75,7 +75,7 @@ export class Job {
     const stops = req.stop ?? [];
     const longestStop = Math.max(0, ...stops.map((s) => s.length));
     const begun = performance.now();
-    let text = "";
+    let tail = "";
     let reason: StopReason | undefined;
     let matched: string | undefined;
 
@@ -98,10 +98,10 @@ export class Job {
       const t = gen.next();
       await send({ type: "token", t, i: this.tokens });
       this.tokens++;
-      text += t;
+      // Only the tail that can hold a match ending in this token is kept (a growing string would make this quadratic).
+      tail = (tail + t).slice(-(longestStop + t.length));
       if (this.tokens === 1 && faults["malformed-event"]) await out.frame("token", "{not json");
       if (this.tokens === 1 && faults["unknown-event"]) await out.frame("progress", '{"type":"progress"}');
-      const tail = text.slice(-(longestStop + t.length));
       matched = stops.find((s) => tail.includes(s));
       if (matched !== undefined) reason = "stop_sequence";
       else if (!compat && this.tokens % 16 === 0) {
@@ -112,7 +112,8 @@ export class Job {
           vram_bytes: this.vram,
         });
       }
-      if (!reason) await this.wait(o.tokenIntervalMs);
+      // At zero pace, yield to the event loop (cancel, disconnect) every 64 tokens, not every token.
+      if (!reason && (o.tokenIntervalMs > 0 || this.tokens % 64 === 0)) await this.wait(o.tokenIntervalMs);
     }
 
     if (this.abortReason === "disconnect") return "disconnected";

@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 
+const HAS_PROC = existsSync("/proc/self/stat");
+
 /** A row of the process table. */
 export interface ProcessRow {
   pid: number;
@@ -22,8 +24,26 @@ export function listProcesses(): ProcessRow[] {
     .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), pgid: Number(m[3]), args: m[4] }));
 }
 
+/** The process table from /proc (Linux; no process spawned), or from `ps` elsewhere. */
+export function processTable(): ProcessRow[] {
+  if (!HAS_PROC) return listProcesses();
+  const rows: ProcessRow[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] === "Z") continue;
+      rows.push({ pid: Number(entry), ppid: Number(fields[1]), pgid: Number(fields[2]), args: "" });
+    } catch {
+      // exited while listing
+    }
+  }
+  return rows;
+}
+
 /** Every descendant of `pid` (children, grandchildren, ...). */
-export function descendantsOf(pid: number, rows = listProcesses()): ProcessRow[] {
+export function descendantsOf(pid: number, rows = processTable()): ProcessRow[] {
   const found: ProcessRow[] = [];
   const queue = [pid];
   while (queue.length > 0) {
@@ -48,8 +68,6 @@ function procStat(pid: number): { state: string; pgid: number } | undefined {
     return undefined;
   }
 }
-
-const HAS_PROC = existsSync("/proc/self/stat");
 
 /**
  * True when a process (or, with a negative id, any member of a process group)

@@ -30,8 +30,10 @@ export async function stopProcessTree(child: ChildProcess, graceMs: number): Pro
   const strays = isAlive(pid) ? descendantsOf(pid).filter((row) => row.pgid !== pid) : [];
   const everythingGone = () => leaderGone() && !isAlive(-pid) && strays.every((s) => !isAlive(s.pid));
 
-  if (isAlive(pid)) await treeSignal(pid, "SIGTERM");
   signal(-pid, "SIGTERM");
+  for (const s of strays) signal(s.pid, "SIGTERM");
+  // tree-kill walks the tree with ps; it runs beside the wait, not before it, so a cooperative worker stops fast.
+  const walking = isAlive(pid) ? treeSignal(pid, "SIGTERM") : Promise.resolve();
   const deadline = started + graceMs;
   while (!everythingGone() && performance.now() < deadline) await sleep(5);
 
@@ -43,6 +45,7 @@ export async function stopProcessTree(child: ChildProcess, graceMs: number): Pro
     for (const s of strays) signal(s.pid, "SIGKILL");
   }
   await Promise.race([exited, guard(2000)]);
+  await Promise.race([walking, guard(1000)]);
   while (isAlive(-pid) && performance.now() < deadline + 2000) await sleep(5);
   return { ms: Math.round(performance.now() - started), forced };
 }

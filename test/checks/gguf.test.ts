@@ -46,10 +46,26 @@ describe("GGUF header reader", () => {
   const hostile: [string, Buffer, RegExp][] = [
     ["an empty file", Buffer.alloc(0), /not a GGUF file/],
     ["a wrong magic", Buffer.from("GGML\x03\x00\x00\x00"), /does not start with the magic "GGUF"/],
-    ["an unsupported version", Buffer.concat([Buffer.from("GGUF"), u32(7), u64(0n), u64(0n)]), /unsupported GGUF version 7/],
-    ["a truncated header", Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n)]), /truncated or corrupt GGUF header.*metadata count/],
-    ["a huge metadata count", Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n), u64(2n ** 62n)]), /metadata entries cannot fit/],
-    ["a huge tensor count", Buffer.concat([Buffer.from("GGUF"), u32(3), u64(2n ** 60n), u64(0n)]), /tensors cannot fit/],
+    [
+      "an unsupported version",
+      Buffer.concat([Buffer.from("GGUF"), u32(7), u64(0n), u64(0n)]),
+      /unsupported GGUF version 7/,
+    ],
+    [
+      "a truncated header",
+      Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n)]),
+      /truncated or corrupt GGUF header.*metadata count/,
+    ],
+    [
+      "a huge metadata count",
+      Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n), u64(2n ** 62n)]),
+      /metadata entries cannot fit/,
+    ],
+    [
+      "a huge tensor count",
+      Buffer.concat([Buffer.from("GGUF"), u32(3), u64(2n ** 60n), u64(0n)]),
+      /tensors cannot fit/,
+    ],
     [
       "a key length past the end",
       Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n), u64(1n), u64(2n ** 40n), Buffer.from("x")]),
@@ -57,12 +73,31 @@ describe("GGUF header reader", () => {
     ],
     [
       "a string array count past the end",
-      Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n), u64(1n), u64(1n), Buffer.from("k"), u32(9), u32(8), u64(2n ** 50n)]),
+      Buffer.concat([
+        Buffer.from("GGUF"),
+        u32(3),
+        u64(0n),
+        u64(1n),
+        u64(1n),
+        Buffer.from("k"),
+        u32(9),
+        u32(8),
+        u64(2n ** 50n),
+      ]),
       /truncated or corrupt GGUF header/,
     ],
     [
       "an unknown value type",
-      Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n), u64(1n), u64(1n), Buffer.from("k"), u32(99), u64(0n)]),
+      Buffer.concat([
+        Buffer.from("GGUF"),
+        u32(3),
+        u64(0n),
+        u64(1n),
+        u64(1n),
+        Buffer.from("k"),
+        u32(99),
+        u64(0n),
+      ]),
       /unknown value type 99/,
     ],
   ];
@@ -74,6 +109,10 @@ describe("GGUF header reader", () => {
   });
 
   it("checkModel says a missing model is not found", () => {
-    expect(checkModel(join(dir, "nope.gguf"))).toEqual({ path: join(dir, "nope.gguf"), ok: false, reason: expect.stringMatching(/not found$/) });
+    expect(checkModel(join(dir, "nope.gguf"))).toEqual({
+      path: join(dir, "nope.gguf"),
+      ok: false,
+      reason: expect.stringMatching(/not found$/),
+    });
   });
 });

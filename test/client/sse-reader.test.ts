@@ -4,8 +4,12 @@ import { bytewise, streamOf } from "../helpers/mock";
 
 async function frames(stream: ReadableStream<Uint8Array>, idleTimeoutMs = 1000) {
   const out = [];
-  for await (const f of readSseFrames(stream, { idleTimeoutMs, onIdle: (ms) => new Error(`idle ${ms}`) }))
-    out.push(f);
+  for await (const batch of readSseFrames(stream, {
+    idleTimeoutMs,
+    onIdle: (ms) => new Error(`idle ${ms}`),
+  })) {
+    out.push(...batch);
+  }
   return out;
 }
 

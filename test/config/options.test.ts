@@ -19,7 +19,12 @@ describe("configuration", () => {
       { model: "config.gguf", startupTimeoutMs: 1000, env: { A: "config", B: "config" } },
       { startupTimeoutMs: 2000, env: { B: "file" } },
       "/proj",
-      { WORKER_ORCD_MODEL: "/env.gguf", WORKER_ORCD_GPU_DEVICE: "1,2", WORKER_ORCD_MODE: "mock", WORKER_ORCD_REQUIRE_GPU: "1" },
+      {
+        WORKER_ORCD_MODEL: "/env.gguf",
+        WORKER_ORCD_GPU_DEVICE: "1,2",
+        WORKER_ORCD_MODE: "mock",
+        WORKER_ORCD_REQUIRE_GPU: "1",
+      },
     );
     expect(o).toMatchObject({
       model: "/env.gguf",
@@ -29,12 +34,18 @@ describe("configuration", () => {
       mode: "mock",
       requireGpu: true,
     });
-    expect(o.sources).toMatchObject({ model: "WORKER_ORCD_MODEL", startupTimeoutMs: "@jest-environment-options workerOrcd" });
+    expect(o.sources).toMatchObject({
+      model: "WORKER_ORCD_MODEL",
+      startupTimeoutMs: "@jest-environment-options workerOrcd",
+    });
   });
 
   it.each([
     [{ modle: "x" }, /unknown option testEnvironmentOptions.workerOrcd.modle; known options: binary, model/],
-    [{ startupTimeoutMs: "5s" }, /testEnvironmentOptions.workerOrcd.startupTimeoutMs must be a positive number of milliseconds, got "5s"/],
+    [
+      { startupTimeoutMs: "5s" },
+      /testEnvironmentOptions.workerOrcd.startupTimeoutMs must be a positive number of milliseconds, got "5s"/,
+    ],
     [{ mode: "gpu" }, /workerOrcd.mode must be "auto", "mock" or "real", got "gpu"/],
     [{ gpuDevice: [-1] }, /workerOrcd.gpuDevice must be a device index/],
     [{ extraArgs: "--x" }, /workerOrcd.extraArgs must be an array of strings/],
@@ -46,8 +57,12 @@ describe("configuration", () => {
   });
 
   it("rejects bad environment variables, naming them", () => {
-    expect(() => resolveOptions({}, {}, "/p", { WORKER_ORCD_MODE: "fast" })).toThrow(/WORKER_ORCD_MODE must be "auto", "mock" or "real", got "fast"/);
-    expect(() => resolveOptions({}, {}, "/p", { WORKER_ORCD_GPU_DEVICE: "a" })).toThrow(/WORKER_ORCD_GPU_DEVICE must be a device index/);
+    expect(() => resolveOptions({}, {}, "/p", { WORKER_ORCD_MODE: "fast" })).toThrow(
+      /WORKER_ORCD_MODE must be "auto", "mock" or "real", got "fast"/,
+    );
+    expect(() => resolveOptions({}, {}, "/p", { WORKER_ORCD_GPU_DEVICE: "a" })).toThrow(
+      /WORKER_ORCD_GPU_DEVICE must be a device index/,
+    );
   });
 
   it("spreads devices over Jest workers", () => {

@@ -15,7 +15,10 @@ export class FixtureProject {
   readonly mark = randomUUID();
 
   constructor(config: Record<string, unknown> = {}) {
-    this.write("jest.config.js", `module.exports = ${JSON.stringify({ rootDir: this.dir, preset: PRESET, ...config }, null, 2)};\n`);
+    this.write(
+      "jest.config.js",
+      `module.exports = ${JSON.stringify({ rootDir: this.dir, preset: PRESET, ...config }, null, 2)};\n`,
+    );
   }
 
   write(path: string, text: string | Buffer, mode?: number): string {

@@ -36,7 +36,11 @@ describe("plain assertion helpers", () => {
   it("collectSseEvents decodes a fetch Response", async () => {
     const server = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
-      res.end(ok(2).map((e) => `data: ${JSON.stringify(e)}\n\n`).join(""));
+      res.end(
+        ok(2)
+          .map((e) => `data: ${JSON.stringify(e)}\n\n`)
+          .join(""),
+      );
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     try {

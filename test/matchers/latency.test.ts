@@ -11,7 +11,7 @@ afterAll(stopAllMocks);
 /** Events stamped at fixed times after a request at t=1000. */
 function timed(times: number[]): WorkerEvent[] {
   const events = [started(), ...times.map((_, i) => token(i)), end(times.length)];
-  [1000, ...times, times[times.length - 1]].forEach((t, k) => stampReceived(events[k], t));
+  for (const [k, t] of [1000, ...times, times[times.length - 1]].entries()) stampReceived(events[k], t);
   return attachSource(events, { label: "test", requestedAt: 1000 });
 }
 
@@ -27,7 +27,9 @@ describe("toHaveFirstTokenWithin", () => {
     );
   });
   it("fails clearly on events without receive times", () => {
-    expect(failureOf(() => expect([started(), token(0), end(1)]).toHaveFirstTokenWithin(100))).toMatchSnapshot();
+    expect(
+      failureOf(() => expect([started(), token(0), end(1)]).toHaveFirstTokenWithin(100)),
+    ).toMatchSnapshot();
   });
 });
 
@@ -62,8 +64,12 @@ describe("matchers on real streams from the mock worker", () => {
     const events = await w.client.execute({ job_id: "dbl", prompt: "Hi", max_tokens: 2 });
     await new Promise((r) => setTimeout(r, 100)); // the log arrives over a pipe, the events over a socket
     const message = failureOf(() => expect(events).toHaveValidEventOrder());
-    expect(message).toMatch(/Broken rule: one terminal event at event #4: a second terminal event \(error\) follows #3 end/);
-    expect(message).toMatch(/Last \d+ line\(s\) of the worker's log \(http:\/\/127\.0\.0\.1:\d+\):\n {2}\{"timestamp"/);
+    expect(message).toMatch(
+      /Broken rule: one terminal event at event #4: a second terminal event \(error\) follows #3 end/,
+    );
+    expect(message).toMatch(
+      /Last \d+ line\(s\) of the worker's log \(http:\/\/127\.0\.0\.1:\d+\):\n {2}\{"timestamp"/,
+    );
     expect(message).toContain('"message":"job started","job_id":"dbl"');
   });
 

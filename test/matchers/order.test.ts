@@ -54,10 +54,14 @@ describe("toCompleteSuccessfully", () => {
     expect([started(), token(0), end(1, reason, extra)]).toCompleteSuccessfully();
   });
   it("fails on an error instead of end", () => {
-    expect(failureOf(() => expect([started(), token(0), error("VRAM_OOM")]).toCompleteSuccessfully())).toMatchSnapshot();
+    expect(
+      failureOf(() => expect([started(), token(0), error("VRAM_OOM")]).toCompleteSuccessfully()),
+    ).toMatchSnapshot();
   });
   it("fails on end cancelled, and on a broken order", () => {
-    expect(failureOf(() => expect([started(), end(0, "cancelled")]).toCompleteSuccessfully())).toMatchSnapshot();
+    expect(
+      failureOf(() => expect([started(), end(0, "cancelled")]).toCompleteSuccessfully()),
+    ).toMatchSnapshot();
     expect([started(), token(1), end(1)]).not.toCompleteSuccessfully();
   });
   it("supports .not", () => {

@@ -58,7 +58,9 @@ describe("toFailWithCode", () => {
   });
   it("fails on success, and with .not", () => {
     expect(failureOf(() => expect(ok()).toFailWithCode("CANCELLED"))).toMatchSnapshot();
-    expect(failureOf(() => expect([started(), error("VRAM_OOM")]).not.toFailWithCode("VRAM_OOM"))).toMatchSnapshot();
+    expect(
+      failureOf(() => expect([started(), error("VRAM_OOM")]).not.toFailWithCode("VRAM_OOM")),
+    ).toMatchSnapshot();
   });
 });
 
@@ -89,21 +91,39 @@ describe("toBeHealthy", () => {
 });
 
 describe("toBeRejectedFor", () => {
-  const raw = (status: number, json: unknown, text = JSON.stringify(json)) => ({ status, headers: {}, text, json });
+  const raw = (status: number, json: unknown, text = JSON.stringify(json)) => ({
+    status,
+    headers: {},
+    text,
+    json,
+  });
   it("reads both 400 body forms, raw or parsed", () => {
-    const spec = { errors: [{ field: "prompt", constraint: "length", message: "x" }, { field: "max_tokens", constraint: "range", message: "y" }] };
+    const spec = {
+      errors: [
+        { field: "prompt", constraint: "length", message: "x" },
+        { field: "max_tokens", constraint: "range", message: "y" },
+      ],
+    };
     expect(raw(400, spec)).toBeRejectedFor(["prompt", "max_tokens"]);
     expect(spec).toBeRejectedFor("prompt");
     expect({ field: "temperature", message: "bad" }).toBeRejectedFor("temperature");
     expect(raw(400, spec)).not.toBeRejectedFor("seed");
   });
   it("reads the framework's 422 for a missing max_tokens", () => {
-    expect(raw(422, undefined, "Failed to deserialize the JSON body into the target type: missing field `max_tokens`")).toBeRejectedFor(
-      "max_tokens",
-    );
+    expect(
+      raw(
+        422,
+        undefined,
+        "Failed to deserialize the JSON body into the target type: missing field `max_tokens`",
+      ),
+    ).toBeRejectedFor("max_tokens");
   });
   it("fails on a 200 and on other fields", () => {
-    expect(failureOf(() => expect(raw(200, undefined, "data: {}")).toBeRejectedFor("prompt"))).toMatchSnapshot();
-    expect(failureOf(() => expect({ field: "top_p", message: "x" }).toBeRejectedFor(["prompt"]))).toMatchSnapshot();
+    expect(
+      failureOf(() => expect(raw(200, undefined, "data: {}")).toBeRejectedFor("prompt")),
+    ).toMatchSnapshot();
+    expect(
+      failureOf(() => expect({ field: "top_p", message: "x" }).toBeRejectedFor(["prompt"])),
+    ).toMatchSnapshot();
   });
 });

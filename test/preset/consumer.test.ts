@@ -11,7 +11,12 @@ import { REPO } from "../helpers/jest-run";
  */
 const dir = mkdtempSync(join(tmpdir(), "wojest-consumer-"));
 const npm = (args: string[], cwd: string) =>
-  execFileSync("npm", args, { cwd, encoding: "utf8", env: { ...process.env, npm_config_loglevel: "error" }, stdio: "pipe" });
+  execFileSync("npm", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, npm_config_loglevel: "error" },
+    stdio: "pipe",
+  });
 
 function runJest(env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -29,11 +34,22 @@ function runJest(env: Record<string, string> = {}): Promise<{ code: number | nul
 beforeAll(() => {
   npm(["pack", "--pack-destination", dir], REPO);
   const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, version: "1.0.0" }));
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, version: "1.0.0" }),
+  );
   writeFileSync(join(dir, "jest.config.js"), 'module.exports = { preset: "worker-orcd-jest" };\n');
   writeFileSync(
     join(dir, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { strict: true, esModuleInterop: true, target: "ES2022", module: "commonjs", types: ["jest", "node"] } }),
+    JSON.stringify({
+      compilerOptions: {
+        strict: true,
+        esModuleInterop: true,
+        target: "ES2022",
+        module: "commonjs",
+        types: ["jest", "node"],
+      },
+    }),
   );
   writeFileSync(
     join(dir, "worker.test.ts"),
@@ -59,8 +75,22 @@ describe("a consumer project", () => {
 });
 `,
   );
-  writeFileSync(join(dir, "gpu.test.ts"), `/** @requires-gpu */\ntest("needs the real model", async () => {\n  await worker.health();\n});\n`);
-  npm(["install", "--no-audit", "--no-fund", "--prefer-offline", `./${tarball}`, "@types/jest@30", "@types/node@20"], dir);
+  writeFileSync(
+    join(dir, "gpu.test.ts"),
+    `/** @requires-gpu */\ntest("needs the real model", async () => {\n  await worker.health();\n});\n`,
+  );
+  npm(
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+      `./${tarball}`,
+      "@types/jest@30",
+      "@types/node@20",
+    ],
+    dir,
+  );
 }, 300_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,7 +99,9 @@ describe("the installed package", () => {
   it("runs a TypeScript test file with only { preset: 'worker-orcd-jest' }, and skips the GPU file with its reason", async () => {
     const result = await runJest();
     expect(result.out).toMatch(/PASS \.\/worker\.test\.ts/);
-    expect(result.out).toMatch(/worker-orcd-jest: gpu.test.ts: skipped 1 GPU test\(s\): nvidia-smi not found/);
+    expect(result.out).toMatch(
+      /worker-orcd-jest: gpu.test.ts: skipped 1 GPU test\(s\): nvidia-smi not found/,
+    );
     expect(result.out).toMatch(/Tests: +1 skipped, 2 passed, 3 total/);
     expect(result.code).toBe(0);
   }, 120_000);
@@ -77,6 +109,8 @@ describe("the installed package", () => {
   it("fails the GPU file with WORKER_ORCD_REQUIRE_GPU=1", async () => {
     const result = await runJest({ WORKER_ORCD_REQUIRE_GPU: "1" });
     expect(result.code).toBe(1);
-    expect(result.out).toMatch(/gpu.test.ts is tagged @requires-gpu and cannot run, and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it/);
+    expect(result.out).toMatch(
+      /gpu.test.ts is tagged @requires-gpu and cannot run, and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it/,
+    );
   }, 120_000);
 });

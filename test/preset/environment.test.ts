@@ -41,7 +41,11 @@ describe("the preset's environment", () => {
     expect(a.port).not.toBe(b.port);
     expect(a.pid).not.toBe(b.pid);
     expect(a).toMatchObject({ kind: "mock", baseUrl: `http://127.0.0.1:${a.port}`, tail: 2 });
-    expect(a.callback).toEqual({ worker_id: a.workerId, vram_bytes: expect.any(Number), uri: `http://localhost:${a.port}` });
+    expect(a.callback).toEqual({
+      worker_id: a.workerId,
+      vram_bytes: expect.any(Number),
+      uri: `http://localhost:${a.port}`,
+    });
     expect(a.startupMs).toBeGreaterThan(0);
     expect(await p.survivors()).toEqual([]);
   });
@@ -49,7 +53,11 @@ describe("the preset's environment", () => {
   it("merges docblock options field by field, lets environment variables win, and passes its environment on", async () => {
     const p = project({
       testEnvironmentOptions: {
-        workerOrcd: { mode: "real", mockArgs: ["--eos-after", "2"], env: { WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS: "0" } },
+        workerOrcd: {
+          mode: "real",
+          mockArgs: ["--eos-after", "2"],
+          env: { WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS: "0" },
+        },
       },
     });
     p.write(
@@ -69,15 +77,26 @@ test("config mockArgs survive the docblock; the user's own variables reach the w
 
   it("fails a file with a clear configuration error naming the option, without a stack trace", async () => {
     const p = project();
-    p.write("unknown.test.js", `/** @jest-environment-options {"workerOrcd": {"startupTimeout": 5}} */\ntest("x", () => {});`);
-    p.write("type.test.js", `/** @jest-environment-options {"workerOrcd": {"shutdownGraceMs": "soon"}} */\ntest("x", () => {});`);
-    p.write("model.test.js", `/** @jest-environment-options {"workerOrcd": {"model": "/no/such/model.gguf"}} */\ntest("x", () => {});`);
+    p.write(
+      "unknown.test.js",
+      `/** @jest-environment-options {"workerOrcd": {"startupTimeout": 5}} */\ntest("x", () => {});`,
+    );
+    p.write(
+      "type.test.js",
+      `/** @jest-environment-options {"workerOrcd": {"shutdownGraceMs": "soon"}} */\ntest("x", () => {});`,
+    );
+    p.write(
+      "model.test.js",
+      `/** @jest-environment-options {"workerOrcd": {"model": "/no/such/model.gguf"}} */\ntest("x", () => {});`,
+    );
     const result = await p.run();
     expect(result.code).toBe(1);
     expect(result.out).toMatch(
       /unknown option @jest-environment-options workerOrcd.startupTimeout; known options: binary, model, gpuDevice/,
     );
-    expect(result.out).toMatch(/@jest-environment-options workerOrcd.shutdownGraceMs must be a positive number of milliseconds, got "soon"/);
+    expect(result.out).toMatch(
+      /@jest-environment-options workerOrcd.shutdownGraceMs must be a positive number of milliseconds, got "soon"/,
+    );
     expect(result.out).toMatch(
       /workerOrcd.model \(from @jest-environment-options workerOrcd\): model \/no\/such\/model.gguf not found; point it at a readable .gguf file/,
     );
@@ -86,7 +105,9 @@ test("config mockArgs survive the docblock; the user's own variables reach the w
   });
 
   it("fails every test of a file whose worker cannot start, with the command, exit, wait and log tail", async () => {
-    const p = project({ testEnvironmentOptions: { workerOrcd: { startupTimeoutMs: 500, shutdownGraceMs: 300 } } });
+    const p = project({
+      testEnvironmentOptions: { workerOrcd: { startupTimeoutMs: 500, shutdownGraceMs: 300 } },
+    });
     p.write(
       "cuda.test.js",
       `/** @jest-environment-options {"workerOrcd": {"env": {"WORKER_ORCD_MOCK_FAULT": "exit-cuda"}}} */
@@ -101,12 +122,18 @@ test("one", () => {});`,
     );
     const result = await p.run();
     expect(result.out).toMatch(/Tests: +3 failed, 3 total/);
-    expect(result.out).toMatch(/could not start the mock worker for cuda.test.js: worker exited before it was ready \(after \d+ ms\)/);
-    expect(result.out).toMatch(/command: \S+node \S+cli.js --worker-id [0-9a-f-]+ --model mock --gpu-device 0 --port \d+/);
+    expect(result.out).toMatch(
+      /could not start the mock worker for cuda.test.js: worker exited before it was ready \(after \d+ ms\)/,
+    );
+    expect(result.out).toMatch(
+      /command: \S+node \S+cli.js --worker-id [0-9a-f-]+ --model mock --gpu-device 0 --port \d+/,
+    );
     expect(result.out).toMatch(/process: exited with code 1/);
     expect(result.out).toMatch(/waited: \d+ ms/);
     expect(result.out).toMatch(/\[stderr\] CUDA error at cuda_init.cpp:42/);
-    expect(result.out).toMatch(/could not start the mock worker for hang.test.js: worker was not ready within 500 ms \(startupTimeoutMs\)/);
+    expect(result.out).toMatch(
+      /could not start the mock worker for hang.test.js: worker was not ready within 500 ms \(startupTimeoutMs\)/,
+    );
     expect(await p.survivors()).toEqual([]);
   });
 
@@ -130,11 +157,22 @@ test("after the crash", async () => {
   });
 
   it("starts no worker for a file whose tests are all skipped, and honours -t", async () => {
-    const p = project({ testEnvironmentOptions: { workerOrcd: { binary: "./bin/recording-worker", model: "./m.gguf", mode: "real" } } });
+    const p = project({
+      testEnvironmentOptions: {
+        workerOrcd: { binary: "./bin/recording-worker", model: "./m.gguf", mode: "real" },
+      },
+    });
     p.write("m.gguf", buildGgufHeader("qwen2"));
-    p.write("bin/recording-worker", `#!/bin/sh\necho "$@" >> "${p.dir}/invoked"\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`, 0o755);
+    p.write(
+      "bin/recording-worker",
+      `#!/bin/sh\necho "$@" >> "${p.dir}/invoked"\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`,
+      0o755,
+    );
     p.write("skip.test.js", `test.skip("skipped", () => {});\ntest.todo("later");`);
-    p.write("filtered.test.js", `test("other", () => {});\ntest("wanted", () => expect(worker.kind).toBe("real"));`);
+    p.write(
+      "filtered.test.js",
+      `test("other", () => {});\ntest("wanted", () => expect(worker.kind).toBe("real"));`,
+    );
     const result = await p.run(["-t", "wanted"]);
     expect(result.out).toMatch(/Tests: +3 skipped, 1 passed, 4 total/);
     const invoked = readFileSync(join(p.dir, "invoked"), "utf8").trim().split("\n");

@@ -11,7 +11,8 @@ describe("matcher typings", () => {
         process.execPath,
         [require.resolve("typescript/bin/tsc"), "--noEmit", "-p", join(__dirname, "tsconfig.json")],
         { cwd: root },
-        (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, out: stdout + stderr }),
+        (error, stdout, stderr) =>
+          resolve({ code: error ? (error.code as number) : 0, out: stdout + stderr }),
       );
     });
     // Unused @ts-expect-error lines would be errors too: each wrong call must fail to compile.

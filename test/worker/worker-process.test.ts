@@ -7,7 +7,6 @@ import { MOCK_ENTRY } from "../../src/worker/command";
 import { WorkerStartupError } from "../../src/worker/errors";
 import { isAlive } from "../../src/worker/processes";
 import { reapOrphans, recordWorker, registryDir } from "../../src/worker/registry";
-import { WorkerProcess } from "../../src/worker/worker-process";
 import { startMock, stopAllMocks } from "../helpers/mock";
 
 afterAll(stopAllMocks);
@@ -67,7 +66,9 @@ describe("WorkerProcess", () => {
     const pids = join(dir, "hang-pids");
     const hang = script("hang", `#!/bin/sh\nsleep 30 & echo $$ $! > "${pids}"\ntrap '' TERM\nsleep 30\n`);
     const t0 = performance.now();
-    const error = await startMock({ binary: hang, startupTimeoutMs: 300, shutdownGraceMs: 200 }).catch((e) => e);
+    const error = await startMock({ binary: hang, startupTimeoutMs: 300, shutdownGraceMs: 200 }).catch(
+      (e) => e,
+    );
     expect(error.message).toMatch(/not ready within 300 ms/);
     expect(error.message).toMatch(/process: killed by signal SIGKILL/);
     expect(performance.now() - t0).toBeLessThan(2000);
@@ -107,7 +108,11 @@ describe("orphan registry", () => {
       const orphan = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
       const owned = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
       await sleep(50);
-      const cmd = (pid: number) => spawnSync("cat", [`/proc/${pid}/cmdline`]).stdout.toString().replace(/\0/g, " ").trim();
+      const cmd = (pid: number) =>
+        spawnSync("cat", [`/proc/${pid}/cmdline`])
+          .stdout.toString()
+          .replace(/\0/g, " ")
+          .trim();
       recordWorker({ pid: orphan.pid!, ownerPid: 999_999_999, command: cmd(orphan.pid!), startedAt: "" });
       recordWorker({ pid: owned.pid!, ownerPid: process.pid, command: cmd(owned.pid!), startedAt: "" });
       expect(registryDir()).toBe(join(dir, "registry"));

@@ -1,0 +1,296 @@
+#!/usr/bin/env node
+
+/**
+ * npm run bench: the harness's costs, each beside a baseline taken in the same
+ * run. Prints a table (min / median / max) and a final JSON line, also written
+ * to bench/results.json. Loopback only; bounded in time.
+ */
+const { spawn } = require("node:child_process");
+const { mkdtempSync, rmSync, writeFileSync } = require("node:fs");
+const { cpus, tmpdir } = require("node:os");
+const { join } = require("node:path");
+const { summary, repeat, printTable } = require("./stats");
+
+const ROOT = join(__dirname, "..");
+const { WorkerProcess } = require(join(ROOT, "dist", "worker", "worker-process.js"));
+const { decodeEventStream } = require(join(ROOT, "dist", "client", "event-stream.js"));
+const { isAlive } = require(join(ROOT, "dist", "worker", "processes.js"));
+const JEST = require.resolve("jest/bin/jest");
+const REPS = Number(process.env.BENCH_REPS ?? 7);
+const rows = [];
+const results = {};
+
+function run(file, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ ms: performance.now() - t0, code, out }));
+  });
+}
+
+function record(key, measure, unit, values, note) {
+  const s = summary(values);
+  rows.push({ measure, unit, ...s, note });
+  results[key] = s.median;
+  return s;
+}
+
+const mock = (extra = {}) =>
+  WorkerProcess.start({
+    binary: "mock",
+    model: "mock",
+    gpuDevice: 0,
+    startupTimeoutMs: 20000,
+    shutdownGraceMs: 1000,
+    ...extra,
+  });
+
+async function spawnToReady() {
+  const baselineScript =
+    "require('http').createServer().listen(0, '127.0.0.1', function () { this.close(); process.exit(0); })";
+  await run(process.execPath, ["-e", baselineScript]);
+  const base = await repeat(REPS, async () => (await run(process.execPath, ["-e", baselineScript])).ms);
+  const ours = await repeat(REPS, async () => {
+    const t0 = performance.now();
+    const w = await mock();
+    const ms = performance.now() - t0;
+    await w.stop();
+    return ms;
+  });
+  const b = record("node_http_listen_ms", "baseline: node -e http listen", "ms", base);
+  const o = record(
+    "mock_spawn_to_ready_ms",
+    "mock worker: spawn to ready",
+    "ms",
+    ours,
+    "target <= 4x baseline",
+  );
+  results.spawn_ratio = o.median / b.median;
+}
+
+function project(config, files) {
+  const dir = mkdtempSync(join(tmpdir(), "wojest-bench-"));
+  writeFileSync(
+    join(dir, "jest.config.js"),
+    `module.exports = ${JSON.stringify({ rootDir: dir, ...config })};`,
+  );
+  for (let k = 0; k < files; k++)
+    writeFileSync(join(dir, `t${k}.test.js`), `test("trivial", () => { expect(1 + 1).toBe(2); });\n`);
+  return dir;
+}
+
+async function jestWall(dir, args) {
+  const r = await run(process.execPath, [JEST, "--ci", "--silent", ...args], {
+    cwd: dir,
+    env: { ...process.env, FORCE_COLOR: "0" },
+  });
+  if (r.code !== 0) throw new Error(`jest failed in ${dir}:\n${r.out}`);
+  return r.ms;
+}
+
+async function perFileOverhead() {
+  const FILES = 6;
+  const plain = project({ testEnvironment: "node", transform: {} }, FILES);
+  const preset = project({ preset: join(ROOT, "jest-preset.js") }, FILES);
+  try {
+    await jestWall(plain, ["--runInBand"]);
+    await jestWall(preset, ["--runInBand"]);
+    const reps = Math.max(3, Math.ceil(REPS / 2));
+    const p = await repeat(reps, () => jestWall(plain, ["--runInBand"]));
+    const q = await repeat(reps, () => jestWall(preset, ["--runInBand"]));
+    const b = record(
+      "plain_jest_6_files_ms",
+      `baseline: jest-environment-node, ${FILES} files in band`,
+      "ms",
+      p,
+    );
+    const o = record(
+      "preset_jest_6_files_ms",
+      `preset (mock worker per file), ${FILES} files in band`,
+      "ms",
+      q,
+    );
+    results.preset_overhead_per_file_ms = (o.median - b.median) / FILES;
+    results.preset_ratio = o.median / b.median;
+    rows.push({
+      measure: "preset overhead per file",
+      unit: "ms",
+      min: (o.min - b.min) / FILES,
+      median: results.preset_overhead_per_file_ms,
+      max: (o.max - b.max) / FILES,
+      n: reps,
+      note: "target <= +200 ms",
+    });
+  } finally {
+    rmSync(plain, { recursive: true, force: true });
+    rmSync(preset, { recursive: true, force: true });
+  }
+}
+
+async function sseThroughput() {
+  const TOKENS = 100_000;
+  const w = await mock({
+    extraArgs: ["--token-interval-ms", "0", "--eos-after", "0", "--max-tokens-out", String(TOKENS)],
+    requestTimeoutMs: 120000,
+  });
+  try {
+    const request = { job_id: "bench", prompt: "throughput", max_tokens: TOKENS, seed: 1 };
+    const raw = await w.client.executeRaw(request, { timeoutMs: 120000 });
+    const bytes = Buffer.from(raw.text, "utf8");
+    const dataLines = raw.text.split("\n").filter((l) => l.startsWith("data: "));
+    const base = await repeat(REPS, () => {
+      const t0 = performance.now();
+      for (const line of dataLines) JSON.parse(line.slice(6));
+      return performance.now() - t0;
+    });
+    const decode = await repeat(REPS, async () => {
+      const body = new ReadableStream({
+        start(c) {
+          for (let k = 0; k < bytes.length; k += 65536) c.enqueue(bytes.subarray(k, k + 65536));
+          c.close();
+        },
+      });
+      const events = [];
+      const t0 = performance.now();
+      for await (const batch of decodeEventStream(
+        body,
+        { jobId: "bench", idleTimeoutMs: 30000, afterTerminalMs: 0 },
+        events,
+      ))
+        void batch;
+      const ms = performance.now() - t0;
+      if (events.length !== dataLines.length)
+        throw new Error(`decoded ${events.length} events, expected ${dataLines.length}`);
+      return ms;
+    });
+    const e2e = await repeat(Math.max(3, Math.ceil(REPS / 2)), async () => {
+      const t0 = performance.now();
+      const events = await w.client.execute(request, { timeoutMs: 120000 });
+      const ms = performance.now() - t0;
+      if (events.filter((e) => e.type === "token").length !== TOKENS) throw new Error("lost tokens");
+      return ms;
+    });
+    const b = record(
+      "json_parse_100k_ms",
+      `baseline: JSON.parse of ${dataLines.length} data lines`,
+      "ms",
+      base,
+    );
+    const d = record(
+      "sse_decode_100k_ms",
+      "client SSE decode of the same bytes (64 KiB chunks)",
+      "ms",
+      decode,
+      "target <= 3x baseline",
+    );
+    const e = record(
+      "execute_100k_end_to_end_ms",
+      "execute(): 100k tokens from the mock, zero pace",
+      "ms",
+      e2e,
+    );
+    results.sse_decode_ratio = d.median / b.median;
+    results.sse_decode_events_per_s = dataLines.length / (d.median / 1000);
+    results.execute_events_per_s = dataLines.length / (e.median / 1000);
+  } finally {
+    await w.stop();
+  }
+}
+
+async function teardown() {
+  const coop = await repeat(REPS, async () => (await (await mock()).stop()).ms);
+  record("teardown_cooperative_ms", "teardown: cooperative mock worker", "ms", coop, "target <= 100 ms");
+  const grace = 500;
+  let survivors = 0;
+  const stubborn = await repeat(Math.max(3, Math.ceil(REPS / 2)), async () => {
+    const w = await mock({ env: { WORKER_ORCD_MOCK_FAULT: "ignore-sigterm" }, shutdownGraceMs: grace });
+    const report = await w.stop();
+    if (isAlive(-w.pid)) survivors++;
+    return report.ms;
+  });
+  record(
+    "teardown_stubborn_ms",
+    `teardown: ignores SIGTERM + child (grace ${grace} ms)`,
+    "ms",
+    stubborn,
+    "target <= grace + 200 ms",
+  );
+  results.teardown_stubborn_over_grace_ms = results.teardown_stubborn_ms - grace;
+  results.teardown_stubborn_survivors = survivors;
+}
+
+async function cancelLatency() {
+  const w = await mock({ extraArgs: ["--token-interval-ms", "5", "--eos-after", "0"] });
+  try {
+    const lat = await repeat(Math.max(20, REPS * 3), async (k) => {
+      const jobId = `cancel-${k}`;
+      const running = w.client.execute({ job_id: jobId, prompt: "cancel me", max_tokens: 2048 });
+      await new Promise((r) => setTimeout(r, 30));
+      const t0 = performance.now();
+      await w.client.cancel(jobId);
+      const events = await running;
+      return events[events.length - 1].receivedAt - t0;
+    });
+    const s = record(
+      "cancel_latency_ms",
+      "cancel: /cancel to terminal event (5 ms/token)",
+      "ms",
+      lat,
+      "target p95 <= 100 ms",
+    );
+    results.cancel_latency_p95_ms = s.p95;
+  } finally {
+    await w.stop();
+  }
+}
+
+async function scale() {
+  const preset = join(ROOT, "jest-preset.js");
+  const walls = {};
+  for (const files of [1, 10, 40]) {
+    const dir = project({ preset }, files);
+    try {
+      await jestWall(dir, ["--maxWorkers=2"]);
+      const w = await repeat(2, () => jestWall(dir, ["--maxWorkers=2"]));
+      walls[files] = record(
+        `scale_${files}_files_ms`,
+        `scale: ${files} file(s), --maxWorkers=2`,
+        "ms",
+        w,
+      ).median;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  results.scale_per_file_ms_1_to_10 = (walls[10] - walls[1]) / 9;
+  results.scale_per_file_ms_10_to_40 = (walls[40] - walls[10]) / 30;
+}
+
+async function main() {
+  const started = performance.now();
+  console.log(
+    `worker-orcd-jest bench: node ${process.version}, ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ""}, ${REPS} reps\n`,
+  );
+  const sections = { spawnToReady, perFileOverhead, sseThroughput, teardown, cancelLatency, scale };
+  const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : Object.keys(sections);
+  for (const name of only) await sections[name]();
+  printTable(rows);
+  const rounded = Object.fromEntries(Object.entries(results).map(([k, v]) => [k, Math.round(v * 100) / 100]));
+  const final = {
+    machine: `${cpus().length} x ${cpus()[0]?.model ?? "cpu"}`,
+    node: process.version,
+    ...rounded,
+  };
+  writeFileSync(join(__dirname, "results.json"), `${JSON.stringify(final, null, 2)}\n`);
+  console.log(`\nfinished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(JSON.stringify(final));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
