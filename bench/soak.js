@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-"use strict";
+
 /**
  * npm run soak: load on one mock worker, loopback only, bounded in count and
  * time. 1,000 sequential executes, then 50 clients at once (one runs, the rest
@@ -61,9 +61,16 @@ async function main() {
   const result = {};
   try {
     // Warm up, then take the baselines.
-    for (let k = 0; k < 20; k++) await w.client.execute({ job_id: `warm-${k}`, prompt: "warm", max_tokens: 8 });
+    for (let k = 0; k < 20; k++)
+      await w.client.execute({ job_id: `warm-${k}`, prompt: "warm", max_tokens: 8 });
     await new Promise((r) => setTimeout(r, 1500)); // let idle keep-alive sockets close
-    const before = { fds: fds(process.pid), sockets: sockets(process.pid), workerFds: fds(w.pid), heap: heapMb(), rss: workerRssMb(w.pid) };
+    const before = {
+      fds: fds(process.pid),
+      sockets: sockets(process.pid),
+      workerFds: fds(w.pid),
+      heap: heapMb(),
+      rss: workerRssMb(w.pid),
+    };
 
     const seq = [];
     const heapSamples = [];
@@ -86,7 +93,12 @@ async function main() {
         const jobId = `conc-${c}`;
         const t0 = performance.now();
         for (let attempt = 0; Date.now() < DEADLINE; attempt++) {
-          const res = await w.client.executeRaw({ job_id: jobId, prompt: `client ${c}`, max_tokens: 16, seed: c });
+          const res = await w.client.executeRaw({
+            job_id: jobId,
+            prompt: `client ${c}`,
+            max_tokens: 16,
+            seed: c,
+          });
           if (res.status === 503 && res.json?.code === "WORKER_BUSY") {
             busy.answers++;
             await new Promise((r) => setTimeout(r, 2 + Math.random() * 8));
@@ -105,7 +117,12 @@ async function main() {
       }),
     );
     const cs = summary(conc);
-    rows.push({ measure: `${CLIENTS} clients at once: time to done`, unit: "ms", ...cs, note: `${busy.answers} busy answers, retried` });
+    rows.push({
+      measure: `${CLIENTS} clients at once: time to done`,
+      unit: "ms",
+      ...cs,
+      note: `${busy.answers} busy answers, retried`,
+    });
     result.concurrent_clients = CLIENTS;
     result.concurrent_busy_answers = busy.answers;
     result.concurrent_max_ms = cs.max;
@@ -114,24 +131,73 @@ async function main() {
     const settleUntil = Date.now() + 10_000;
     let settledMs = 0;
     const t0 = performance.now();
-    while (Date.now() < settleUntil && (fds(process.pid) > before.fds + 2 || fds(w.pid) > before.workerFds + 2)) {
+    while (
+      Date.now() < settleUntil &&
+      (fds(process.pid) > before.fds + 2 || fds(w.pid) > before.workerFds + 2)
+    ) {
       await new Promise((r) => setTimeout(r, 250));
     }
     settledMs = performance.now() - t0;
     result.settle_ms = settledMs;
-    const after = { fds: fds(process.pid), sockets: sockets(process.pid), workerFds: fds(w.pid), heap: heapMb(), rss: workerRssMb(w.pid) };
+    const after = {
+      fds: fds(process.pid),
+      sockets: sockets(process.pid),
+      workerFds: fds(w.pid),
+      heap: heapMb(),
+      rss: workerRssMb(w.pid),
+    };
     const { samples } = await w.client.metrics();
-    const success = samples.find((x) => x.name === "worker_requests_total" && x.labels.outcome === "success")?.value;
+    const success = samples.find(
+      (x) => x.name === "worker_requests_total" && x.labels.outcome === "success",
+    )?.value;
     const expectedJobs = 20 + seq.length + CLIENTS;
-    if (success !== expectedJobs) problems.push(`worker counted ${success} successful jobs, expected ${expectedJobs}`);
-    rows.push({ measure: "client fds before -> after", unit: "count", min: before.fds, median: after.fds, max: after.fds, n: 1 });
-    rows.push({ measure: "client sockets before -> after", unit: "count", min: before.sockets, median: after.sockets, max: after.sockets, n: 1 });
-    rows.push({ measure: "worker fds before -> after", unit: "count", min: before.workerFds, median: after.workerFds, max: after.workerFds, n: 1 });
-    rows.push({ measure: "client heap before -> after (MiB)", unit: "MiB", min: before.heap, median: after.heap, max: Math.max(...heapSamples, after.heap), n: heapSamples.length + 2 });
-    rows.push({ measure: "worker RSS before -> after (MiB)", unit: "MiB", min: before.rss, median: after.rss, max: after.rss, n: 1 });
+    if (success !== expectedJobs)
+      problems.push(`worker counted ${success} successful jobs, expected ${expectedJobs}`);
+    rows.push({
+      measure: "client fds before -> after",
+      unit: "count",
+      min: before.fds,
+      median: after.fds,
+      max: after.fds,
+      n: 1,
+    });
+    rows.push({
+      measure: "client sockets before -> after",
+      unit: "count",
+      min: before.sockets,
+      median: after.sockets,
+      max: after.sockets,
+      n: 1,
+    });
+    rows.push({
+      measure: "worker fds before -> after",
+      unit: "count",
+      min: before.workerFds,
+      median: after.workerFds,
+      max: after.workerFds,
+      n: 1,
+    });
+    rows.push({
+      measure: "client heap before -> after (MiB)",
+      unit: "MiB",
+      min: before.heap,
+      median: after.heap,
+      max: Math.max(...heapSamples, after.heap),
+      n: heapSamples.length + 2,
+    });
+    rows.push({
+      measure: "worker RSS before -> after (MiB)",
+      unit: "MiB",
+      min: before.rss,
+      median: after.rss,
+      max: after.rss,
+      n: 1,
+    });
     if (after.fds > before.fds + 2) problems.push(`client fds grew from ${before.fds} to ${after.fds}`);
-    if (after.workerFds > before.workerFds + 2) problems.push(`worker fds grew from ${before.workerFds} to ${after.workerFds}`);
-    if (global.gc && after.heap > before.heap + 20) problems.push(`client heap grew from ${before.heap.toFixed(1)} to ${after.heap.toFixed(1)} MiB`);
+    if (after.workerFds > before.workerFds + 2)
+      problems.push(`worker fds grew from ${before.workerFds} to ${after.workerFds}`);
+    if (global.gc && after.heap > before.heap + 20)
+      problems.push(`client heap grew from ${before.heap.toFixed(1)} to ${after.heap.toFixed(1)} MiB`);
     Object.assign(result, {
       client_fds_before: before.fds,
       client_fds_after: after.fds,

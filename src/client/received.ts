@@ -17,9 +17,12 @@ export interface EventSource {
 
 /** Stamps an event with its receive time, as a non-enumerable property. */
 export function stampReceived<E extends WorkerEvent>(event: E, at = performance.now()): ReceivedEvent<E> {
-  Object.defineProperty(event, "receivedAt", { value: at, enumerable: false, configurable: true });
+  STAMP.value = at; // one reused descriptor: this runs for every event of every stream
+  Object.defineProperty(event, "receivedAt", STAMP);
   return event as ReceivedEvent<E>;
 }
+
+const STAMP: PropertyDescriptor = { value: 0, enumerable: false, configurable: true, writable: false };
 
 /** Attaches a source to an event list (non-enumerable, so equality is unchanged). */
 export function attachSource<T extends object>(events: T, source: EventSource): T {

@@ -32,6 +32,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   private options?: ResolvedOptions;
   private plan?: WorkerPlan;
   private worker?: WorkerProcess;
+  /** The worker's start, begun early (while Jest loads the test file) when it is the mock. */
+  private starting?: Promise<WorkerProcess | Error>;
   private startError?: Error;
   private gpuFailure?: Error;
   private exitReported = false;
@@ -86,6 +88,9 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     this.handle = handle;
     this.global[HANDLE_KEY] = handle;
     this.global.worker = createWorkerGlobal(handle);
+    // The mock is cheap: start it now, overlapping Jest's loading of the test file.
+    // A real worker starts only once run_start shows that a test will run.
+    if (plan.kind === "mock" && !(GPU_PRAGMA in this.pragmas)) this.starting = this.startWorker();
   }
 
   async handleTestEvent(event: Circus.AsyncEvent, state: Circus.State): Promise<void> {
@@ -99,7 +104,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   override async teardown(): Promise<void> {
     try {
       for (const harness of this.handle?.harnesses ?? []) await harness.stop().catch(() => undefined);
-      await this.worker?.stop();
+      const worker = this.worker ?? (this.starting ? await this.starting : undefined);
+      if (worker && !(worker instanceof Error)) await worker.stop();
     } finally {
       await super.teardown();
     }
@@ -137,9 +143,23 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       process.stderr.write(
         `worker-orcd-jest: ${file}: skipped ${skipped} GPU test(s): ${plan.gpuSkipReason}\n`,
       );
-    if (runnableTests(state) === 0) return;
+    const runnable = runnableTests(state) > 0;
+    if (!runnable && !this.starting) return;
+    const started = await (this.starting ??= this.startWorker());
+    if (!runnable) {
+      if (!(started instanceof Error)) await started.stop();
+      return;
+    }
+    if (started instanceof Error) this.startError = started;
+    else this.worker = started;
+  }
+
+  /** Starts the file's worker; resolves to the worker or to the error to show for every test (never rejects). */
+  private async startWorker(): Promise<WorkerProcess | Error> {
+    const plan = this.plan!;
+    const options = this.options!;
     try {
-      this.worker = await WorkerProcess.start({
+      return await WorkerProcess.start({
         binary: plan.binary,
         model: plan.model,
         gpuDevice: plan.device,
@@ -151,8 +171,9 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
         env: options.env,
       });
     } catch (error) {
+      const file = relative(this.rootDir, this.testPath);
       const message = `worker-orcd-jest could not start the ${plan.kind} worker for ${file}: ${(error as Error).message}`;
-      this.startError = Object.assign(new Error(message), { stack: message });
+      return Object.assign(new Error(message), { stack: message });
     }
   }
 
