@@ -92,7 +92,7 @@ async function main() {
       Array.from({ length: CLIENTS }, async (_, c) => {
         const jobId = `conc-${c}`;
         const t0 = performance.now();
-        for (let attempt = 0; Date.now() < DEADLINE; attempt++) {
+        while (Date.now() < DEADLINE) {
           const res = await w.client.executeRaw({
             job_id: jobId,
             prompt: `client ${c}`,

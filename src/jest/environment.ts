@@ -145,7 +145,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       );
     const runnable = runnableTests(state) > 0;
     if (!runnable && !this.starting) return;
-    const started = await (this.starting ??= this.startWorker());
+    this.starting ??= this.startWorker();
+    const started = await this.starting;
     if (!runnable) {
       if (!(started instanceof Error)) await started.stop();
       return;
