@@ -87,6 +87,11 @@ export class WorkerClient {
     Pick<WorkerClientOptions, "logTail" | "explainFailure">;
 
   constructor(baseUrl: string, options: WorkerClientOptions = {}) {
+    if (typeof baseUrl !== "string" || !/^https?:\/\/[^/]+/.test(baseUrl)) {
+      throw new TypeError(
+        `WorkerClient needs an http(s) base URL such as "http://127.0.0.1:8080", got ${JSON.stringify(baseUrl)}`,
+      );
+    }
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.options = { ...DEFAULTS, ...stripUndefined(options) };
   }

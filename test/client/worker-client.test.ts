@@ -126,6 +126,14 @@ describe("WorkerClient against the mock worker", () => {
   });
 });
 
+describe("WorkerClient construction", () => {
+  it("rejects a base URL that is not http(s), saying what it expects", () => {
+    expect(() => new WorkerClient("localhost:8080")).toThrow(
+      'WorkerClient needs an http(s) base URL such as "http://127.0.0.1:8080", got "localhost:8080"',
+    );
+  });
+});
+
 describe("decodeEvent", () => {
   it("names the event from the JSON type in data-only frames", () => {
     expect(decodeEvent({ data: '{"type":"token","t":"a","i":0}' })).toEqual({

@@ -156,6 +156,30 @@ test("after the crash", async () => {
     expect(result.out).toMatch(/illegal memory access/);
   });
 
+  it("works with --shard, each shard running its own global setup", async () => {
+    const p = project();
+    for (const n of ["a", "b", "c"]) p.write(`${n}.test.js`, recordFile(n));
+    const first = await p.run(["--shard=1/2"]);
+    const second = await p.run(["--shard=2/2"]);
+    const total = (out: string) => Number(/Tests: +(\d+) passed/.exec(out)?.[1] ?? 0);
+    expect(total(first.out) + total(second.out)).toBe(3);
+    expect(first.code).toBe(0);
+    expect(second.code).toBe(0);
+  });
+
+  it("works as a plain testEnvironment without the preset's global setup", async () => {
+    const dist = join(__dirname, "..", "..", "dist", "jest");
+    const p = project({
+      preset: undefined,
+      testEnvironment: join(dist, "environment.js"),
+      setupFilesAfterEnv: [join(dist, "setup-after-env.js")],
+    });
+    p.write("plain.test.js", recordFile("plain"));
+    const result = await p.run();
+    expect(result.out).toMatch(/Tests: +1 passed/);
+    expect(result.out).not.toMatch(/worker-orcd-jest: mock worker/); // no banner: global setup did not run
+  });
+
   it("starts no worker for a file whose tests are all skipped, and honours -t", async () => {
     const p = project({
       testEnvironmentOptions: {
