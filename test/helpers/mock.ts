@@ -1,4 +1,20 @@
+import { buildCommand } from "../../src/worker/command";
 import { WorkerProcess, type WorkerStartOptions } from "../../src/worker/worker-process";
+
+/** The mock's command line (entry point first) for running it by hand: the harness's own builder. */
+export function mockArgs(
+  port: number | string,
+  options: { model?: string; workerId?: string; callbackUrl?: string; extra?: string[] } = {},
+): string[] {
+  const spec = {
+    binary: "mock",
+    model: options.model ?? "mock",
+    gpuDevice: 0,
+    workerId: options.workerId,
+    extraArgs: options.extra,
+  };
+  return buildCommand(spec, Number(port), options.callbackUrl).args;
+}
 
 const started: WorkerProcess[] = [];
 

@@ -2,9 +2,8 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import type { ReceivedEvent } from "../../src/protocol/events";
-import { MOCK_ENTRY } from "../../src/worker/command";
 import { freePort } from "../../src/worker/ports";
-import { startMock, stopAllMocks } from "../helpers/mock";
+import { mockArgs, startMock, stopAllMocks } from "../helpers/mock";
 
 afterAll(stopAllMocks);
 
@@ -119,23 +118,8 @@ describe("mock worker in compat mode (the last real builds)", () => {
     });
     await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", () => r()));
     const cbPort = (receiver.address() as { port: number }).port;
-    const args = [
-      "--worker-id",
-      "not-a-uuid",
-      "--model",
-      "mock",
-      "--gpu-device",
-      "0",
-      "--port",
-      String(port),
-      "--compat",
-    ];
-    const child = spawn(process.execPath, [
-      MOCK_ENTRY,
-      ...args,
-      "--callback-url",
-      `http://127.0.0.1:${cbPort}/cb`,
-    ]);
+    const args = mockArgs(port, { workerId: "not-a-uuid", extra: ["--compat"] });
+    const child = spawn(process.execPath, [...args, "--callback-url", `http://127.0.0.1:${cbPort}/cb`]);
     try {
       for (let k = 0; k < 100 && !probe; k++) await sleep(20);
       expect(probe).toBe("ECONNREFUSED");
@@ -143,7 +127,7 @@ describe("mock worker in compat mode (the last real builds)", () => {
       child.kill("SIGKILL");
       receiver.close();
     }
-    const noCallback = spawn(process.execPath, [MOCK_ENTRY, ...args]);
+    const noCallback = spawn(process.execPath, args);
     let err = "";
     noCallback.stderr.on("data", (d) => (err += d));
     const code = await new Promise((r) => noCallback.on("exit", r));

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "@jest/globals";
 import type { ReceivedEvent } from "../../src/protocol/events";
 import { MOCK_ENTRY } from "../../src/worker/command";
 import { freePort } from "../../src/worker/ports";
-import { startMock, stopAllMocks } from "../helpers/mock";
+import { mockArgs, startMock, stopAllMocks } from "../helpers/mock";
 
 afterAll(stopAllMocks);
 
@@ -13,7 +13,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Runs the mock CLI directly and returns its exit code and output. */
 function runMock(args: string[], env: Record<string, string> = {}, killAfterMs?: number) {
   return new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => {
-    const child = spawn(process.execPath, [MOCK_ENTRY, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env } });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -152,22 +152,7 @@ describe("mock worker: lifecycle", () => {
 
   it("reports resident:false while the model loads, then the full health body", async () => {
     const port = await freePort();
-    const run = runMock(
-      [
-        "--worker-id",
-        crypto.randomUUID(),
-        "--model",
-        "mock",
-        "--gpu-device",
-        "0",
-        "--port",
-        String(port),
-        "--load-time-ms",
-        "600",
-      ],
-      {},
-      1500,
-    );
+    const run = runMock(mockArgs(port, { extra: ["--load-time-ms", "600"] }), {}, 1500);
     await sleep(300);
     const loading = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
     expect(loading).toMatchObject({ status: "healthy", resident: false });
@@ -220,16 +205,7 @@ describe("mock worker: lifecycle", () => {
 
   it("exits 1 with MODEL_LOAD_FAILED and the fix when the model file is missing", async () => {
     const port = await freePort();
-    const r = await runMock([
-      "--worker-id",
-      crypto.randomUUID(),
-      "--model",
-      "/no/such.gguf",
-      "--gpu-device",
-      "0",
-      "--port",
-      String(port),
-    ]);
+    const r = await runMock(mockArgs(port, { model: "/no/such.gguf" }));
     expect(r.code).toBe(1);
     const line = JSON.parse(r.out.split("\n").find((l) => l.includes("MODEL_LOAD_FAILED"))!);
     expect(line).toMatchObject({
@@ -243,54 +219,22 @@ describe("mock worker: lifecycle", () => {
 
   it("exits 1 naming EADDRINUSE and the fix when the port is taken", async () => {
     const w = await startMock();
-    const r = await runMock([
-      "--worker-id",
-      crypto.randomUUID(),
-      "--model",
-      "mock",
-      "--gpu-device",
-      "0",
-      "--port",
-      String(w.port),
-    ]);
+    const r = await runMock(mockArgs(w.port));
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/address already in use \(EADDRINUSE\)/);
     expect(r.out).toMatch(/"fix":"choose another --port/);
   });
 
   it("exits 2 with the usage on a bad command line", async () => {
-    const r = await runMock(["--model", "mock"]);
+    const r = await runMock([MOCK_ENTRY, "--model", "mock"]);
     expect(r.code).toBe(2);
     expect(r.out).toMatch(/--worker-id is required/);
     expect(r.out).toMatch(/usage: worker-orcd-mock/);
-    const bad = await runMock([
-      "--worker-id",
-      "not-a-uuid",
-      "--model",
-      "mock",
-      "--gpu-device",
-      "0",
-      "--port",
-      "5000",
-    ]);
+    const bad = await runMock(mockArgs(5000, { workerId: "not-a-uuid" }));
     expect(bad.out).toMatch(/--worker-id must be a UUID/);
-    const port = await runMock([
-      "--worker-id",
-      crypto.randomUUID(),
-      "--model",
-      "mock",
-      "--gpu-device",
-      "0",
-      "--port",
-      "80",
-    ]);
+    const port = await runMock(mockArgs(80));
     expect(port.out).toMatch(/--port must be an integer between 1024 and 65535/);
-    const fault = await runMock(
-      ["--worker-id", crypto.randomUUID(), "--model", "mock", "--gpu-device", "0", "--port", "5000"],
-      {
-        WORKER_ORCD_MOCK_FAULT: "explode",
-      },
-    );
+    const fault = await runMock(mockArgs(5000), { WORKER_ORCD_MOCK_FAULT: "explode" });
     expect(fault.out).toMatch(/unknown fault mode \\"explode\\"; known: crash-mid-stream/);
   });
 });
