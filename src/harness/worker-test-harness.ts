@@ -87,15 +87,19 @@ export class WorkerTestHarness {
   get client(): WorkerClient {
     return this.process.client;
   }
+  /** `http://127.0.0.1:<port>`. */
   get baseUrl(): string {
     return this.process.baseUrl;
   }
+  /** The port the worker serves on. */
   get port(): number {
     return this.process.port;
   }
+  /** Process id (also its process group id). */
   get pid(): number {
     return this.process.pid;
   }
+  /** The `--worker-id` it was started with. */
   get workerId(): string {
     return this.process.workerId;
   }
@@ -104,24 +108,31 @@ export class WorkerTestHarness {
     return this.process.logs.tail(n);
   }
 
+  /** See {@link WorkerClient.execute}. */
   execute(request: ExecuteRequest, options?: CallOptions) {
     return this.client.execute(request, options);
   }
+  /** See {@link WorkerClient.stream}. */
   stream(request: ExecuteRequest, options?: CallOptions) {
     return this.client.stream(request, options);
   }
+  /** See {@link WorkerClient.executeRaw}. */
   executeRaw(body: unknown, options?: RawCallOptions) {
     return this.client.executeRaw(body, options);
   }
+  /** See {@link WorkerClient.health}. */
   health(options?: CallOptions) {
     return this.client.health(options);
   }
+  /** See {@link WorkerClient.cancel}. */
   cancel(jobId: string, options?: CallOptions) {
     return this.client.cancel(jobId, options);
   }
+  /** See {@link WorkerClient.shutdown}. */
   shutdown(options?: CallOptions) {
     return this.client.shutdown(options);
   }
+  /** See {@link WorkerClient.metrics}. */
   metrics(options?: CallOptions) {
     return this.client.metrics(options);
   }
