@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 
-/** One SSE frame: the parsed message plus the raw text of its lines, for error messages. */
+/** One SSE frame: its event name (when it had an `event:` line) and its data. */
 export interface SseFrame {
   event?: string;
   data: string;

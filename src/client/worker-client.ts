@@ -249,9 +249,12 @@ export class WorkerClient {
     return new WorkerHttpError(`POST ${this.baseUrl}/execute failed: ${causeText(cause)}`, 0, "");
   }
 
+  /** Asks `explainFailure` about connection failures only (a dead worker shows up as one). */
   private async explain(error: Error): Promise<Error> {
-    const better = this.options.explainFailure ? await this.options.explainFailure(error) : undefined;
-    return better ?? error;
+    const connection =
+      error instanceof IncompleteStreamError || (error instanceof WorkerHttpError && error.status === 0);
+    if (!connection || !this.options.explainFailure) return error;
+    return (await this.options.explainFailure(error)) ?? error;
   }
 
   private async request(

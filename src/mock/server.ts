@@ -146,7 +146,7 @@ export class MockServer {
       });
       await previous;
       try {
-        await this.runJob(request, req, res);
+        await this.runJob(request, res);
       } finally {
         release();
       }
@@ -161,10 +161,10 @@ export class MockServer {
         running_job_id: this.job.id,
       });
     }
-    await this.runJob(request, req, res);
+    await this.runJob(request, res);
   }
 
-  private async runJob(request: ExecuteRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async runJob(request: ExecuteRequest, res: ServerResponse): Promise<void> {
     const { faults, compat } = this.o;
     const job = new Job(request.job_id, request, this.o, this.vram);
     this.job = job;
@@ -199,7 +199,6 @@ export class MockServer {
       this.job = undefined;
       log("INFO", "job ended", { job_id: job.id, outcome, tokens_out: job.tokens });
       for (const wake of this.idleWaiters.splice(0)) wake();
-      void req;
     }
   }
 
