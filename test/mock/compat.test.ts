@@ -68,8 +68,10 @@ describe("mock worker in compat mode (the last real builds)", () => {
     const w = await compat("--token-interval-ms", "30", "--eos-after", "0");
     const t0 = performance.now();
     const events = await w.client.execute({ job_id: "n", prompt: "x", max_tokens: 5 });
+    // Five tokens 30 ms apart were generated before anything was sent...
     expect(events[1].receivedAt! - t0).toBeGreaterThanOrEqual(100);
-    expect(events.at(-1)!.receivedAt! - events[1].receivedAt!).toBeLessThan(20);
+    // ...and then every event came in one network chunk (the client stamps a chunk's events alike).
+    expect(new Set(events.map((e) => e.receivedAt)).size).toBe(1);
   });
 
   it("blocks a second /execute until the first ends instead of answering 503", async () => {
