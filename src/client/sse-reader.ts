@@ -1,7 +1,8 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 
-/** One SSE frame: its event name (when it had an `event:` line) and its data. */
+/** One SSE frame: its event name (when it had an `event:` line), its id (from `id:`) and its data. */
 export interface SseFrame {
+  id?: string;
   event?: string;
   data: string;
 }
@@ -30,7 +31,7 @@ export async function* readSseFrames(
   const decoder = new TextDecoder("utf-8");
   const pending: SseFrame[] = [];
   const parser = createParser({
-    onEvent: (m: EventSourceMessage) => pending.push({ event: m.event, data: m.data }),
+    onEvent: (m: EventSourceMessage) => pending.push(m),
   });
   const reader = body.getReader();
   let done = false;

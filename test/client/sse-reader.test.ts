@@ -50,9 +50,9 @@ describe("readSseFrames", () => {
     expect(out[0].data).toBe('{"a":1}\n{"b":2}');
   });
 
-  it("ignores comments, id: and retry: lines", async () => {
+  it("ignores comments and retry: lines, and keeps the id: of a frame", async () => {
     const out = await frames(streamOf([": keep-alive\nid: 7\nretry: 100\nevent: token\ndata: {}\n\n"]));
-    expect(out).toEqual([{ event: "token", data: "{}" }]);
+    expect(out).toEqual([{ id: "7", event: "token", data: "{}" }]);
   });
 
   it("frames without event: have no event name (data-only builds)", async () => {
