@@ -61,6 +61,21 @@ describe("WorkerClient against the mock worker", () => {
     expect(types).toEqual(["started", "token", "token", "token", "token", "end"]);
   });
 
+  it("breaking out of stream() closes the connection, which stops the job", async () => {
+    const slow = await startMock({ extraArgs: ["--token-interval-ms", "5", "--eos-after", "0"] });
+    let seen = 0;
+    for await (const event of slow.client.stream(req("early-exit", 2048))) {
+      if (event.type === "token" && ++seen === 3) break;
+    }
+    for (let k = 0; k < 40; k++) {
+      const { samples } = await slow.client.metrics();
+      if (samples.some((x) => x.name === "worker_requests_total" && x.labels.outcome === "disconnected" && x.value === 1)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const { samples } = await slow.client.metrics();
+    expect(samples).toContainEqual({ name: "worker_requests_total", labels: { outcome: "disconnected" }, value: 1 });
+  });
+
   it("executeRaw() returns a 400 with every failing field", async () => {
     const res = await worker.client.executeRaw({ job_id: "", prompt: "", max_tokens: 0 });
     expect(res.status).toBe(400);
