@@ -69,11 +69,20 @@ describe("WorkerClient against the mock worker", () => {
     }
     for (let k = 0; k < 40; k++) {
       const { samples } = await slow.client.metrics();
-      if (samples.some((x) => x.name === "worker_requests_total" && x.labels.outcome === "disconnected" && x.value === 1)) break;
+      if (
+        samples.some(
+          (x) => x.name === "worker_requests_total" && x.labels.outcome === "disconnected" && x.value === 1,
+        )
+      )
+        break;
       await new Promise((r) => setTimeout(r, 25));
     }
     const { samples } = await slow.client.metrics();
-    expect(samples).toContainEqual({ name: "worker_requests_total", labels: { outcome: "disconnected" }, value: 1 });
+    expect(samples).toContainEqual({
+      name: "worker_requests_total",
+      labels: { outcome: "disconnected" },
+      value: 1,
+    });
   });
 
   it("executeRaw() returns a 400 with every failing field", async () => {
