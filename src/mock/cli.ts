@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { TestModel } from "../fixtures/test-model";
 import { sleep } from "../util/timers";
 import { faultArg } from "./faults";
 import { log, plain } from "./log";
@@ -23,9 +24,9 @@ function fatal(
   process.exit(1);
 }
 
-/** Size of the model file, or 352 MB for the word `mock`; exits with MODEL_LOAD_FAILED when it is unusable. */
+/** Size of the model file, or the reference model's for the word `mock`; exits with MODEL_LOAD_FAILED when it is unusable. */
 function modelBytes(o: MockOptions): number {
-  if (o.model === "mock") return 352 * 1024 * 1024;
+  if (o.model === "mock") return TestModel.mock().sizeBytes;
   try {
     const st = statSync(o.model);
     if (!st.isFile()) throw new Error("not a regular file");

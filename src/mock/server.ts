@@ -1,11 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { basename } from "node:path";
+import { TestModel } from "../fixtures/test-model";
 import type { ExecuteRequest } from "../protocol/request";
 import { validateExecuteRequest } from "../protocol/validation";
 import { Job, type Outcome } from "./job";
 import { log } from "./log";
 import type { MockOptions } from "./options";
 import { SseWriter } from "./sse-writer";
+
+/** The model the mock impersonates: the reference model's facts. */
+const REFERENCE = TestModel.qwen2_5_0_5b();
 
 /** Answer of a busy spec-mode worker (503): documented in the README. */
 export const BUSY_CODE = "WORKER_BUSY";
@@ -89,11 +93,11 @@ export class MockServer {
       status: "healthy",
       model: basename(this.o.model),
       resident: this.loaded,
-      quant_kind: "Q4_K_M",
+      quant_kind: REFERENCE.quant,
       vram_bytes_used: this.loaded ? this.vram : 0,
       tokenizer_kind: "gguf-bpe",
-      vocab_size: 151936,
-      context_length: 32768,
+      vocab_size: REFERENCE.vocabSize,
+      context_length: REFERENCE.contextLength,
       uptime_seconds: Math.floor((Date.now() - this.started) / 1000),
       sm: 86,
       cuda_runtime_version: "mock",
