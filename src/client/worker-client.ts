@@ -1,6 +1,7 @@
 import type { ReceivedEvent } from "../protocol/events";
 import type { HealthBody } from "../protocol/health";
 import type { ExecuteRequest } from "../protocol/request";
+import { legacyCancelRoute, ROUTES, SSE_CONTENT_TYPE } from "../protocol/routes";
 import { describeEvents } from "../protocol/timeline";
 import { rejectedFields } from "../protocol/validation-errors";
 import { asError } from "../util/timers";
@@ -98,7 +99,7 @@ export class WorkerClient {
 
   /** `GET /health`: the body, minimal or full form. Throws on a non-200 answer. */
   async health(options: CallOptions = {}): Promise<HealthBody> {
-    const res = await this.request("GET", "/health", undefined, options);
+    const res = await this.request("GET", ROUTES.health, undefined, options);
     if (res.status !== 200) throw httpError("GET /health", res);
     if (!res.json || typeof res.json !== "object") {
       throw new WorkerHttpError(
@@ -134,7 +135,7 @@ export class WorkerClient {
   async executeRaw(body: unknown, options: RawCallOptions = {}): Promise<RawResponse> {
     const text = typeof body === "string" ? body : JSON.stringify(body);
     const contentType = options.contentType === undefined ? "application/json" : options.contentType;
-    return this.request("POST", "/execute", text, options, contentType);
+    return this.request("POST", ROUTES.execute, text, options, contentType);
   }
 
   /**
@@ -143,9 +144,9 @@ export class WorkerClient {
    * {@link UnsupportedRouteError} when the worker has neither route.
    */
   async cancel(jobId: string, options: CallOptions = {}): Promise<CancelResult> {
-    const first = await this.request("POST", "/cancel", JSON.stringify({ job_id: jobId }), options);
-    if (first.status !== 404) return accepted("POST /cancel", first, "/cancel");
-    const route = `/cancel/${encodeURIComponent(jobId)}` as const;
+    const first = await this.request("POST", ROUTES.cancel, JSON.stringify({ job_id: jobId }), options);
+    if (first.status !== 404) return accepted("POST /cancel", first, ROUTES.cancel);
+    const route = legacyCancelRoute(jobId);
     const second = await this.request("POST", route, "", options);
     if (second.status === 404) {
       throw new UnsupportedRouteError(
@@ -158,7 +159,7 @@ export class WorkerClient {
 
   /** `POST /shutdown`: the worker finishes its job and exits. */
   async shutdown(options: CallOptions = {}): Promise<{ status: number }> {
-    const res = await this.request("POST", "/shutdown", "", options);
+    const res = await this.request("POST", ROUTES.shutdown, "", options);
     if (res.status === 404)
       throw new UnsupportedRouteError(`${this.baseUrl} has no POST /shutdown route (404)`);
     if (res.status >= 300) throw httpError("POST /shutdown", res);
@@ -167,7 +168,7 @@ export class WorkerClient {
 
   /** `GET /metrics`: Prometheus text and its samples. */
   async metrics(options: CallOptions = {}): Promise<MetricsResult> {
-    const res = await this.request("GET", "/metrics", undefined, options);
+    const res = await this.request("GET", ROUTES.metrics, undefined, options);
     if (res.status === 404)
       throw new UnsupportedRouteError(`${this.baseUrl} has no GET /metrics route (404)`);
     if (res.status !== 200) throw httpError("GET /metrics", res);
@@ -191,16 +192,16 @@ export class WorkerClient {
     const signal = combineSignals(timeoutMs, options.signal, controller.signal);
     source.requestedAt = performance.now();
     try {
-      const res = await fetch(`${this.baseUrl}/execute`, {
+      const res = await fetch(`${this.baseUrl}${ROUTES.execute}`, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        headers: { "content-type": "application/json", accept: SSE_CONTENT_TYPE },
         body: JSON.stringify(request),
         signal,
       });
       if (res.status !== 200)
         throw httpError(`POST /execute (job ${JSON.stringify(jobId)})`, await toRaw(res));
       const type = res.headers.get("content-type") ?? "";
-      if (!type.includes("text/event-stream") || !res.body) {
+      if (!type.includes(SSE_CONTENT_TYPE) || !res.body) {
         const raw = await toRaw(res);
         throw new WorkerHttpError(
           `POST /execute answered 200 with content-type ${JSON.stringify(type)}, expected text/event-stream: ${clip(raw.text)}`,

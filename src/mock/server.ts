@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { basename } from "node:path";
 import { TestModel } from "../fixtures/test-model";
 import type { ExecuteRequest } from "../protocol/request";
+import { ROUTES, SSE_CONTENT_TYPE } from "../protocol/routes";
 import { validateExecuteRequest } from "../protocol/validation";
 import { Job, type Outcome } from "./job";
 import { log } from "./log";
@@ -56,9 +57,9 @@ export class MockServer {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = (req.url ?? "/").split("?")[0];
     const { compat, faults } = this.o;
-    if (req.method === "GET" && url === "/health") return this.health(res);
-    if (req.method === "POST" && url === "/execute") return this.execute(req, res);
-    if (!compat && req.method === "POST" && url === "/cancel" && !faults["cancel-path-only"]) {
+    if (req.method === "GET" && url === ROUTES.health) return this.health(res);
+    if (req.method === "POST" && url === ROUTES.execute) return this.execute(req, res);
+    if (!compat && req.method === "POST" && url === ROUTES.cancel && !faults["cancel-path-only"]) {
       const body = parseJson(await readBody(req));
       const jobId = body && typeof body === "object" ? (body as { job_id?: unknown }).job_id : undefined;
       if (typeof jobId !== "string" || jobId === "") {
@@ -73,13 +74,13 @@ export class MockServer {
       await readBody(req);
       return this.cancel(decodeURIComponent(legacy[1]), res);
     }
-    if (!compat && req.method === "POST" && url === "/shutdown") {
+    if (!compat && req.method === "POST" && url === ROUTES.shutdown) {
       await readBody(req);
       send(res, 202, { status: "shutting_down" });
       void this.drain().then(() => process.emit("SIGINT"));
       return;
     }
-    if (!compat && req.method === "GET" && url === "/metrics") return this.metrics(res);
+    if (!compat && req.method === "GET" && url === ROUTES.metrics) return this.metrics(res);
     await readBody(req);
     res.writeHead(404).end();
   }
@@ -178,7 +179,7 @@ export class MockServer {
       if (!res.writableFinished) job.abort("disconnect");
     });
     res.writeHead(200, {
-      "content-type": "text/event-stream",
+      "content-type": SSE_CONTENT_TYPE,
       "cache-control": "no-cache",
       connection: "keep-alive",
     });
