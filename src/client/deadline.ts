@@ -15,9 +15,29 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout
   }
 }
 
-/** One signal that aborts when any given signal aborts or after `ms` (when finite). */
+/**
+ * One signal that aborts when any given signal aborts or after `ms` (when
+ * finite). Written out rather than `AbortSignal.any`, which Node 20 has only
+ * from 20.3.
+ */
 export function combineSignals(ms: number | undefined, ...signals: (AbortSignal | undefined)[]): AbortSignal {
   const list = signals.filter((s): s is AbortSignal => s !== undefined);
   if (ms !== undefined && Number.isFinite(ms) && ms > 0) list.push(AbortSignal.timeout(ms));
-  return list.length === 1 ? list[0] : AbortSignal.any(list);
+  if (list.length === 1) return list[0];
+  const controller = new AbortController();
+  const abort = (signal: AbortSignal) => {
+    for (const s of list) s.removeEventListener("abort", onAbort);
+    controller.abort(signal.reason);
+  };
+  function onAbort(this: AbortSignal) {
+    abort(this);
+  }
+  for (const s of list) {
+    if (s.aborted) {
+      abort(s);
+      break;
+    }
+    s.addEventListener("abort", onAbort, { once: true });
+  }
+  return controller.signal;
 }
