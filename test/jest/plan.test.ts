@@ -1,0 +1,82 @@
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { buildGgufHeader } from "../../src/checks/gguf";
+import type { GpuReport } from "../../src/checks/gpu";
+import { resolveOptions } from "../../src/config/options";
+import { banner, planWorker } from "../../src/jest/plan";
+
+const root = mkdtempSync(join(tmpdir(), "plan-"));
+writeFileSync(join(root, "model.gguf"), buildGgufHeader("qwen2"));
+writeFileSync(join(root, "worker-orcd"), "#!/bin/sh\n");
+chmodSync(join(root, "worker-orcd"), 0o755);
+
+const gpu: GpuReport = {
+  gpus: [{ index: 0, name: "H100", memoryTotalMiB: 81559, memoryFreeMiB: 80000, driverVersion: "550" }],
+  cudaVersion: "12.4",
+};
+const noGpu: GpuReport = { gpus: [], reason: "nvidia-smi not found" };
+const options = (raw: object, env: NodeJS.ProcessEnv = {}) =>
+  resolveOptions(raw, undefined, root, { PATH: "/nonexistent", ...env });
+const full = { model: "model.gguf", binary: "worker-orcd" };
+
+describe("planWorker", () => {
+  it("auto picks the real worker only when GPU, model and binary are all present", () => {
+    expect(planWorker(options(full), gpu)).toMatchObject({
+      kind: "real",
+      gpuReady: true,
+      binary: join(root, "worker-orcd"),
+    });
+    expect(planWorker(options(full), noGpu)).toMatchObject({
+      kind: "mock",
+      why: "auto: nvidia-smi not found",
+      gpuReady: false,
+    });
+    expect(planWorker(options({ model: "model.gguf" }), gpu)).toMatchObject({
+      kind: "mock",
+      gpuSkipReason: "no worker binary configured (set WORKER_ORCD_BIN, or put worker-orcd on PATH)",
+    });
+  });
+
+  it("names a configured device that nvidia-smi does not list", () => {
+    expect(planWorker(options({ ...full, gpuDevice: 3 }), gpu).gpuSkipReason).toBe(
+      "GPU 3 not found (nvidia-smi lists 0)",
+    );
+  });
+
+  it("mock mode runs the mock with the configured model file; auto without a model runs it with 'mock'", () => {
+    expect(planWorker(options({ ...full, mode: "mock" }), gpu)).toMatchObject({
+      kind: "mock",
+      model: join(root, "model.gguf"),
+    });
+    expect(planWorker(options({}), noGpu)).toMatchObject({ kind: "mock", model: "mock" });
+  });
+
+  it('mode "real" without a binary or a model is a configuration error', () => {
+    expect(() => planWorker(options({ mode: "real", model: "model.gguf" }), gpu)).toThrow(
+      'mode "real" needs a worker binary: no worker binary configured (set WORKER_ORCD_BIN, or put worker-orcd on PATH)',
+    );
+    expect(() => planWorker(options({ mode: "real", binary: "worker-orcd" }), gpu)).toThrow(
+      /mode "real" needs a model: model \S+ not found/,
+    );
+  });
+
+  it("a configured binary that does not exist names its source", () => {
+    expect(() =>
+      planWorker(options({ model: "model.gguf" }, { WORKER_ORCD_BIN: "/no/worker" }), gpu),
+    ).toThrow("workerOrcd.binary (from WORKER_ORCD_BIN): worker binary /no/worker not found");
+  });
+
+  it("the banner says which GPU, model, binary, and why", () => {
+    const text = banner(planWorker(options(full), gpu), gpu);
+    expect(text).toBe(
+      [
+        "worker-orcd-jest: real worker (auto: GPU, model and binary present)",
+        "  GPU: #0 H100 80000/81559 MiB free (driver 550, CUDA 12.4)",
+        `  model: ${join(root, "model.gguf")} (qwen2, GGUF v3)`,
+        `  binary: ${join(root, "worker-orcd")}`,
+      ].join("\n"),
+    );
+  });
+});
