@@ -17,8 +17,16 @@ const gpu: GpuReport = {
   cudaVersion: "12.4",
 };
 const noGpu: GpuReport = { gpus: [], reason: "nvidia-smi not found" };
-const options = (raw: object, env: NodeJS.ProcessEnv = {}) =>
-  resolveOptions(raw, undefined, root, { PATH: "/nonexistent", ...env });
+const options = (raw: object, env: NodeJS.ProcessEnv = {}) => resolveOptions(raw, undefined, root, env);
+
+// No worker-orcd on PATH, whatever this machine has.
+const savedPath = process.env.PATH;
+beforeAll(() => {
+  process.env.PATH = "/nonexistent";
+});
+afterAll(() => {
+  process.env.PATH = savedPath;
+});
 const full = { model: "model.gguf", binary: "worker-orcd" };
 
 describe("planWorker", () => {
