@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { WorkerClient } from "../client/worker-client";
+import { ROUTES } from "../protocol/routes";
 import { guard } from "../util/timers";
 import { CallbackServer } from "./callback-server";
 import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
@@ -125,18 +126,11 @@ export class WorkerProcess {
     logs.attach(child.stdout!, "stdout");
     logs.attach(child.stderr!, "stderr");
     const worker = new WorkerProcess(child, logs, command, port, cmd.workerId, exited, options, callback);
-    if (child.pid !== undefined) {
-      startWatchdog(child.pid, worker.graceMs);
-      recordWorker({
-        pid: child.pid,
-        ownerPid: process.pid,
-        command: "",
-        startedAt: new Date().toISOString(),
-      });
-    }
+    // The watchdog covers the worker from now on; the registry record (for a later run) once it has exec'd and is ready.
+    if (child.pid !== undefined) startWatchdog(child.pid, worker.graceMs);
     try {
       const ready = await waitForReady({
-        healthUrl: `${worker.baseUrl}/health`,
+        healthUrl: `${worker.baseUrl}${ROUTES.health}`,
         callback,
         exited,
         timeoutMs,
