@@ -40,6 +40,13 @@ export async function* decodeEventStream(
             jobId,
             events,
           ),
+    onTooLarge: (chars: number): Error =>
+      new ProtocolError(
+        `worker sent a frame longer than ${chars} characters without ending it`,
+        jobId,
+        "(frame too large to show)",
+        events,
+      ),
   };
   for await (const frames of readSseFrames(body, reading)) {
     const at = performance.now();

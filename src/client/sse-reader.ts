@@ -16,12 +16,17 @@ export interface ReadSseOptions {
    * ends the stream quietly instead (the caller already has all it needs).
    */
   onIdle: (waitedMs: number) => Error | undefined;
+  /** Builds the error thrown when one frame grows past {@link MAX_FRAME_CHARS} (a worker that never ends its line). */
+  onTooLarge: (chars: number) => Error;
 }
+
+/** Largest SSE frame accepted, in characters: far above any real event, low enough to bound memory. */
+export const MAX_FRAME_CHARS = 16 * 1024 * 1024;
 
 /**
  * Decodes a byte stream into SSE frames incrementally, yielding the frames
- * each chunk completes as one batch (one await per chunk, not per frame): a chunk may end inside
- * a UTF-8 character, a line or a `\r\n`. Comments, `id:`, `retry:` and
+ * each chunk completes as one batch (one await per chunk, not per frame): a
+ * chunk may end inside a UTF-8 character, a line or a `\r\n`. Comments, `id:`, `retry:` and
  * multi-line `data:` follow the SSE specification (eventsource-parser).
  */
 export async function* readSseFrames(
@@ -30,8 +35,13 @@ export async function* readSseFrames(
 ): AsyncGenerator<SseFrame[], void, undefined> {
   const decoder = new TextDecoder("utf-8");
   const pending: SseFrame[] = [];
+  let tooLarge = false;
   const parser = createParser({
     onEvent: (m: EventSourceMessage) => pending.push(m),
+    onError: () => {
+      tooLarge = true;
+    },
+    maxBufferSize: MAX_FRAME_CHARS,
   });
   const reader = body.getReader();
   let done = false;
@@ -60,6 +70,7 @@ export async function* readSseFrames(
       } else {
         parser.feed(decoder.decode(chunk.value, { stream: true }));
       }
+      if (tooLarge) throw options.onTooLarge(MAX_FRAME_CHARS);
       if (pending.length > 0) yield pending.splice(0);
     }
   } finally {

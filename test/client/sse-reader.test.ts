@@ -1,13 +1,15 @@
 import { describe, expect, it } from "@jest/globals";
-import { readSseFrames } from "../../src/client/sse-reader";
+import { MAX_FRAME_CHARS, readSseFrames } from "../../src/client/sse-reader";
 import { bytewise, streamOf } from "../helpers/mock";
 
 async function frames(stream: ReadableStream<Uint8Array>, idleTimeoutMs = 1000) {
   const out = [];
-  for await (const batch of readSseFrames(stream, {
+  const options = {
     idleTimeoutMs,
-    onIdle: (ms) => new Error(`idle ${ms}`),
-  })) {
+    onIdle: (ms: number) => new Error(`idle ${ms}`),
+    onTooLarge: (chars: number) => new Error(`too large ${chars}`),
+  };
+  for await (const batch of readSseFrames(stream, options)) {
     out.push(...batch);
   }
   return out;
@@ -63,6 +65,16 @@ describe("readSseFrames", () => {
   it("discards a final frame without its blank line, as the SSE spec says", async () => {
     const out = await frames(streamOf(['data: {}\n\ndata: {"partial":1}\n']));
     expect(out).toHaveLength(1);
+  });
+
+  it("bounds a frame that never ends instead of buffering without limit", async () => {
+    const line = "x".repeat(1024 * 1024);
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        c.enqueue(new TextEncoder().encode(line));
+      },
+    });
+    await expect(frames(endless)).rejects.toThrow(`too large ${MAX_FRAME_CHARS}`);
   });
 
   it("throws the idle error when the stream goes silent", async () => {
