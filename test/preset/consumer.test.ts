@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,6 +105,14 @@ describe("the installed package", () => {
     expect(result.out).toMatch(/Tests: +1 skipped, 2 passed, 3 total/);
     expect(result.code).toBe(0);
   }, 120_000);
+
+  it("installs the worker-orcd-mock bin", () => {
+    const bin = join(dir, "node_modules", ".bin", "worker-orcd-mock");
+    const result = spawnSync(bin, ["--model", "mock"], { encoding: "utf8" });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/--worker-id is required/);
+    expect(result.stderr).toMatch(/usage: worker-orcd-mock --worker-id <uuid> --model <path.gguf\|mock>/);
+  });
 
   it("fails the GPU file with WORKER_ORCD_REQUIRE_GPU=1", async () => {
     const result = await runJest({ WORKER_ORCD_REQUIRE_GPU: "1" });
