@@ -15,14 +15,30 @@ export interface EventSource {
   buffered?: boolean;
 }
 
-/** Stamps an event with its receive time, as a non-enumerable property. */
-export function stampReceived<E extends WorkerEvent>(event: E, at = performance.now()): ReceivedEvent<E> {
-  STAMP.value = at; // one reused descriptor: this runs for every event of every stream
-  Object.defineProperty(event, "receivedAt", STAMP);
-  return event as ReceivedEvent<E>;
+/**
+ * An event with its receive time. The time lives in a private field behind a
+ * prototype getter, so the event's own properties — its JSON, `Object.keys`,
+ * spreads, `toEqual` — are exactly the worker's. The prototype's `constructor`
+ * is `Object`, so `toStrictEqual` against an object literal holds too.
+ * (This is cheaper than defining a non-enumerable property on every event.)
+ */
+class Stamped {
+  readonly #at: number;
+  constructor(payload: object, at: number) {
+    Object.assign(this, payload);
+    this.#at = at;
+  }
+  /** `performance.now()` when the client decoded this event. */
+  get receivedAt(): number {
+    return this.#at;
+  }
 }
+Object.defineProperty(Stamped.prototype, "constructor", { value: Object, enumerable: false });
 
-const STAMP: PropertyDescriptor = { value: 0, enumerable: false, configurable: true, writable: false };
+/** The event with its receive time (a new object with the same own properties). */
+export function stampReceived<E extends WorkerEvent>(event: E, at = performance.now()): ReceivedEvent<E> {
+  return new Stamped(event, at) as unknown as ReceivedEvent<E>;
+}
 
 /** Attaches a source to an event list (non-enumerable, so equality is unchanged). */
 export function attachSource<T extends object>(events: T, source: EventSource): T {

@@ -52,6 +52,11 @@ describe("WorkerClient against the mock worker", () => {
       t: (events[1] as { t: string }).t,
       i: 0,
     });
+    // The same own properties as the worker sent: strict equality with a literal holds, and spreads keep no time.
+    const t = (events[1] as { t: string }).t;
+    expect(events[1]).toStrictEqual({ type: "token", t, i: 0 });
+    expect({ ...events[1] }).toStrictEqual({ type: "token", t, i: 0 });
+    expect(events[1].receivedAt).toBeGreaterThanOrEqual(events[0].receivedAt!);
     expect(sourceOf(events)?.label).toBe(worker.baseUrl);
   });
 

@@ -11,8 +11,11 @@ afterAll(stopAllMocks);
 /** Events stamped at fixed times after a request at t=1000. */
 function timed(times: number[]): WorkerEvent[] {
   const events = [started(), ...times.map((_, i) => token(i)), end(times.length)];
-  for (const [k, t] of [1000, ...times, times[times.length - 1]].entries()) stampReceived(events[k], t);
-  return attachSource(events, { label: "test", requestedAt: 1000 });
+  const at = [1000, ...times, times[times.length - 1]];
+  return attachSource(
+    events.map((e, k) => stampReceived(e, at[k])),
+    { label: "test", requestedAt: 1000 },
+  );
 }
 
 describe("toHaveFirstTokenWithin", () => {
