@@ -11,8 +11,6 @@ export interface EventSource {
   logTail?: (lines: number) => string[];
   /** The time the request was sent (`performance.now()`), for latency matchers. */
   requestedAt?: number;
-  /** True when the worker is known to deliver the stream all at once (not streamed). */
-  buffered?: boolean;
 }
 
 /**

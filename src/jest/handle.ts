@@ -1,4 +1,3 @@
-import type { LogLine } from "../worker/log-buffer";
 import type { WorkerProcess } from "../worker/worker-process";
 
 /** Global key under which the environment shares its handle with the test realm. */
@@ -48,5 +47,3 @@ export interface EnvironmentHandle {
 export function getHandle(): EnvironmentHandle | undefined {
   return (globalThis as Record<string, unknown>)[HANDLE_KEY] as EnvironmentHandle | undefined;
 }
-
-export type { LogLine };

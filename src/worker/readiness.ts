@@ -5,8 +5,6 @@ import type { CallbackServer } from "./callback-server";
 export interface Readiness {
   /** Milliseconds from spawn to ready. */
   ms: number;
-  /** The readiness callback body, when one arrived. */
-  callback?: unknown;
   /** The `/health` body that declared the worker ready. */
   health: unknown;
 }
@@ -67,7 +65,6 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       if (res.status === 200 && b?.status === "healthy" && b.resident !== false) {
         return {
           ms: Math.round(performance.now() - input.startedAt),
-          callback: input.callback?.body,
           health: body,
         };
       }
