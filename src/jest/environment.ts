@@ -12,6 +12,7 @@ import { readState } from "./state";
 import { countTests, markAllSkipped, runnableTests } from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";
 
+/** GPU detection of this process, for when global setup did not run (the environment used without the preset). */
 let gpuDetection: Promise<GpuReport> | undefined;
 
 /** The docblock pragma that tags a whole file as needing a real GPU. */
@@ -61,8 +62,9 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
           ? state.configOptions[this.projectId]
           : this.mergedOptions;
       this.options = resolveOptions(configOptions, this.fileOptions(), this.rootDir);
-      gpuDetection ??= state ? Promise.resolve(state.gpu) : detectGpus();
-      this.plan = planWorker(this.options, await gpuDetection);
+      // Global setup's report when it ran (fresh each run, watch mode included); else one detection per process.
+      const gpu = state ? state.gpu : await (gpuDetection ??= detectGpus());
+      this.plan = planWorker(this.options, gpu);
     } catch (error) {
       throw presentConfigError(error);
     }

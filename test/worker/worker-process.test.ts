@@ -43,6 +43,26 @@ describe("WorkerProcess", () => {
     expect(spawnSync("cat", [counter]).stdout.toString().trim()).toBe("3");
   });
 
+  it("passes its environment and env on, but not FROST_TEMP/FROST_TOPK unless given in env", async () => {
+    const envDump = script(
+      "env-dump-worker",
+      `#!/bin/sh\necho "FROST_TEMP=\${FROST_TEMP-unset} FROST_TOPK=\${FROST_TOPK-unset} MINE=\${MINE-unset}"\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`,
+    );
+    process.env.FROST_TEMP = "0.1";
+    process.env.FROST_TOPK = "5";
+    process.env.MINE = "inherited";
+    try {
+      const plain = await startMock({ binary: envDump });
+      expect(plain.logs.tail(50)).toContain("FROST_TEMP=unset FROST_TOPK=unset MINE=inherited");
+      const explicit = await startMock({ binary: envDump, env: { FROST_TEMP: "0.7" } });
+      expect(explicit.logs.tail(50)).toContain("FROST_TEMP=0.7 FROST_TOPK=unset MINE=inherited");
+    } finally {
+      delete process.env.FROST_TEMP;
+      delete process.env.FROST_TOPK;
+      delete process.env.MINE;
+    }
+  });
+
   it("gives up after the port attempts, saying the port was taken every time", async () => {
     const taken = script("always-taken", `#!/bin/sh\necho 'bind: EADDRINUSE' >&2\nexit 1\n`);
     const error = await startMock({ binary: taken, portAttempts: 2 }).catch((e) => e);
