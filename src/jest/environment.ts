@@ -14,6 +14,10 @@ import { createWorkerGlobal } from "./worker-global";
 
 /** GPU detection of this process, for when global setup did not run (the environment used without the preset). */
 let gpuDetection: Promise<GpuReport> | undefined;
+function detectOnce(): Promise<GpuReport> {
+  gpuDetection ??= detectGpus();
+  return gpuDetection;
+}
 
 /** The docblock pragma that tags a whole file as needing a real GPU. */
 export const GPU_PRAGMA = "requires-gpu";
@@ -63,7 +67,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
           : this.mergedOptions;
       this.options = resolveOptions(configOptions, this.fileOptions(), this.rootDir);
       // Global setup's report when it ran (fresh each run, watch mode included); else one detection per process.
-      const gpu = state ? state.gpu : await (gpuDetection ??= detectGpus());
+      const gpu = state ? state.gpu : await detectOnce();
       this.plan = planWorker(this.options, gpu);
     } catch (error) {
       throw presentConfigError(error);
