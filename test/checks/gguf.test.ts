@@ -13,6 +13,9 @@ const file = (name: string, data: Buffer) => {
 };
 const u32 = (n: number) => Buffer.from(Uint32Array.of(n).buffer);
 const u64 = (n: bigint) => Buffer.from(BigUint64Array.of(n).buffer);
+/** A GGUF header start (magic, version, tensor count, metadata count) followed by `rest`. */
+const header = (version: number, tensors: bigint, kvs: bigint, ...rest: Buffer[]) =>
+  Buffer.concat([Buffer.from("GGUF"), u32(version), u64(tensors), u64(kvs), ...rest]);
 
 describe("GGUF header reader", () => {
   it("reads version, counts and general.architecture", () => {
@@ -22,11 +25,10 @@ describe("GGUF header reader", () => {
 
   it("skips other keys and arrays before the architecture", () => {
     const key = (k: string) => Buffer.concat([u64(BigInt(k.length)), Buffer.from(k)]);
-    const data = Buffer.concat([
-      Buffer.from("GGUF"),
-      u32(2),
-      u64(0n),
-      u64(3n),
+    const data = header(
+      2,
+      0n,
+      3n,
       key("general.alignment"),
       u32(4),
       u32(32),
@@ -39,65 +41,34 @@ describe("GGUF header reader", () => {
       key("general.architecture"),
       u32(8),
       key("llama"),
-    ]);
+    );
     expect(readGgufHeader(file("arr.gguf", data))).toMatchObject({ version: 2, architecture: "llama" });
   });
 
   const hostile: [string, Buffer, RegExp][] = [
     ["an empty file", Buffer.alloc(0), /not a GGUF file/],
     ["a wrong magic", Buffer.from("GGML\x03\x00\x00\x00"), /does not start with the magic "GGUF"/],
-    [
-      "an unsupported version",
-      Buffer.concat([Buffer.from("GGUF"), u32(7), u64(0n), u64(0n)]),
-      /unsupported GGUF version 7/,
-    ],
+    ["an unsupported version", header(7, 0n, 0n), /unsupported GGUF version 7/],
     [
       "a truncated header",
       Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n)]),
       /truncated or corrupt GGUF header.*metadata count/,
     ],
-    [
-      "a huge metadata count",
-      Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n), u64(2n ** 62n)]),
-      /metadata entries cannot fit/,
-    ],
-    [
-      "a huge tensor count",
-      Buffer.concat([Buffer.from("GGUF"), u32(3), u64(2n ** 60n), u64(0n)]),
-      /tensors cannot fit/,
-    ],
+    ["a huge metadata count", header(3, 0n, 2n ** 62n), /metadata entries cannot fit/],
+    ["a huge tensor count", header(3, 2n ** 60n, 0n), /tensors cannot fit/],
     [
       "a key length past the end",
-      Buffer.concat([Buffer.from("GGUF"), u32(3), u64(0n), u64(1n), u64(2n ** 40n), Buffer.from("x")]),
+      header(3, 0n, 1n, u64(2n ** 40n), Buffer.from("x")),
       /metadata key #0 at offset 32 needs 1099511627776 bytes, the file has 33/,
     ],
     [
       "a string array count past the end",
-      Buffer.concat([
-        Buffer.from("GGUF"),
-        u32(3),
-        u64(0n),
-        u64(1n),
-        u64(1n),
-        Buffer.from("k"),
-        u32(9),
-        u32(8),
-        u64(2n ** 50n),
-      ]),
+      header(3, 0n, 1n, u64(1n), Buffer.from("k"), u32(9), u32(8), u64(2n ** 50n)),
       /truncated or corrupt GGUF header/,
     ],
     [
       "an unknown value type",
-      Buffer.concat([
-        Buffer.from("GGUF"),
-        u32(3),
-        u64(0n),
-        u64(1n),
-        u64(1n),
-        Buffer.from("k"),
-        u32(99),
-        u64(0n),
-      ]),
+      header(3, 0n, 1n, u64(1n), Buffer.from("k"), u32(99), u64(0n)),
       /unknown value type 99/,
     ],
   ];

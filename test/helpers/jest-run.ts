@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +7,34 @@ import { dirname, join } from "node:path";
 export const REPO = join(__dirname, "..", "..");
 export const PRESET = join(REPO, "jest-preset.js");
 const JEST_BIN = require.resolve("jest/bin/jest");
+
+/** What a Jest run printed and how it ended. */
+export interface JestResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+}
+
+/** Runs a Jest binary in `cwd` (colours off, `--ci`) and collects stdout and stderr together. */
+export function runJest(
+  cwd: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  jestBin = JEST_BIN,
+  onSpawn?: (child: ChildProcess) => void,
+): Promise<JestResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [jestBin, "--ci", "--colors=false", ...args], {
+      cwd,
+      env: { ...process.env, FORCE_COLOR: "0", ...env },
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    onSpawn?.(child);
+    child.on("exit", (code, signal) => resolve({ code, signal, out }));
+  });
+}
 
 /** A throw-away Jest project in a temp dir, using this repository's preset. */
 export class FixtureProject {
@@ -29,23 +57,13 @@ export class FixtureProject {
     return full;
   }
 
-  /** Runs Jest; `onSpawn` gets the child to signal it part-way. */
+  /** Runs Jest on this project; `onSpawn` gets the child to signal it part-way. */
   run(
     args: string[] = [],
     env: Record<string, string | undefined> = {},
-    onSpawn?: (child: ReturnType<typeof spawn>) => void,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [JEST_BIN, "--ci", "--colors=false", ...args], {
-        cwd: this.dir,
-        env: { ...process.env, WORKER_ORCD_TEST_MARK: this.mark, FORCE_COLOR: "0", ...env },
-      });
-      let out = "";
-      child.stdout.on("data", (d) => (out += d));
-      child.stderr.on("data", (d) => (out += d));
-      onSpawn?.(child);
-      child.on("exit", (code, signal) => resolve({ code, signal, out }));
-    });
+    onSpawn?: (child: ChildProcess) => void,
+  ): Promise<JestResult> {
+    return runJest(this.dir, args, { WORKER_ORCD_TEST_MARK: this.mark, ...env }, JEST_BIN, onSpawn);
   }
 
   /** Pids of live processes that carry this project's mark (Linux /proc). */

@@ -1,9 +1,9 @@
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { REPO } from "../helpers/jest-run";
+import { REPO, runJest } from "../helpers/jest-run";
 
 /**
  * The package as a user gets it: `npm pack`, installed from the tarball into
@@ -18,18 +18,9 @@ const npm = (args: string[], cwd: string) =>
     stdio: "pipe",
   });
 
-function runJest(env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(dir, "node_modules", "jest", "bin", "jest.js"), "--ci"], {
-      cwd: dir,
-      env: { ...process.env, FORCE_COLOR: "0", WORKER_ORCD_REQUIRE_GPU: "", ...env },
-    });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    child.on("exit", (code) => resolve({ code, out }));
-  });
-}
+/** Jest as installed in the consumer project. */
+const jestIn = (env: Record<string, string> = {}) =>
+  runJest(dir, [], env, join(dir, "node_modules", "jest", "bin", "jest.js"));
 
 beforeAll(() => {
   npm(["pack", "--pack-destination", dir], REPO);
@@ -97,7 +88,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("the installed package", () => {
   it("runs a TypeScript test file with only { preset: 'worker-orcd-jest' }, and skips the GPU file with its reason", async () => {
-    const result = await runJest();
+    const result = await jestIn();
     expect(result.out).toMatch(/PASS \.\/worker\.test\.ts/);
     expect(result.out).toMatch(
       /worker-orcd-jest: gpu.test.ts: skipped 1 GPU test\(s\): nvidia-smi not found/,
@@ -115,7 +106,7 @@ describe("the installed package", () => {
   });
 
   it("fails the GPU file with WORKER_ORCD_REQUIRE_GPU=1", async () => {
-    const result = await runJest({ WORKER_ORCD_REQUIRE_GPU: "1" });
+    const result = await jestIn({ WORKER_ORCD_REQUIRE_GPU: "1" });
     expect(result.code).toBe(1);
     expect(result.out).toMatch(
       /gpu.test.ts is tagged @requires-gpu and cannot run, and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it/,
