@@ -1,3 +1,5 @@
+import { timeoutSignal, timerDelay } from "../util/timers";
+
 /**
  * Races `promise` against a timer. When the timer wins, `onTimeout` builds the
  * error to throw (it runs at that moment, so it can describe the current state).
@@ -6,7 +8,7 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout
   if (!Number.isFinite(ms) || ms <= 0) return promise;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
+    timer = setTimeout(() => reject(onTimeout()), timerDelay(ms));
   });
   try {
     return await Promise.race([promise, timeout]);
@@ -22,7 +24,7 @@ export async function withDeadline<T>(promise: Promise<T>, ms: number, onTimeout
  */
 export function combineSignals(ms: number | undefined, ...signals: (AbortSignal | undefined)[]): AbortSignal {
   const list = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (ms !== undefined && Number.isFinite(ms) && ms > 0) list.push(AbortSignal.timeout(ms));
+  if (ms !== undefined && Number.isFinite(ms) && ms > 0) list.push(timeoutSignal(ms));
   if (list.length === 1) return list[0];
   const controller = new AbortController();
   const abort = (signal: AbortSignal) => {

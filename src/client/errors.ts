@@ -51,5 +51,8 @@ export class WorkerHttpError extends WorkerOrcdError {
   }
 }
 
+/** A bad option: names it, says what was wrong and how to fix it. */
+export class ConfigError extends WorkerOrcdError {}
+
 /** The worker has no such route (the last real builds lack /cancel, /shutdown and /metrics). */
 export class UnsupportedRouteError extends WorkerOrcdError {}

@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { timerDelay } from "../util/timers";
 
 /** One SSE frame: its event name (when it had an `event:` line), its id (from `id:`) and its data. */
 export interface SseFrame {
@@ -50,7 +51,7 @@ export async function* readSseFrames(
       let timer: NodeJS.Timeout | undefined;
       const waited = options.idleTimeoutMs;
       const idle = new Promise<"idle">((resolve) => {
-        timer = setTimeout(() => resolve("idle"), waited);
+        timer = setTimeout(() => resolve("idle"), timerDelay(waited));
       });
       let chunk: Awaited<ReturnType<typeof reader.read>> | "idle";
       try {

@@ -4,9 +4,11 @@ import type { ExecuteRequest } from "../protocol/request";
 import { legacyCancelRoute, ROUTES, SSE_CONTENT_TYPE } from "../protocol/routes";
 import { describeEvents } from "../protocol/timeline";
 import { rejectedFields } from "../protocol/validation-errors";
+import { checkDuration } from "../util/duration";
 import { asError } from "../util/timers";
 import { combineSignals, withDeadline } from "./deadline";
 import {
+  ConfigError,
   IncompleteStreamError,
   RequestTimeoutError,
   StreamError,
@@ -95,6 +97,9 @@ export class WorkerClient {
     }
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.options = { ...DEFAULTS, ...stripUndefined(options) };
+    for (const key of ["requestTimeoutMs", "idleTimeoutMs", "afterTerminalMs"] as const) {
+      this.options[key] = optionMs(this.options[key], `WorkerClient option ${key}`);
+    }
   }
 
   /** `GET /health`: the body, minimal or full form. Throws on a non-200 answer. */
@@ -186,8 +191,8 @@ export class WorkerClient {
     source: EventSource,
   ): AsyncGenerator<ReceivedEvent[], void, undefined> {
     const jobId = String(request?.job_id);
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
-    const idleTimeoutMs = options.idleTimeoutMs ?? this.options.idleTimeoutMs;
+    const timeoutMs = callMs(options.timeoutMs, "timeoutMs", this.options.requestTimeoutMs);
+    const idleTimeoutMs = callMs(options.idleTimeoutMs, "idleTimeoutMs", this.options.idleTimeoutMs);
     const controller = new AbortController();
     const signal = combineSignals(timeoutMs, options.signal, controller.signal);
     source.requestedAt = performance.now();
@@ -265,7 +270,7 @@ export class WorkerClient {
     options: CallOptions,
     contentType: string | null = "application/json",
   ): Promise<RawResponse> {
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    const timeoutMs = callMs(options.timeoutMs, "timeoutMs", this.options.requestTimeoutMs);
     const what = `${method} ${this.baseUrl}${path}`;
     const controller = new AbortController();
     const signal = combineSignals(undefined, options.signal, controller.signal);
@@ -333,6 +338,16 @@ function causeText(error: Error): string {
 
 function clip(text: string, max = 300): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** A duration option, checked and rounded up (see {@link checkDuration}). */
+function optionMs(value: number, name: string): number {
+  return checkDuration(value, name, (message) => new ConfigError(message));
+}
+
+/** A per-call duration option, or the client's default. */
+function callMs(value: number | undefined, name: string, fallback: number): number {
+  return value === undefined ? fallback : optionMs(value, `per-call option ${name}`);
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from "node:path";
-import { WorkerOrcdError } from "../client/errors";
+import { ConfigError } from "../client/errors";
+import { durationProblem } from "../util/duration";
 
 /** How the environment picks its worker. */
 export type WorkerMode = "auto" | "mock" | "real";
@@ -66,8 +67,7 @@ export const ENV_VARS = {
   requireGpu: "WORKER_ORCD_REQUIRE_GPU",
 } as const;
 
-/** A bad option: names it, says what was wrong and how to fix it. */
-export class ConfigError extends WorkerOrcdError {}
+export { ConfigError };
 
 /**
  * Rewrites a {@link ConfigError} for Jest to print: prefixed, and with a stack
@@ -82,10 +82,7 @@ export function presentConfigError(error: unknown): unknown {
 }
 
 type Validator = (value: unknown) => string | undefined;
-const positive: Validator = (v) =>
-  typeof v === "number" && Number.isFinite(v) && v > 0
-    ? undefined
-    : "must be a positive number of milliseconds";
+const positive: Validator = durationProblem;
 const stringList: Validator = (v) =>
   Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : "must be an array of strings";
 const device = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
@@ -198,10 +195,10 @@ export function resolveOptions(
     modelConfigured: merged.model !== undefined,
     gpuDevices: Array.isArray(devices) ? devices : [devices],
     mode: merged.mode ?? "auto",
-    startupTimeoutMs: merged.startupTimeoutMs ?? 60_000,
-    shutdownGraceMs: merged.shutdownGraceMs ?? 5_000,
-    requestTimeoutMs: merged.requestTimeoutMs ?? 120_000,
-    idleTimeoutMs: merged.idleTimeoutMs ?? 60_000,
+    startupTimeoutMs: Math.ceil(merged.startupTimeoutMs ?? 60_000),
+    shutdownGraceMs: Math.ceil(merged.shutdownGraceMs ?? 5_000),
+    requestTimeoutMs: Math.ceil(merged.requestTimeoutMs ?? 120_000),
+    idleTimeoutMs: Math.ceil(merged.idleTimeoutMs ?? 60_000),
     extraArgs: merged.extraArgs ?? [],
     mockArgs: merged.mockArgs ?? [],
     env: { ...config.env, ...file.env },

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
 import { TestModel } from "../fixtures/test-model";
-import { sleep } from "../util/timers";
+import { sleep, timeoutSignal } from "../util/timers";
 import { faultArg } from "./faults";
 import { log, plain } from "./log";
 import { type MockOptions, parseOptions, USAGE, UsageError } from "./options";
@@ -51,7 +51,7 @@ async function postCallback(o: MockOptions, vram: number): Promise<void> {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      signal: timeoutSignal(10_000),
     });
     status = res.status;
     await res.arrayBuffer();

@@ -4,6 +4,7 @@ import { TestModel } from "../fixtures/test-model";
 import type { ExecuteRequest } from "../protocol/request";
 import { ROUTES, SSE_CONTENT_TYPE } from "../protocol/routes";
 import { validateExecuteRequest } from "../protocol/validation";
+import { timerDelay } from "../util/timers";
 import { Job, type Outcome } from "./job";
 import { log } from "./log";
 import type { MockOptions } from "./options";
@@ -174,7 +175,7 @@ export class MockServer {
     const job = new Job(request.job_id, request, this.o, this.vram);
     this.job = job;
     const began = performance.now();
-    const timeout = setTimeout(() => job.abort("timeout"), this.o.inferenceTimeoutSec * 1000);
+    const timeout = setTimeout(() => job.abort("timeout"), timerDelay(this.o.inferenceTimeoutSec * 1000));
     res.on("close", () => {
       if (!res.writableFinished) job.abort("disconnect");
     });

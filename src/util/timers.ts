@@ -1,6 +1,21 @@
-/** Resolves after `ms`. */
+/** Largest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire after 1 ms. */
+export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * A delay every Node timer accepts: an integer in 1 .. {@link MAX_DELAY_MS}.
+ * Fractions round up (a deadline is never cut short); anything else is
+ * clamped. Every timer the package arms goes through this, so no timer ever
+ * sees a fractional (`AbortSignal.timeout` throws `ERR_OUT_OF_RANGE`) or
+ * overflowing (`setTimeout` fires at once) delay.
+ */
+export function timerDelay(ms: number): number {
+  if (Number.isNaN(ms)) return 1;
+  return Math.min(MAX_DELAY_MS, Math.max(1, Math.ceil(ms)));
+}
+
+/** Resolves after `ms` (bounded by {@link timerDelay}). */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, timerDelay(ms)));
 }
 
 /**
@@ -9,7 +24,12 @@ export function sleep(ms: number): Promise<void> {
  * left behind never holds Jest open.
  */
 export function guard(ms: number): Promise<undefined> {
-  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), timerDelay(ms)).unref());
+}
+
+/** An `AbortSignal` that aborts after `ms` (bounded by {@link timerDelay}). */
+export function timeoutSignal(ms: number): AbortSignal {
+  return AbortSignal.timeout(timerDelay(ms));
 }
 
 /** An `Error` for any thrown value; works across realms (Jest's test context), where `instanceof Error` fails. */

@@ -1,4 +1,4 @@
-import { guard } from "../util/timers";
+import { guard, timeoutSignal } from "../util/timers";
 import type { CallbackServer } from "./callback-server";
 
 /** How readiness was established. */
@@ -52,7 +52,7 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
     if (remaining <= 0) break;
     try {
       const res = await fetch(input.healthUrl, {
-        signal: AbortSignal.timeout(Math.max(50, Math.min(2000, remaining))),
+        signal: timeoutSignal(Math.max(50, Math.min(2000, remaining))),
       });
       const text = await res.text();
       let body: unknown;

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { ConfigError } from "../client/errors";
 import { WorkerClient } from "../client/worker-client";
 import { ROUTES } from "../protocol/routes";
+import { checkDuration } from "../util/duration";
 import { guard } from "../util/timers";
 import { CallbackServer } from "./callback-server";
 import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
@@ -91,6 +93,7 @@ export class WorkerProcess {
 
   /** Spawns a worker and waits until it is ready; on failure nothing is left running. */
   static async start(options: WorkerStartOptions): Promise<WorkerProcess> {
+    options = checkTimeouts(options);
     const attempts = Math.max(1, options.portAttempts ?? 3);
     for (let attempt = 1; ; attempt++) {
       try {
@@ -198,6 +201,18 @@ export class WorkerProcess {
       },
     );
   }
+}
+
+const TIMEOUT_OPTIONS = ["startupTimeoutMs", "shutdownGraceMs", "requestTimeoutMs", "idleTimeoutMs"] as const;
+
+/** The start options with every timeout checked and rounded up (a bad one is a {@link ConfigError} naming it). */
+function checkTimeouts(options: WorkerStartOptions): WorkerStartOptions {
+  const checked = { ...options };
+  for (const key of TIMEOUT_OPTIONS) {
+    const value = options[key];
+    if (value !== undefined) checked[key] = checkDuration(value, key, (m) => new ConfigError(m));
+  }
+  return checked;
 }
 
 /** Waits (briefly) until the child's output streams have ended, so log tails are complete. */
