@@ -14,6 +14,7 @@ const { summary, repeat, printTable } = require("./stats");
 const ROOT = join(__dirname, "..");
 const { WorkerProcess } = require(join(ROOT, "dist", "worker", "worker-process.js"));
 const { decodeEventStream } = require(join(ROOT, "dist", "client", "event-stream.js"));
+const { EventSink } = require(join(ROOT, "dist", "client", "event-sink.js"));
 const { isAlive } = require(join(ROOT, "dist", "worker", "processes.js"));
 const JEST = require.resolve("jest/bin/jest");
 const REPS = Number(process.env.BENCH_REPS ?? 7);
@@ -174,7 +175,7 @@ async function sseThroughput() {
           c.close();
         },
       });
-      const events = [];
+      const events = new EventSink();
       const t0 = performance.now();
       for await (const batch of decodeEventStream(
         body,

@@ -1,5 +1,7 @@
 import { WorkerOrcdError } from "../client/errors";
+import { EventSink } from "../client/event-sink";
 import { decodeEventStream } from "../client/event-stream";
+import { eventStreamBody } from "../client/http";
 import { logTailSection } from "../matchers/message";
 import {
   checkEventOrder,
@@ -70,17 +72,18 @@ export async function collectSseEvents(
   response: Response,
   options: { jobId?: string; idleTimeoutMs?: number } = {},
 ): Promise<ReceivedEvent[]> {
-  if (!response.body) throw new WorkerOrcdError(`response has no body (HTTP ${response.status})`);
-  const events: ReceivedEvent[] = [];
+  const jobId = options.jobId ?? "(unknown)";
+  const body = await eventStreamBody(response, jobId);
+  const events = new EventSink();
   const stream = decodeEventStream(
-    response.body,
+    body,
     {
-      jobId: options.jobId ?? "(unknown)",
+      jobId,
       idleTimeoutMs: options.idleTimeoutMs ?? 30_000,
       afterTerminalMs: 200,
     },
     events,
   );
   for await (const batch of stream) void batch;
-  return events;
+  return events.kept();
 }

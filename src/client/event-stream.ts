@@ -1,7 +1,7 @@
 import { isTerminal, type ReceivedEvent } from "../protocol/events";
-import { describeEvents } from "../protocol/timeline";
 import { IdleTimeoutError, IncompleteStreamError, ProtocolError } from "./errors";
 import { decodeEvent } from "./event-decoder";
+import type { EventSink } from "./event-sink";
 import { stampReceived } from "./received";
 import { readSseFrames } from "./sse-reader";
 
@@ -26,26 +26,26 @@ export interface EventStreamOptions {
 export async function* decodeEventStream(
   body: ReadableStream<Uint8Array>,
   options: EventStreamOptions,
-  events: ReceivedEvent[],
+  events: EventSink,
 ): AsyncGenerator<ReceivedEvent[], void, undefined> {
   const { jobId } = options;
   const reading = {
     idleTimeoutMs: options.idleTimeoutMs,
     onIdle: (waited: number): Error | undefined =>
-      events.some(isTerminal)
+      events.sawTerminal
         ? undefined
         : new IdleTimeoutError(
             `stream of job ${JSON.stringify(jobId)} was silent for ${waited} ms (idle timeout) ` +
-              `after ${events.length} event(s): ${describeEvents(events)}`,
+              `after ${events.length} event(s): ${events.describe()}`,
             jobId,
-            events,
+            events.kept(),
           ),
     onTooLarge: (chars: number): Error =>
       new ProtocolError(
         `worker sent a frame longer than ${chars} characters without ending it`,
         jobId,
         "(frame too large to show)",
-        events,
+        events.kept(),
       ),
   };
   for await (const frames of readSseFrames(body, reading)) {
@@ -55,7 +55,12 @@ export async function* decodeEventStream(
       const decoded = decodeEvent(frame);
       if (!decoded.ok) {
         const raw = frame.event ? `event: ${frame.event}\ndata: ${frame.data}` : `data: ${frame.data}`;
-        throw new ProtocolError(`worker sent an invalid event: ${decoded.problem}`, jobId, raw, events);
+        throw new ProtocolError(
+          `worker sent an invalid event: ${decoded.problem}`,
+          jobId,
+          raw,
+          events.kept(),
+        );
       }
       const event = stampReceived(decoded.event, at);
       events.push(event);
@@ -64,12 +69,12 @@ export async function* decodeEventStream(
     }
     yield batch;
   }
-  if (!events.some(isTerminal)) {
+  if (!events.sawTerminal) {
     throw new IncompleteStreamError(
       `stream of job ${JSON.stringify(jobId)} closed without a terminal event (end or error) ` +
-        `after ${events.length} event(s): ${describeEvents(events)}`,
+        `after ${events.length} event(s): ${events.describe()}`,
       jobId,
-      events,
+      events.kept(),
     );
   }
 }

@@ -1,11 +1,9 @@
 import type { ReceivedEvent } from "../protocol/events";
 import type { HealthBody } from "../protocol/health";
-import type { ExecuteRequest } from "../protocol/request";
+import { type ExecuteRequest, serializeRequest } from "../protocol/request";
 import { legacyCancelRoute, ROUTES, SSE_CONTENT_TYPE } from "../protocol/routes";
-import { describeEvents } from "../protocol/timeline";
-import { rejectedFields } from "../protocol/validation-errors";
 import { checkDuration } from "../util/duration";
-import { asError } from "../util/timers";
+import { asError, sleep } from "../util/timers";
 import { combineSignals, withDeadline } from "./deadline";
 import {
   ConfigError,
@@ -15,7 +13,13 @@ import {
   UnsupportedRouteError,
   WorkerHttpError,
 } from "./errors";
+import { clip, eventStreamBody, httpError, type RawResponse, toRaw } from "./http";
+
+export type { RawResponse };
+
+import { EventSink } from "./event-sink";
 import { decodeEventStream } from "./event-stream";
+import { type JobEntry, JobLedger } from "./job-ledger";
 import { type PrometheusSample, parsePrometheus } from "./prometheus";
 import { attachSource, type EventSource } from "./received";
 
@@ -33,7 +37,19 @@ export interface WorkerClientOptions {
    * Gives a better error for a failed call, e.g. "the worker process exited"
    * instead of a socket error. Return `undefined` to keep the original.
    */
-  explainFailure?: (error: Error) => Promise<Error | undefined>;
+  explainFailure?: (error: Error, requestedAt: number) => Promise<Error | undefined>;
+  /**
+   * The calls in flight and abandoned: shared by every client of one worker
+   * (the Jest environment passes its own, which knows the running test).
+   * Default: one of this client's own.
+   */
+  jobs?: JobLedger;
+  /**
+   * How long a 503 that names a job this client abandoned (a `break` out of
+   * `stream()`, an aborted call) is retried while the worker notices the
+   * disconnect. Default 2 000 ms.
+   */
+  busyRetryMs?: number;
 }
 
 /** Per-call options. */
@@ -52,16 +68,6 @@ export interface RawCallOptions extends CallOptions {
   contentType?: string | null;
 }
 
-/** A whole HTTP answer, for tests that examine a rejection. */
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** The body as text. */
-  text: string;
-  /** The body parsed as JSON, or `undefined` when it is not JSON. */
-  json: unknown;
-}
-
 /** What {@link WorkerClient.cancel} did. */
 export interface CancelResult {
   status: number;
@@ -75,7 +81,14 @@ export interface MetricsResult {
   samples: PrometheusSample[];
 }
 
-const DEFAULTS = { requestTimeoutMs: 60_000, idleTimeoutMs: 30_000, afterTerminalMs: 200 };
+const DEFAULTS = {
+  requestTimeoutMs: 60_000,
+  idleTimeoutMs: 30_000,
+  afterTerminalMs: 200,
+  busyRetryMs: 2_000,
+};
+/** Events of a `stream()` kept for error messages: the first few and the last ones. */
+const STREAM_WINDOW = 64;
 
 /**
  * HTTP client for one worker-orcd base URL: `/execute` as a collected list or
@@ -86,8 +99,10 @@ const DEFAULTS = { requestTimeoutMs: 60_000, idleTimeoutMs: 30_000, afterTermina
 export class WorkerClient {
   /** Base URL, e.g. `http://127.0.0.1:4100`. */
   readonly baseUrl: string;
-  private readonly options: Required<Omit<WorkerClientOptions, "logTail" | "explainFailure">> &
+  private readonly options: Required<Omit<WorkerClientOptions, "logTail" | "explainFailure" | "jobs">> &
     Pick<WorkerClientOptions, "logTail" | "explainFailure">;
+  /** The calls in flight and abandoned (see {@link WorkerClientOptions.jobs}). */
+  readonly jobs: JobLedger;
 
   constructor(baseUrl: string, options: WorkerClientOptions = {}) {
     if (typeof baseUrl !== "string" || !/^https?:\/\/[^/]+/.test(baseUrl)) {
@@ -96,8 +111,10 @@ export class WorkerClient {
       );
     }
     this.baseUrl = baseUrl.replace(/\/+$/, "");
-    this.options = { ...DEFAULTS, ...stripUndefined(options) };
-    for (const key of ["requestTimeoutMs", "idleTimeoutMs", "afterTerminalMs"] as const) {
+    const { jobs: _jobs, ...rest } = options;
+    this.options = { ...DEFAULTS, ...stripUndefined(rest) };
+    this.jobs = options.jobs ?? new JobLedger();
+    for (const key of ["requestTimeoutMs", "idleTimeoutMs", "afterTerminalMs", "busyRetryMs"] as const) {
       this.options[key] = optionMs(this.options[key], `WorkerClient option ${key}`);
     }
   }
@@ -121,19 +138,30 @@ export class WorkerClient {
    * Rejects with a {@link StreamError} subclass (carrying the events so far) on a
    * protocol violation, idle stream, or a stream that ends without a terminal event.
    */
-  async execute(request: ExecuteRequest, options: CallOptions = {}): Promise<ReceivedEvent[]> {
-    const events: ReceivedEvent[] = [];
-    const source = this.source();
-    for await (const batch of this.streamInto(request, options, events, source)) void batch;
-    return attachSource(events, source);
+  execute(request: ExecuteRequest, options: CallOptions = {}): Promise<ReceivedEvent[]> {
+    const entry = this.jobs.begin(String(request?.job_id));
+    const collect = async () => {
+      const events = new EventSink();
+      const source = this.source();
+      for await (const batch of this.streamInto(request, options, events, source, entry)) void batch;
+      return attachSource(events.kept(), source);
+    };
+    const promise = collect();
+    entry.promise = promise;
+    return promise;
   }
 
-  /** `POST /execute` as an async iterator of events as they arrive. */
+  /**
+   * `POST /execute` as an async iterator of events as they arrive. Memory
+   * stays flat however long the stream: events are not kept after they are
+   * yielded (error messages use a bounded window of them, and counts).
+   */
   async *stream(
     request: ExecuteRequest,
     options: CallOptions = {},
   ): AsyncGenerator<ReceivedEvent, void, undefined> {
-    for await (const batch of this.streamInto(request, options, [], this.source())) yield* batch;
+    const events = new EventSink(STREAM_WINDOW);
+    for await (const batch of this.streamInto(request, options, events, this.source())) yield* batch;
   }
 
   /** Sends any body to `/execute` and returns the whole answer, for examining rejections. */
@@ -187,68 +215,98 @@ export class WorkerClient {
   private async *streamInto(
     request: ExecuteRequest,
     options: CallOptions,
-    events: ReceivedEvent[],
+    events: EventSink,
     source: EventSource,
+    entry: JobEntry = this.jobs.begin(String(request?.job_id)),
   ): AsyncGenerator<ReceivedEvent[], void, undefined> {
-    const jobId = String(request?.job_id);
+    const jobId = entry.jobId;
     const timeoutMs = callMs(options.timeoutMs, "timeoutMs", this.options.requestTimeoutMs);
     const idleTimeoutMs = callMs(options.idleTimeoutMs, "idleTimeoutMs", this.options.idleTimeoutMs);
-    const controller = new AbortController();
-    const signal = combineSignals(timeoutMs, options.signal, controller.signal);
+    const signal = combineSignals(timeoutMs, options.signal, entry.controller.signal);
     source.requestedAt = performance.now();
+    let started = false;
     try {
-      const res = await fetch(`${this.baseUrl}${ROUTES.execute}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: SSE_CONTENT_TYPE },
-        body: JSON.stringify(request),
-        signal,
-      });
-      if (res.status !== 200)
-        throw httpError(`POST /execute (job ${JSON.stringify(jobId)})`, await toRaw(res));
-      const type = res.headers.get("content-type") ?? "";
-      if (!type.includes(SSE_CONTENT_TYPE) || !res.body) {
-        const raw = await toRaw(res);
-        throw new WorkerHttpError(
-          `POST /execute answered 200 with content-type ${JSON.stringify(type)}, expected text/event-stream: ${clip(raw.text)}`,
-          200,
-          raw.text,
-        );
-      }
+      const res = await this.openStream(request, jobId, signal);
+      started = true;
+      source.requestedAt = res.sentAt;
       yield* decodeEventStream(
         res.body,
         { jobId, idleTimeoutMs, afterTerminalMs: this.options.afterTerminalMs },
         events,
       );
     } catch (error) {
-      throw await this.explain(this.classify(error, jobId, events, timeoutMs, signal, options.signal));
+      throw await this.explain(
+        this.classify(error, jobId, events, timeoutMs, signal, options.signal, entry),
+        source.requestedAt,
+      );
     } finally {
-      controller.abort();
+      entry.controller.abort();
+      this.jobs.finish(entry, !started || events.sawTerminal);
+    }
+  }
+
+  /**
+   * Sends `POST /execute` and returns the event-stream body. A 503 naming a
+   * job that a client of this ledger abandoned (the worker has not noticed
+   * the disconnect yet) is retried for up to `busyRetryMs`; any other
+   * non-200 answer is a {@link WorkerHttpError} (a busy worker's names who
+   * started the running job, where known).
+   */
+  private async openStream(
+    request: ExecuteRequest,
+    jobId: string,
+    signal: AbortSignal,
+  ): Promise<{ body: ReadableStream<Uint8Array>; sentAt: number }> {
+    const body = serializeRequest(request);
+    const giveUpAt = performance.now() + this.options.busyRetryMs;
+    for (let delay = 5; ; delay = Math.min(100, delay * 2)) {
+      const sentAt = performance.now();
+      const res = await fetch(`${this.baseUrl}${ROUTES.execute}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: SSE_CONTENT_TYPE },
+        body,
+        signal,
+      });
+      if (res.status === 200) return { body: await eventStreamBody(res, jobId), sentAt };
+      const raw = await toRaw(res);
+      const running = runningJobOf(raw);
+      if (running !== undefined && this.jobs.wasAbandoned(running) && performance.now() + delay < giveUpAt) {
+        await sleep(delay);
+        continue;
+      }
+      const who = running === undefined ? undefined : this.jobs.describe(running);
+      const note = who ? ` (the running job ${JSON.stringify(running)} was ${who})` : "";
+      throw httpError(`POST /execute (job ${JSON.stringify(jobId)})`, raw, note);
     }
   }
 
   private classify(
     error: unknown,
     jobId: string,
-    events: ReceivedEvent[],
+    events: EventSink,
     timeoutMs: number,
     signal: AbortSignal,
     userSignal: AbortSignal | undefined,
+    entry: JobEntry,
   ): Error {
-    if (error instanceof StreamError || error instanceof WorkerHttpError) return error;
+    if (error instanceof StreamError || error instanceof WorkerHttpError || error instanceof ConfigError)
+      return error;
     if (userSignal?.aborted) return asError(userSignal.reason ?? error);
+    const ended = entry.controller.signal.reason as Error | undefined;
+    if (entry.controller.signal.aborted && ended?.name === "JobAbandonedError") return ended;
     if (signal.aborted) {
       return new RequestTimeoutError(
         `POST /execute for job ${JSON.stringify(jobId)} did not finish within ${timeoutMs} ms (request timeout); ` +
-          `received ${events.length} event(s): ${describeEvents(events)}`,
+          `received ${events.length} event(s): ${events.describe()}`,
       );
     }
     const cause = asError(error);
     if (events.length > 0) {
       return new IncompleteStreamError(
         `connection to ${this.baseUrl} broke during the stream of job ${JSON.stringify(jobId)} ` +
-          `after ${events.length} event(s) (${causeText(cause)}): ${describeEvents(events)}`,
+          `after ${events.length} event(s) (${causeText(cause)}): ${events.describe()}`,
         jobId,
-        events,
+        events.kept(),
         { cause },
       );
     }
@@ -256,11 +314,11 @@ export class WorkerClient {
   }
 
   /** Asks `explainFailure` about connection failures only (a dead worker shows up as one). */
-  private async explain(error: Error): Promise<Error> {
+  private async explain(error: Error, requestedAt: number): Promise<Error> {
     const connection =
       error instanceof IncompleteStreamError || (error instanceof WorkerHttpError && error.status === 0);
     if (!connection || !this.options.explainFailure) return error;
-    return (await this.options.explainFailure(error)) ?? error;
+    return (await this.options.explainFailure(error, requestedAt)) ?? error;
   }
 
   private async request(
@@ -274,6 +332,7 @@ export class WorkerClient {
     const what = `${method} ${this.baseUrl}${path}`;
     const controller = new AbortController();
     const signal = combineSignals(undefined, options.signal, controller.signal);
+    const requestedAt = performance.now();
     const call = (async () => {
       const headers: Record<string, string> = {};
       if (body !== undefined && contentType !== null) headers["content-type"] = contentType;
@@ -296,7 +355,10 @@ export class WorkerClient {
       );
     } catch (error) {
       if (options.signal?.aborted || error instanceof RequestTimeoutError) throw error;
-      throw await this.explain(new WorkerHttpError(`${what} failed: ${causeText(asError(error))}`, 0, ""));
+      throw await this.explain(
+        new WorkerHttpError(`${what} failed: ${causeText(asError(error))}`, 0, ""),
+        requestedAt,
+      );
     } finally {
       controller.abort();
       call.catch(() => undefined);
@@ -304,25 +366,11 @@ export class WorkerClient {
   }
 }
 
-async function toRaw(res: Response): Promise<RawResponse> {
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
-  const headers: Record<string, string> = {};
-  res.headers.forEach((value, key) => {
-    headers[key] = value;
-  });
-  return { status: res.status, headers, text, json };
-}
-
-function httpError(what: string, res: RawResponse): WorkerHttpError {
-  const fields = res.status === 400 ? rejectedFields(res.json) : [];
-  const detail = fields.length > 0 ? `rejected field(s): ${fields.join(", ")}` : clip(res.text);
-  return new WorkerHttpError(`${what} answered HTTP ${res.status}: ${detail}`, res.status, res.text);
+/** The job a busy worker names in its 503 body (`running_job_id`), if any. */
+function runningJobOf(res: RawResponse): string | undefined {
+  if (res.status !== 503 || !res.json || typeof res.json !== "object") return undefined;
+  const id = (res.json as { running_job_id?: unknown }).running_job_id;
+  return typeof id === "string" ? id : undefined;
 }
 
 function accepted(what: string, res: RawResponse, route: CancelResult["route"]): CancelResult {
@@ -334,10 +382,6 @@ function causeText(error: Error): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
   const detail = cause?.code ?? cause?.message;
   return detail ? `${error.message} (${detail})` : error.message;
-}
-
-function clip(text: string, max = 300): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** A duration option, checked and rounded up (see {@link checkDuration}). */

@@ -78,7 +78,7 @@ export class WorkerTestHarness {
   }
 
   private static async launch(options: WorkerStartOptions): Promise<WorkerTestHarness> {
-    const harness = new WorkerTestHarness(await WorkerProcess.start(options));
+    const harness = new WorkerTestHarness(await WorkerProcess.start({ jobs: getHandle()?.jobs, ...options }));
     getHandle()?.harnesses.push(harness);
     return harness;
   }

@@ -3,13 +3,14 @@ import type { EnvironmentContext, JestEnvironmentConfig } from "@jest/environmen
 import type { Circus } from "@jest/types";
 import NodeEnvironment from "jest-environment-node";
 import { detectGpus, type GpuReport } from "../checks/gpu";
+import { JobLedger } from "../client/job-ledger";
 import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
 import { WorkerExitedError } from "../worker/errors";
 import { WorkerProcess } from "../worker/worker-process";
 import { type EnvironmentHandle, HANDLE_KEY } from "./handle";
 import { planWorker, type WorkerPlan } from "./plan";
 import { readState } from "./state";
-import { countTests, markAllSkipped, runnableTests } from "./test-tree";
+import { countTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";
 
 /** GPU detection of this process, for when global setup did not run (the environment used without the preset). */
@@ -81,6 +82,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       skippedGpuTests: [],
       skippedGpuBlocks: [],
       harnesses: [],
+      jobs: new JobLedger(),
       clientOptions: { requestTimeoutMs: options.requestTimeoutMs, idleTimeoutMs: options.idleTimeoutMs },
       realDefaults: {
         binary: plan.binaryReport.path,
@@ -101,14 +103,36 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
 
   async handleTestEvent(event: Circus.AsyncEvent, state: Circus.State): Promise<void> {
     if (event.name === "run_start") await this.onRunStart(state);
-    else if (event.name === "test_started") {
+    else if (event.name === "test_start") {
+      if (this.handle) this.handle.jobs.owner = fullName(event.test);
+    } else if (event.name === "test_started") {
       const error = this.gpuFailure ?? this.startError;
       if (error) event.test.errors.push(error);
-    } else if (event.name === "test_done") this.checkDeath(event.test);
+    } else if (event.name === "test_done") {
+      this.endRequestsOf(event.test);
+      this.checkDeath(event.test);
+    }
+  }
+
+  /**
+   * Ends every request the finished test left open (it timed out while
+   * streaming, or did not await a call): the worker sees the disconnect and
+   * stops the job, and the next test does not meet a busy worker.
+   */
+  private endRequestsOf(test: Circus.TestEntry): void {
+    const jobs = this.handle?.jobs;
+    if (!jobs) return;
+    const name = fullName(test);
+    jobs.abortOwnedBy(
+      name,
+      `test ${JSON.stringify(name)} ended while it ran (a Jest timeout, or a call that was not awaited)`,
+    );
+    jobs.owner = undefined;
   }
 
   override async teardown(): Promise<void> {
     try {
+      this.handle?.jobs.abortOwnedBy(undefined, "the test file ended");
       for (const harness of this.handle?.harnesses ?? []) await harness.stop().catch(() => undefined);
       const worker = this.worker ?? (this.starting ? await this.starting : undefined);
       if (worker && !(worker instanceof Error)) await worker.stop();
@@ -176,6 +200,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
         idleTimeoutMs: options.idleTimeoutMs,
         extraArgs: [...options.extraArgs, ...(plan.kind === "mock" ? options.mockArgs : [])],
         env: options.env,
+        jobs: this.handle?.jobs,
       });
     } catch (error) {
       const file = relative(this.rootDir, this.testPath);

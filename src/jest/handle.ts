@@ -1,3 +1,4 @@
+import type { JobLedger } from "../client/job-ledger";
 import type { WorkerProcess } from "../worker/worker-process";
 
 /** Global key under which the environment shares its handle with the test realm. */
@@ -39,6 +40,8 @@ export interface EnvironmentHandle {
     startupTimeoutMs: number;
     shutdownGraceMs: number;
   };
+  /** Calls in flight against the file's workers, by test: each test's are ended when it ends. */
+  jobs: JobLedger;
   /** The file's worker; throws the startup error when it failed, or says it is not started. */
   current(): WorkerProcess;
 }

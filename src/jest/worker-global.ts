@@ -48,7 +48,8 @@ export function createWorkerGlobal(handle: EnvironmentHandle): WorkerGlobal {
       client = new Client(w.baseUrl, {
         ...handle.clientOptions,
         logTail: (n) => w.logs.tail(n),
-        explainFailure: (error) => w.explainFailure(error),
+        explainFailure: (error, requestedAt) => w.explainFailure(error, requestedAt),
+        jobs: handle.jobs,
       });
       clientFor = w;
     }

@@ -70,7 +70,7 @@ export interface Generation {
  * Starts a generation for `(prompt, seed)`. Unless `eosAfter` is given, the
  * end-of-sequence falls after 24..87 tokens, derived from prompt and seed.
  */
-export function generate(prompt: string, seed: number, eosAfter?: number): Generation {
+export function generate(prompt: string, seed: number | bigint | string, eosAfter?: number): Generation {
   const base = hash(`${prompt}\u0000${seed}`);
   const random = rng(base);
   return {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { basename } from "node:path";
 import { TestModel } from "../fixtures/test-model";
-import type { ExecuteRequest } from "../protocol/request";
+import { type ExecuteRequest, rawSeedOf, stringifyExact } from "../protocol/request";
 import { ROUTES, SSE_CONTENT_TYPE } from "../protocol/routes";
 import { validateExecuteRequest } from "../protocol/validation";
 import { timerDelay } from "../util/timers";
@@ -135,10 +135,15 @@ export class MockServer {
         "Failed to deserialize the JSON body into the target type: missing field `max_tokens`",
       );
     }
-    const errors = validateExecuteRequest(body, {
-      promptMaxChars: this.o.maxTokensIn,
-      maxTokensMax: this.o.maxTokensOut,
-    });
+    exactSeed(body, raw);
+    const errors = validateExecuteRequest(
+      body,
+      {
+        promptMaxChars: this.o.maxTokensIn,
+        maxTokensMax: this.o.maxTokensOut,
+      },
+      true,
+    );
     if (errors.length > 0) {
       if (compat) return send(res, 400, { field: errors[0].field, message: errors[0].message });
       return send(res, 400, { errors });
@@ -247,6 +252,18 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * Replaces a parsed numeric seed by the exact integer written in the body
+ * (JSON.parse rounds above 2^53), so 18446744073709551616 is rejected and
+ * 18446744073709551615 kept exactly. A string seed stays a string, which
+ * validation rejects as a real worker's u64 field would.
+ */
+function exactSeed(body: unknown, raw: string): void {
+  if (!body || typeof body !== "object" || typeof (body as { seed?: unknown }).seed !== "number") return;
+  const digits = rawSeedOf(raw);
+  if (digits && /^\d+$/.test(digits)) (body as { seed: bigint }).seed = BigInt(digits);
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -256,7 +273,7 @@ function parseJson(text: string): unknown {
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  res.writeHead(status, { "content-type": "application/json" }).end(stringifyExact(body));
 }
 
 function sendText(res: ServerResponse, status: number, text: string): void {

@@ -8,6 +8,8 @@ export interface TimelineOptions {
   multiline?: boolean;
   /** Runs of this many tokens or more are collapsed. Default 4. */
   collapseAt?: number;
+  /** Number of the first given event (for a window cut from a longer stream). Default 0. */
+  offset?: number;
 }
 
 type Loose = { type?: unknown } & Record<string, unknown>;
@@ -45,6 +47,8 @@ function preview(text: string, max = 24): string {
 export function describeEvents(events: readonly unknown[], options: TimelineOptions = {}): string {
   if (!Array.isArray(events) || events.length === 0) return "(no events)";
   const collapseAt = options.collapseAt ?? 4;
+  const at = options.offset ?? 0;
+  options = { ...options, mark: options.mark === undefined ? undefined : options.mark - at };
   const entries: string[] = [];
   let k = 0;
   while (k < events.length) {
@@ -65,11 +69,11 @@ export function describeEvents(events: readonly unknown[], options: TimelineOpti
         .slice(k, end + 1)
         .map((e) => String((e as Loose).t))
         .join("");
-      entries.push(`#${k}..#${end} token x${run} (${preview(text)})`);
+      entries.push(`#${k + at}..#${end + at} token x${run} (${preview(text)})`);
     } else {
       for (let j = k; j <= end; j++) {
         const marker = j === options.mark ? "  <-- here" : "";
-        entries.push(`#${j} ${one(events[j] as Loose)}${marker}`);
+        entries.push(`#${j + at} ${one(events[j] as Loose)}${marker}`);
       }
     }
     k = end + 1;

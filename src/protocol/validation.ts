@@ -59,11 +59,31 @@ const checks = (
     }
     return undefined;
   },
-  seed: (v) =>
-    isNumber(v) && Number.isInteger(v) && v >= 0
-      ? undefined
-      : { constraint: "range", message: "must be an unsigned 64-bit integer" },
+  seed: seedProblem,
 });
+
+const U64 = `an unsigned 64-bit integer (0 to ${LIMITS.seedMax})`;
+
+/**
+ * The seed's problem, if any: a u64 as a safe integer, a `bigint`, or a
+ * decimal string (the client writes the last two as exact JSON numbers).
+ */
+function seedProblem(v: unknown): { constraint: string; message: string } | undefined {
+  let n: bigint;
+  if (typeof v === "bigint") n = v;
+  else if (typeof v === "string" && /^\d{1,20}$/.test(v)) n = BigInt(v);
+  else if (isNumber(v) && Number.isInteger(v)) {
+    if (!Number.isSafeInteger(v) && v > 0) {
+      return {
+        constraint: "range",
+        message: `must be ${U64}; ${v} is above 2^53 and has lost precision as a JavaScript number: pass a bigint (e.g. 18446744073709551615n) or a decimal string`,
+      };
+    }
+    n = BigInt(v);
+  } else return { constraint: "range", message: `must be ${U64}` };
+  if (n < 0n || n > LIMITS.seedMax) return { constraint: "range", message: `must be ${U64}, got ${n}` };
+  return undefined;
+}
 
 /** Counts Unicode scalar values (code points), the unit of the prompt limit. */
 export function countScalars(text: string): number {
@@ -79,6 +99,8 @@ export function countScalars(text: string): number {
 export function validateExecuteRequest(
   body: unknown,
   limits: TunableLimits = { promptMaxChars: LIMITS.promptMaxChars, maxTokensMax: LIMITS.maxTokensMax },
+  /** Checking a parsed wire body: a seed must be a JSON number there, not the client's decimal-string form. */
+  wire = false,
 ): FieldError[] {
   if (!body || typeof body !== "object" || Array.isArray(body)) {
     return [{ field: "body", constraint: "type", message: "request body must be a JSON object" }];
@@ -99,7 +121,9 @@ export function validateExecuteRequest(
     else if (n > limits.promptMaxChars)
       fail("prompt", "length", `prompt is at most ${limits.promptMaxChars} characters, got ${n}`);
   }
+  if (wire && typeof b.seed === "string") fail("seed", "type", `seed must be a JSON number (${U64})`);
   for (const [field, check] of Object.entries(checks(limits))) {
+    if (wire && field === "seed" && typeof b.seed === "string") continue;
     if (b[field] === undefined) continue;
     const problem = check(b[field]);
     if (problem) fail(field, problem.constraint, `${field} ${problem.message}`);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { ConfigError } from "../client/errors";
+import type { JobLedger } from "../client/job-ledger";
 import { WorkerClient } from "../client/worker-client";
 import { ROUTES } from "../protocol/routes";
 import { checkDuration } from "../util/duration";
@@ -30,6 +31,8 @@ export interface WorkerStartOptions extends WorkerCommandSpec {
   callback?: boolean;
   /** Fresh ports to try when the port is taken between allocation and bind. Default 3. */
   portAttempts?: number;
+  /** The ledger of calls in flight the client shares (the Jest environment's, which knows the running test). */
+  jobs?: JobLedger;
 }
 
 /** Variables of the last real builds that change sampling; not inherited unless given in `env`. */
@@ -47,6 +50,8 @@ export class WorkerProcess {
   readonly client: WorkerClient;
   /** Exit code and signal, once the process has exited. */
   exit?: Exit;
+  /** `performance.now()` when the process exited. */
+  exitedAt?: number;
   /** Milliseconds from spawn to ready. */
   startupMs = 0;
   /** The `/health` body that declared it ready. */
@@ -67,12 +72,14 @@ export class WorkerProcess {
   ) {
     void exited.then((exit) => {
       this.exit = exit;
+      this.exitedAt = performance.now();
     });
     this.client = new WorkerClient(this.baseUrl, {
       requestTimeoutMs: options.requestTimeoutMs,
       idleTimeoutMs: options.idleTimeoutMs,
       logTail: (n) => this.logs.tail(n),
-      explainFailure: (error) => this.explainFailure(error),
+      explainFailure: (error, requestedAt) => this.explainFailure(error, requestedAt),
+      jobs: options.jobs,
     });
   }
 
@@ -186,20 +193,27 @@ export class WorkerProcess {
     return this.options.shutdownGraceMs ?? 5000;
   }
 
-  /** Turns a failed client call into a {@link WorkerExitedError} when the process has exited; `undefined` otherwise. */
-  async explainFailure(error: Error): Promise<Error | undefined> {
+  /**
+   * Turns a failed client call into a {@link WorkerExitedError} when the
+   * process has exited, saying when: during the request, or already before it
+   * (with how long before, and for a clean exit that `shutdown()` or a signal
+   * may have caused it). `undefined` when the process is alive.
+   */
+  async explainFailure(error: Error, requestedAt = performance.now()): Promise<Error | undefined> {
     if (this.stopping) return undefined;
     const exit = await Promise.race([this.exited, guard(300)]);
     if (!exit) return undefined;
     await flushed(this.child);
     const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
-    return new WorkerExitedError(
-      `the worker process ${how} during the request (${error.message})`,
-      this.facts(),
-      {
-        cause: error,
-      },
-    );
+    const exitedAt = this.exitedAt ?? performance.now();
+    const when =
+      exitedAt < requestedAt
+        ? `${Math.round(requestedAt - exitedAt)} ms before this request was sent` +
+          (exit.code === 0 ? " (a clean exit: after shutdown() or a signal?)" : "")
+        : "during the request";
+    return new WorkerExitedError(`the worker process ${how} ${when} (${error.message})`, this.facts(), {
+      cause: error,
+    });
   }
 }
 

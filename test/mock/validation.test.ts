@@ -31,7 +31,8 @@ const BOUNDARIES: [string, unknown, unknown][] = [
   ["stop", [bytes(LIMITS.stopMaxBytes)], [bytes(LIMITS.stopMaxBytes + 1)]],
   ["stop", ["é".repeat(50)], ["é".repeat(51)]],
   ["seed", 0, -1],
-  ["seed", 123, "7"],
+  ["seed", 123, 1.5],
+  ["seed", 123, "x7"],
 ];
 
 describe("request validation (shared by the mock and the request builder)", () => {

@@ -1,0 +1,106 @@
+/** One `/execute` call in flight. */
+export interface JobEntry {
+  readonly jobId: string;
+  /** Who started it (the running test's name), when known. */
+  readonly owner?: string;
+  /** Aborts the call (the client combines it with the caller's signal). */
+  readonly controller: AbortController;
+  readonly startedAt: number;
+  /** The collecting promise of `execute()`, so an abort can mark it handled. */
+  promise?: Promise<unknown>;
+}
+
+/** A job a client stopped reading before its terminal event: the worker may still be finishing it. */
+interface Abandoned {
+  owner?: string;
+  at: number;
+}
+
+/** A request ended because the test that started it ended first. */
+export class JobAbandonedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "JobAbandonedError";
+  }
+}
+
+const KEEP_ABANDONED = 64;
+
+/**
+ * The `/execute` calls made against one worker (or one environment's
+ * workers): which are in flight, who started them, and which were abandoned
+ * before their terminal event. The client uses it to tell a worker still
+ * finishing an abandoned job (wait briefly and retry) from one busy with
+ * somebody else's (say whose); the Jest environment uses it to end every
+ * request a test started when that test ends.
+ *
+ * Plain data and methods only: the environment and test code load separate
+ * copies of the package, and both use the same ledger object.
+ */
+export class JobLedger {
+  /** Name of the running test; set by the environment, read when a call begins. */
+  owner?: string;
+  private readonly active = new Set<JobEntry>();
+  private readonly abandoned = new Map<string, Abandoned>();
+
+  /** Records a call that is starting. */
+  begin(jobId: string): JobEntry {
+    const entry: JobEntry = {
+      jobId,
+      owner: this.owner,
+      controller: new AbortController(),
+      startedAt: performance.now(),
+    };
+    this.active.add(entry);
+    return entry;
+  }
+
+  /** Records the end of a call; `complete` is false when it stopped before the terminal event. */
+  finish(entry: JobEntry, complete: boolean): void {
+    this.active.delete(entry);
+    if (complete) {
+      this.abandoned.delete(entry.jobId);
+      return;
+    }
+    this.abandoned.set(entry.jobId, { owner: entry.owner, at: performance.now() });
+    if (this.abandoned.size > KEEP_ABANDONED) this.abandoned.delete(this.abandoned.keys().next().value!);
+  }
+
+  /** True when this job was abandoned by a client of this ledger (the worker may still be stopping it). */
+  wasAbandoned(jobId: string): boolean {
+    return this.abandoned.has(jobId);
+  }
+
+  /**
+   * Aborts every call in flight that `owner` started (all calls when `owner`
+   * is undefined); their promises are marked handled, since nobody awaits
+   * them any more. Returns the job ids aborted.
+   */
+  abortOwnedBy(owner: string | undefined, why: string): string[] {
+    const ended: string[] = [];
+    for (const entry of this.active) {
+      if (owner !== undefined && entry.owner !== owner) continue;
+      entry.promise?.catch(() => undefined);
+      entry.controller.abort(
+        new JobAbandonedError(`the request for job ${JSON.stringify(entry.jobId)} was ended: ${why}`),
+      );
+      ended.push(entry.jobId);
+    }
+    return ended;
+  }
+
+  /** Who started a job, for a busy worker's message: `started by test "x" (ended 120 ms ago)`, or undefined. */
+  describe(jobId: string): string | undefined {
+    const now = performance.now();
+    for (const entry of this.active) {
+      if (entry.jobId !== jobId) continue;
+      const who = entry.owner === undefined ? "outside any test" : `by test ${JSON.stringify(entry.owner)}`;
+      const same = entry.owner !== undefined && entry.owner === this.owner ? " (this test)" : "";
+      return `started ${who}${same} ${Math.round(now - entry.startedAt)} ms ago and still streaming`;
+    }
+    const gone = this.abandoned.get(jobId);
+    if (!gone) return undefined;
+    const who = gone.owner === undefined ? "outside any test" : `by test ${JSON.stringify(gone.owner)}`;
+    return `started ${who} and abandoned ${Math.round(now - gone.at)} ms ago; the worker has not stopped it yet`;
+  }
+}
