@@ -23,11 +23,12 @@ export class StreamError extends WorkerOrcdError {
 
 /** The worker sent something that is not a valid protocol event. */
 export class ProtocolError extends StreamError {
-  /** The offending SSE frame, as received. */
+  /** The offending SSE frame, as received (its first 64 KiB). */
   readonly raw: string;
   constructor(message: string, jobId: string, raw: string, events: ReceivedEvent[]) {
-    super(`${message} (job ${JSON.stringify(jobId)}); raw frame: ${JSON.stringify(raw)}`, jobId, events);
-    this.raw = raw;
+    const shown = raw.length > 2000 ? `${raw.slice(0, 2000)}… [${raw.length - 2000} more characters]` : raw;
+    super(`${message} (job ${JSON.stringify(jobId)}); raw frame: ${JSON.stringify(shown)}`, jobId, events);
+    this.raw = raw.length > 65536 ? raw.slice(0, 65536) : raw;
   }
 }
 

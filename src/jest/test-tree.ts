@@ -57,6 +57,6 @@ export function runnableTests(state: Circus.State): number {
 /** A test's full name, as Jest prints it: its describe blocks' names and its own, space-separated. */
 export function fullName(test: Circus.TestEntry): string {
   const names = [test.name];
-  for (let block = test.parent; block && block.parent; block = block.parent) names.unshift(block.name);
+  for (let block = test.parent; block?.parent; block = block.parent) names.unshift(block.name);
   return names.join(" ");
 }

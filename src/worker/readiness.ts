@@ -1,4 +1,9 @@
+import { BodyTooLargeError, readBodyText } from "../client/body";
 import { guard, timeoutSignal } from "../util/timers";
+
+/** Largest `/health` body read while waiting for readiness (a real one is under 1 KiB). */
+const MAX_HEALTH_BYTES = 64 * 1024;
+
 import type { CallbackServer } from "./callback-server";
 
 /** How readiness was established. */
@@ -54,7 +59,7 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       const res = await fetch(input.healthUrl, {
         signal: timeoutSignal(Math.max(50, Math.min(2000, remaining))),
       });
-      const text = await res.text();
+      const text = await readBodyText(res, MAX_HEALTH_BYTES);
       let body: unknown;
       try {
         body = JSON.parse(text);
@@ -71,7 +76,7 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       last = `HTTP ${res.status} ${text.slice(0, 200)}`;
     } catch (error) {
       const e = error as Error & { cause?: { code?: string } };
-      last = e.cause?.code ?? e.message;
+      last = e instanceof BodyTooLargeError ? `GET /health: ${e.message}` : (e.cause?.code ?? e.message);
     }
     await new Promise<void>((resolve) => {
       wake = resolve;
