@@ -27,9 +27,14 @@ export function checkModel(path: string): ModelReport {
   }
 }
 
-/** Whether the model fits a GPU's free memory; undefined when it does. */
-export function vramShortfall(model: ModelReport, freeMiB: number): string | undefined {
-  if (!model.bytes) return undefined;
+/**
+ * Whether the model fits a GPU's free memory; undefined when it does, and
+ * when the free memory is unknown (`null`: nvidia-smi said `[N/A]` or the
+ * like): unknown memory is not a reason to skip, and the banner says it is
+ * unknown.
+ */
+export function vramShortfall(model: ModelReport, freeMiB: number | null): string | undefined {
+  if (!model.bytes || freeMiB === null) return undefined;
   const needMiB = Math.ceil(model.bytes / (1024 * 1024));
   return needMiB > freeMiB
     ? `model needs about ${needMiB} MiB of VRAM, the GPU has ${freeMiB} MiB free`

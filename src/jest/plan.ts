@@ -1,5 +1,5 @@
 import { type BinaryReport, checkBinary, findOnPath } from "../checks/binary";
-import type { GpuReport } from "../checks/gpu";
+import type { GpuInfo, GpuReport } from "../checks/gpu";
 import { checkModel, type ModelReport, vramShortfall } from "../checks/model";
 import { ConfigError, pickDevice, type ResolvedOptions } from "../config/options";
 
@@ -86,17 +86,32 @@ export function planWorker(options: ResolvedOptions, gpu: GpuReport): WorkerPlan
   return gpuReady ? real("auto: GPU, model and binary present") : mock(`auto: ${gpuSkipReason}`);
 }
 
+/** Longest name or string the banner prints whole. */
+const BANNER_FIELD = 80;
+
+/** A text for the banner: at most {@link BANNER_FIELD} characters. */
+function field(text: string): string {
+  return text.length > BANNER_FIELD ? `${text.slice(0, BANNER_FIELD)}… (${text.length} characters)` : text;
+}
+
+/** One GPU for the banner; memory nvidia-smi did not report is "unknown", the same in every file. */
+function describeGpu(g: GpuInfo): string {
+  const mem =
+    g.memoryFreeMiB === null
+      ? `free memory unknown${g.memoryTotalMiB === null ? "" : ` of ${g.memoryTotalMiB} MiB`} (nvidia-smi did not report it)`
+      : `${g.memoryFreeMiB}/${g.memoryTotalMiB ?? "?"} MiB free`;
+  return `#${g.index} ${field(g.name)} ${mem}`;
+}
+
 /** One short line for humans: GPUs, model, binary, and the choice. */
 export function banner(plan: WorkerPlan, gpu: GpuReport): string {
   const gpus =
     gpu.gpus.length > 0
-      ? gpu.gpus
-          .map((g) => `#${g.index} ${g.name} ${g.memoryFreeMiB}/${g.memoryTotalMiB} MiB free`)
-          .join(", ") +
+      ? gpu.gpus.map(describeGpu).join(", ") +
         (gpu.cudaVersion ? ` (driver ${gpu.gpus[0].driverVersion}, CUDA ${gpu.cudaVersion})` : "")
       : `none (${gpu.reason})`;
   const model = plan.modelReport.ok
-    ? `${plan.modelReport.path} (${plan.modelReport.header?.architecture ?? "unknown architecture"}, GGUF v${plan.modelReport.header?.version})`
+    ? `${plan.modelReport.path} (${field(plan.modelReport.header?.architecture ?? "unknown architecture")}, GGUF v${plan.modelReport.header?.version})`
     : `${plan.modelReport.reason}`;
   const binary = plan.binaryReport.ok ? plan.binaryReport.path : plan.binaryReport.reason;
   return `worker-orcd-jest: ${plan.kind} worker (${plan.why})\n  GPU: ${gpus}\n  model: ${model}\n  binary: ${binary}`;

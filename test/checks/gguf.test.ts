@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "@jest/globals";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { buildGgufHeader, GgufError, readGgufHeader } from "../../src/checks/gguf";
 import { checkModel } from "../../src/checks/model";
 
 const dir = mkdtempSync(join(tmpdir(), "gguf-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, data: Buffer) => {
   const p = join(dir, name);
   writeFileSync(p, data);

@@ -1,16 +1,21 @@
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "@jest/globals";
+import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
 import { detectGpus } from "../../src/checks/gpu";
 
 const originalPath = process.env.PATH;
+const dirs: string[] = [];
 afterEach(() => {
   process.env.PATH = originalPath;
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 function fakeSmi(script: string): void {
   const dir = mkdtempSync(join(tmpdir(), "smi-"));
+  dirs.push(dir);
   writeFileSync(join(dir, "nvidia-smi"), `#!/bin/sh\n${script}\n`);
   chmodSync(join(dir, "nvidia-smi"), 0o755);
   process.env.PATH = `${dir}:${originalPath}`;
@@ -51,7 +56,7 @@ describe("GPU detection with nvidia-smi", () => {
     await expect(detectGpus()).resolves.toEqual({
       gpus: [],
       reason:
-        "nvidia-smi failed: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver",
+        "nvidia-smi failed (exited with code 9): NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver",
     });
     fakeSmi("exec sleep 5");
     await expect(detectGpus(200)).resolves.toEqual({

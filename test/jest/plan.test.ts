@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -26,6 +26,7 @@ beforeAll(() => {
 });
 afterAll(() => {
   process.env.PATH = savedPath;
+  rmSync(root, { recursive: true, force: true });
 });
 const full = { model: "model.gguf", binary: "worker-orcd" };
 

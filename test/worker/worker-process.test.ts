@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
@@ -9,8 +9,11 @@ import { isAlive } from "../../src/worker/processes";
 import { reapOrphans, recordWorker, registryDir } from "../../src/worker/registry";
 import { startMock, stopAllMocks } from "../helpers/mock";
 
-afterAll(stopAllMocks);
 const dir = mkdtempSync(join(tmpdir(), "wp-"));
+afterAll(async () => {
+  await stopAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
 const script = (name: string, text: string, mode = 0o755) => {
   const p = join(dir, name);
   writeFileSync(p, text);
