@@ -3,7 +3,15 @@ import { detectGpus } from "../checks/gpu";
 import { presentConfigError, resolveOptions } from "../config/options";
 import { reapOrphans } from "../worker/registry";
 import { banner, planWorker } from "./plan";
-import { readState, removeState, type SharedState, STATE_VAR, writeState } from "./state";
+import {
+  ownState,
+  readState,
+  removeStaleRuns,
+  removeState,
+  type SharedState,
+  STATE_VAR,
+  writeState,
+} from "./state";
 
 /**
  * Jest global setup: ends workers a killed earlier run left alive, detects
@@ -28,7 +36,11 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
       `worker-orcd-jest: ended ${reaped.length} worker(s) left alive by an earlier run (pids ${reaped.join(", ")})\n`,
     );
   }
-  const existing = readState();
+  removeStaleRuns();
+  // A state file of this run (an earlier project's global setup) is merged; one
+  // inherited from an outer Jest run (a test that runs Jest) is left alone.
+  const inherited = readState();
+  const existing = ownState(inherited) ? inherited : undefined;
   const raw = (projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined)?.workerOrcd;
   const options = resolveOptions(raw, undefined, projectConfig.rootDir);
   const gpu = existing?.gpu ?? (await detectGpus());
@@ -37,7 +49,7 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
     gpu,
     configOptions: { ...existing?.configOptions, [projectConfig.id]: raw ?? null },
   };
-  removeState(process.env[STATE_VAR]);
+  if (existing) removeState(process.env[STATE_VAR]);
   process.env[STATE_VAR] = writeState(state);
   if (!globalConfig.silent) process.stderr.write(`${banner(plan, gpu)}\n`);
 }

@@ -99,3 +99,35 @@ export function signal(pidOrNegativePgid: number, sig: NodeJS.Signals): void {
     // already gone
   }
 }
+
+/** Variable put in every worker's environment, naming that worker; its descendants inherit it. */
+export const MARK_VAR = "WORKER_ORCD_JEST_WORKER";
+
+/**
+ * Pids of live processes whose environment carries `MARK_VAR=<mark>` (Linux,
+ * from /proc; empty elsewhere). This finds a worker's descendants that left
+ * its process group, even a daemon that double-forked with `setsid`, as long
+ * as it kept the environment it was started with.
+ */
+export function markedProcesses(mark: string): number[] {
+  if (!HAS_PROC) return [];
+  const needle = `${MARK_VAR}=${mark}\0`;
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${entry}/environ`, "latin1");
+      if (`${env}\0`.includes(needle) && procStat(Number(entry))?.state !== "Z") found.push(Number(entry));
+    } catch {
+      // gone, or another user's
+    }
+  }
+  return found;
+}
+
+/** SIGKILLs every live process carrying the mark; returns their pids. */
+export function killMarked(mark: string): number[] {
+  const pids = markedProcesses(mark);
+  for (const pid of pids) signal(pid, "SIGKILL");
+  return pids;
+}

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isAlive, signal } from "./processes";
+import { isAlive, killMarked, signal } from "./processes";
 
 /** What is recorded of a running worker, so a later run can end it if this one dies. */
 export interface WorkerRecord {
@@ -9,6 +9,8 @@ export interface WorkerRecord {
   ownerPid: number;
   command: string;
   startedAt: string;
+  /** The value of the worker's environment mark (`WORKER_ORCD_JEST_WORKER`), for finding what escaped its group. */
+  mark?: string;
 }
 
 /** Folder of worker records; one per user, outside any project folder. */
@@ -66,12 +68,18 @@ export function reapOrphans(): number[] {
       continue;
     }
     if (isAlive(record.ownerPid)) continue;
-    const command = commandOf(record.pid);
-    const same = command === undefined ? isAlive(record.pid) : command === record.command;
+    // A live leader must still be the recorded worker (its pid may have been reused).
+    // A gone leader's group id cannot be reused while members live: end those members.
+    const leaderAlive = isAlive(record.pid);
+    const command = leaderAlive ? commandOf(record.pid) : undefined;
+    const same = !leaderAlive || command === undefined || command === record.command;
+    let hit = false;
     if (same && isAlive(-record.pid)) {
       signal(-record.pid, "SIGKILL");
-      ended.push(record.pid);
+      hit = true;
     }
+    if (record.mark && killMarked(record.mark).length > 0) hit = true;
+    if (hit) ended.push(record.pid);
     rmSync(path, { force: true });
   }
   return ended;

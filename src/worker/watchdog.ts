@@ -5,12 +5,18 @@ import { spawn } from "node:child_process";
  * its owners is gone — for when Jest is interrupted or killed and never runs
  * teardown. It exits by itself once the group is gone.
  */
-const SCRIPT = `group=$1; grace=$2; shift 2
+const SCRIPT = `group=$1; grace=$2; mark=$3; shift 3
 alive() { for p in "$@"; do kill -0 "$p" 2>/dev/null || return 1; done; }
 while alive "$@" && kill -0 -"$group" 2>/dev/null; do sleep 0.2; done
+alive "$@" && exit 0
 if kill -0 -"$group" 2>/dev/null; then
   kill -TERM -"$group" 2>/dev/null; sleep "$grace"; kill -KILL -"$group" 2>/dev/null
-fi`;
+fi
+for f in /proc/[0-9]*/environ; do
+  if grep -qsz "^WORKER_ORCD_JEST_WORKER=$mark$" "$f" 2>/dev/null; then
+    p=\${f#/proc/}; kill -KILL "\${p%/environ}" 2>/dev/null
+  fi
+done`;
 
 /**
  * The processes whose death must end a worker: this process and, when it is a
@@ -21,10 +27,27 @@ export function owners(): number[] {
   return process.connected && process.ppid > 1 ? [process.pid, process.ppid] : [process.pid];
 }
 
-/** Starts the watchdog for a worker group. */
-export function startWatchdog(workerPgid: number, graceMs: number, ownerPids: number[] = owners()): void {
+/**
+ * Starts the watchdog for a worker group. When an owner dies it ends the
+ * group, then every process that carries the worker's environment mark (one
+ * that left the group, e.g. a `setsid` daemon).
+ */
+export function startWatchdog(
+  workerPgid: number,
+  graceMs: number,
+  mark: string,
+  ownerPids: number[] = owners(),
+): void {
   const grace = Math.max(0.1, graceMs / 1000).toFixed(1);
-  const args = ["-c", SCRIPT, "worker-orcd-watchdog", String(workerPgid), grace, ...ownerPids.map(String)];
+  const args = [
+    "-c",
+    SCRIPT,
+    "worker-orcd-watchdog",
+    String(workerPgid),
+    grace,
+    mark,
+    ...ownerPids.map(String),
+  ];
   const child = spawn("/bin/sh", args, { detached: true, stdio: "ignore" });
   child.on("error", () => undefined);
   child.unref();

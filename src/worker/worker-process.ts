@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { ConfigError } from "../client/errors";
 import type { JobLedger } from "../client/job-ledger";
 import { WorkerClient } from "../client/worker-client";
@@ -10,6 +11,7 @@ import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
 import { WorkerExitedError, type WorkerFacts, WorkerStartupError } from "./errors";
 import { LogBuffer } from "./log-buffer";
 import { freePort } from "./ports";
+import { killMarked, MARK_VAR } from "./processes";
 import { NotReadyError, waitForReady } from "./readiness";
 import { commandOf, forgetWorker, recordWorker } from "./registry";
 import { type StopReport, stopProcessTree } from "./stop-tree";
@@ -69,6 +71,8 @@ export class WorkerProcess {
     private readonly exited: Promise<Exit>,
     private readonly options: WorkerStartOptions,
     private readonly callback: CallbackServer | undefined,
+    /** The value of `WORKER_ORCD_JEST_WORKER` in the worker's environment (inherited by its descendants). */
+    readonly mark: string,
   ) {
     void exited.then((exit) => {
       this.exit = exit;
@@ -123,6 +127,8 @@ export class WorkerProcess {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const name of SAMPLING_OVERRIDES) delete env[name];
     Object.assign(env, options.env);
+    const mark = randomUUID();
+    env[MARK_VAR] = mark;
     const startedAt = performance.now();
     const logs = new LogBuffer();
     const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
@@ -135,9 +141,19 @@ export class WorkerProcess {
     });
     logs.attach(child.stdout!, "stdout");
     logs.attach(child.stderr!, "stderr");
-    const worker = new WorkerProcess(child, logs, command, port, cmd.workerId, exited, options, callback);
+    const worker = new WorkerProcess(
+      child,
+      logs,
+      command,
+      port,
+      cmd.workerId,
+      exited,
+      options,
+      callback,
+      mark,
+    );
     // The watchdog covers the worker from now on; the registry record (for a later run) once it has exec'd and is ready.
-    if (child.pid !== undefined) startWatchdog(child.pid, worker.graceMs);
+    if (child.pid !== undefined) startWatchdog(child.pid, worker.graceMs, mark);
     try {
       const ready = await waitForReady({
         healthUrl: `${worker.baseUrl}${ROUTES.health}`,
@@ -154,6 +170,7 @@ export class WorkerProcess {
           ownerPid: process.pid,
           command: commandOf(child.pid) ?? command,
           startedAt: new Date().toISOString(),
+          mark,
         });
       }
       return worker;
@@ -182,6 +199,8 @@ export class WorkerProcess {
   /** Stops the worker and its whole tree (SIGTERM, then SIGKILL after the grace). Idempotent. */
   stop(): Promise<StopReport> {
     this.stopping ??= stopProcessTree(this.child, this.graceMs).then(async (report) => {
+      // Descendants that left the group (a setsid daemon) but kept the environment mark.
+      if (killMarked(this.mark).length > 0) report = { ...report, forced: true };
       if (this.child.pid !== undefined) forgetWorker(this.child.pid);
       await this.callback?.close();
       return report;
