@@ -1,6 +1,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../client/errors";
 import { durationProblem } from "../util/duration";
+import { didYouMean } from "../util/suggest";
+import { envFlag } from "./booleans";
 
 /** How the environment picks its worker. */
 export type WorkerMode = "auto" | "mock" | "real";
@@ -26,10 +28,12 @@ export interface WorkerOrcdOptions {
   requestTimeoutMs?: number;
   /** Longest silence inside a stream. Default 60 000 ms. */
   idleTimeoutMs?: number;
-  /** Arguments appended to the worker's command line. */
+  /** Arguments appended to the worker's command line, the mock's and a real worker's alike. */
   extraArgs?: string[];
   /** Arguments appended only when the mock worker runs (e.g. `["--compat"]`). */
   mockArgs?: string[];
+  /** Arguments appended only when a real worker runs (flags the mock does not know, e.g. `["--flash-attention"]`). */
+  realArgs?: string[];
   /** Variables added to the worker's environment. */
   env?: Record<string, string>;
 }
@@ -48,8 +52,9 @@ export interface ResolvedOptions {
   idleTimeoutMs: number;
   extraArgs: string[];
   mockArgs: string[];
+  realArgs: string[];
   env: Record<string, string>;
-  /** `WORKER_ORCD_REQUIRE_GPU=1`: GPU-tagged tests fail instead of skipping. */
+  /** `WORKER_ORCD_REQUIRE_GPU=1` (or true/yes/on): GPU-tagged tests fail instead of skipping. */
   requireGpu: boolean;
   /** Where each value came from, for error messages and the banner. */
   sources: Partial<Record<keyof WorkerOrcdOptions, string>>;
@@ -103,6 +108,7 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
   idleTimeoutMs: positive,
   extraArgs: stringList,
   mockArgs: stringList,
+  realArgs: stringList,
   env: (v) =>
     v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
       ? undefined
@@ -123,7 +129,9 @@ export function validateOptions(raw: unknown, where: string): WorkerOrcdOptions 
   for (const [key, value] of Object.entries(raw)) {
     const validate = VALIDATORS[key as keyof WorkerOrcdOptions];
     if (!validate) {
-      throw new ConfigError(`unknown option ${where}.${key}; known options: ${OPTION_NAMES.join(", ")}`);
+      throw new ConfigError(
+        `unknown option ${where}.${key}${didYouMean(key, OPTION_NAMES)}; known options: ${OPTION_NAMES.join(", ")}`,
+      );
     }
     const problem = validate(value);
     if (problem) throw new ConfigError(`${where}.${key} ${problem}, got ${JSON.stringify(value)}`);
@@ -201,8 +209,9 @@ export function resolveOptions(
     idleTimeoutMs: Math.ceil(merged.idleTimeoutMs ?? 60_000),
     extraArgs: merged.extraArgs ?? [],
     mockArgs: merged.mockArgs ?? [],
+    realArgs: merged.realArgs ?? [],
     env: { ...config.env, ...file.env },
-    requireGpu: env[ENV_VARS.requireGpu] === "1" || env[ENV_VARS.requireGpu] === "true",
+    requireGpu: envFlag(env, ENV_VARS.requireGpu),
     sources,
   };
 }

@@ -9,8 +9,9 @@ import { WorkerExitedError } from "../worker/errors";
 import { WorkerProcess } from "../worker/worker-process";
 import { type EnvironmentHandle, HANDLE_KEY } from "./handle";
 import { planWorker, type WorkerPlan } from "./plan";
+import { GPU_PRAGMA, pragmaWarnings } from "./pragmas";
 import { readState } from "./state";
-import { countTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
+import { countSkippedGpuTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";
 
 /** GPU detection of this process, for when global setup did not run (the environment used without the preset). */
@@ -20,8 +21,7 @@ function detectOnce(): Promise<GpuReport> {
   return gpuDetection;
 }
 
-/** The docblock pragma that tags a whole file as needing a real GPU. */
-export const GPU_PRAGMA = "requires-gpu";
+export { GPU_PRAGMA };
 
 /**
  * Jest environment that owns one worker per test file: it starts the worker
@@ -60,6 +60,9 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
 
   override async setup(): Promise<void> {
     await super.setup();
+    for (const warning of pragmaWarnings(this.pragmas)) {
+      process.stderr.write(`worker-orcd-jest: ${relative(this.rootDir, this.testPath)}: ${warning}\n`);
+    }
     try {
       const state = readState();
       const configOptions =
@@ -166,9 +169,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       process.stderr.write(`worker-orcd-jest: ${file}: skipped ${n} GPU test(s): ${plan.gpuSkipReason}\n`);
       return;
     }
-    const skipped =
-      this.handle!.skippedGpuTests.length +
-      countTests(state.rootDescribeBlock, this.handle!.skippedGpuBlocks);
+    const skipped = countSkippedGpuTests(state, this.handle!.skippedGpuTests, this.handle!.skippedGpuBlocks);
     if (skipped > 0)
       process.stderr.write(
         `worker-orcd-jest: ${file}: skipped ${skipped} GPU test(s): ${plan.gpuSkipReason}\n`,
@@ -198,7 +199,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
         shutdownGraceMs: options.shutdownGraceMs,
         requestTimeoutMs: options.requestTimeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
-        extraArgs: [...options.extraArgs, ...(plan.kind === "mock" ? options.mockArgs : [])],
+        extraArgs: [...options.extraArgs, ...(plan.kind === "mock" ? options.mockArgs : options.realArgs)],
         env: options.env,
         jobs: this.handle?.jobs,
       });

@@ -1,8 +1,8 @@
 import type { Config } from "@jest/types";
 import { detectGpus } from "../checks/gpu";
-import { presentConfigError, resolveOptions } from "../config/options";
+import { ConfigError, presentConfigError, resolveOptions } from "../config/options";
 import { reapOrphans } from "../worker/registry";
-import { banner, planWorker } from "./plan";
+import { banner, planWorker, type WorkerPlan } from "./plan";
 import {
   ownState,
   readState,
@@ -44,12 +44,23 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
   const raw = (projectConfig.testEnvironmentOptions as Record<string, unknown> | undefined)?.workerOrcd;
   const options = resolveOptions(raw, undefined, projectConfig.rootDir);
   const gpu = existing?.gpu ?? (await detectGpus());
-  const plan = planWorker(options, gpu);
+  // What depends on options a file's docblock can override (mode, binary, model) is
+  // decided per file by the environment; here a problem is only reported.
+  let plan: WorkerPlan;
+  let note = "";
+  try {
+    plan = planWorker(options, gpu);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const fallback = planWorker({ ...options, mode: "mock", binary: undefined, modelConfigured: false }, gpu);
+    plan = { ...fallback, why: `mode "${options.mode}" cannot run as configured; see the note` };
+    note = `\n  note: files that do not override it in their docblock will fail: ${error.message}`;
+  }
   const state: SharedState = {
     gpu,
     configOptions: { ...existing?.configOptions, [projectConfig.id]: raw ?? null },
   };
   if (existing) removeState(process.env[STATE_VAR]);
   process.env[STATE_VAR] = writeState(state);
-  if (!globalConfig.silent) process.stderr.write(`${banner(plan, gpu)}\n`);
+  if (!globalConfig.silent) process.stderr.write(`${banner(plan, gpu)}${note}\n`);
 }

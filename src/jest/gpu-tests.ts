@@ -1,3 +1,4 @@
+import { envFlag } from "../config/booleans";
 import { type GpuStatus, getHandle } from "./handle";
 
 type TestFn = (...args: never[]) => unknown;
@@ -18,7 +19,7 @@ export function gpuStatus(): GpuStatus {
     getHandle()?.gpu ?? {
       ready: false,
       reason: 'the worker-orcd-jest environment is not active (use preset: "worker-orcd-jest")',
-      requireGpu: process.env.WORKER_ORCD_REQUIRE_GPU === "1",
+      requireGpu: envFlag(process.env, "WORKER_ORCD_REQUIRE_GPU"),
     }
   );
 }

@@ -32,8 +32,14 @@ function source(options: ResolvedOptions, key: "model" | "binary"): string {
  */
 export function planWorker(options: ResolvedOptions, gpu: GpuReport): WorkerPlan {
   const device = pickDevice(options.gpuDevices);
-  const binaryPath = options.binary === "mock" ? undefined : (options.binary ?? findOnPath());
-  const binaryReport = checkBinary(binaryPath);
+  const binaryReport: BinaryReport =
+    options.binary === "mock"
+      ? {
+          path: "mock",
+          ok: false,
+          reason: `binary is "mock"${source(options, "binary")}: the bundled mock worker (GPU tests need a real worker binary)`,
+        }
+      : checkBinary(options.binary ?? findOnPath());
   const modelReport = checkModel(options.model);
   if (options.mode !== "mock") {
     if (options.modelConfigured && !modelReport.ok) {
@@ -78,6 +84,7 @@ export function planWorker(options: ResolvedOptions, gpu: GpuReport): WorkerPlan
     binaryReport,
   });
   if (options.mode === "mock") return mock("mode is mock");
+  if (options.binary === "mock" && options.mode === "auto") return mock(`auto: ${binaryReport.reason}`);
   if (options.mode === "real") {
     if (!binaryReport.ok) throw new ConfigError(`mode "real" needs a worker binary: ${binaryReport.reason}`);
     if (!modelReport.ok) throw new ConfigError(`mode "real" needs a model: ${modelReport.reason}`);

@@ -18,40 +18,57 @@ export function markAllSkipped(block: Circus.DescribeBlock): number {
   return n;
 }
 
-/** Counts the tests inside blocks with the given names. */
-export function countTests(block: Circus.DescribeBlock, blockNames: string[], inside = false): number {
-  let n = 0;
-  const here = inside || blockNames.includes(block.name);
-  for (const child of children(block)) {
-    if (child.type === "describeBlock") n += countTests(child, blockNames, here);
-    else if (here) n++;
-  }
-  return n;
+interface Visit {
+  test: Circus.TestEntry;
+  /** Names of the enclosing describe blocks, outermost first. */
+  blocks: string[];
+  /** True when an enclosing block is skipped. */
+  inSkipped: boolean;
 }
 
-/** Counts the tests that will run: not skipped, not todo, focused when any is, matching `-t`. */
-export function runnableTests(state: Circus.State): number {
-  const pattern = state.testNamePattern;
-  const walk = (block: Circus.DescribeBlock, names: string[], skipped: boolean, focused: boolean): number => {
-    let n = 0;
+function visitTests(state: Circus.State, visit: (v: Visit) => void): void {
+  const walk = (block: Circus.DescribeBlock, blocks: string[], skipped: boolean, focused: boolean) => {
     for (const child of children(block)) {
       if (child.type === "describeBlock") {
-        n += walk(
+        walk(
           child,
-          [...names, child.name],
+          [...blocks, child.name],
           skipped || child.mode === "skip",
           focused || child.mode === "only",
         );
         continue;
       }
-      if (skipped || child.mode === "skip" || child.mode === "todo") continue;
+      // Filtered out by focus (`.only` elsewhere) or `-t`: the test would not run, skipped or not.
       if (state.hasFocusedTests && !(focused || child.mode === "only")) continue;
-      if (pattern && !pattern.test([...names, child.name].join(" "))) continue;
-      n++;
+      const pattern = state.testNamePattern;
+      if (pattern && !pattern.test([...blocks, child.name].join(" "))) continue;
+      visit({ test: child, blocks, inSkipped: skipped });
     }
-    return n;
   };
-  return walk(state.rootDescribeBlock, [], false, false);
+  walk(state.rootDescribeBlock, [], false, false);
+}
+
+/** Counts the tests that will run: not skipped, not todo, focused when any is, matching `-t`. */
+export function runnableTests(state: Circus.State): number {
+  let n = 0;
+  visitTests(state, ({ test, inSkipped }) => {
+    if (!inSkipped && test.mode !== "skip" && test.mode !== "todo") n++;
+  });
+  return n;
+}
+
+/**
+ * Counts the GPU tests skipped in this file that would otherwise have run:
+ * tests `itGpu` skipped (by name) and tests inside blocks `describeGpu`
+ * skipped, matching `-t` and focus.
+ */
+export function countSkippedGpuTests(state: Circus.State, testNames: string[], blockNames: string[]): number {
+  let n = 0;
+  visitTests(state, ({ test, blocks }) => {
+    if (test.mode !== "skip") return;
+    if (testNames.includes(test.name) || blocks.some((b) => blockNames.includes(b))) n++;
+  });
+  return n;
 }
 
 /** A test's full name, as Jest prints it: its describe blocks' names and its own, space-separated. */

@@ -1,3 +1,4 @@
+import { awaitGuard } from "./await-guard";
 import { toBeHealthy } from "./toBeHealthy";
 import { toBeRejectedFor } from "./toBeRejectedFor";
 import { toCompleteSuccessfully } from "./toCompleteSuccessfully";
@@ -10,8 +11,7 @@ import { toHaveTokenCount } from "./toHaveTokenCount";
 import { toHaveValidEventOrder } from "./toHaveValidEventOrder";
 import { toStreamAtLeast } from "./toStreamAtLeast";
 
-/** Every matcher, for `expect.extend(matchers)`. */
-export const matchers = {
+const all = {
   toHaveValidEventOrder,
   toCompleteSuccessfully,
   toHaveTokenCount,
@@ -24,3 +24,8 @@ export const matchers = {
   toBeHealthy,
   toBeRejectedFor,
 };
+
+/** Every matcher, for `expect.extend(matchers)`; each says "did you forget `await`?" when given a Promise. */
+export const matchers = Object.fromEntries(
+  Object.entries(all).map(([name, matcher]) => [name, awaitGuard(name, matcher as never)]),
+) as unknown as typeof all;

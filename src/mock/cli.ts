@@ -10,7 +10,7 @@ import { TestModel } from "../fixtures/test-model";
 import { sleep, timeoutSignal } from "../util/timers";
 import { faultArg } from "./faults";
 import { log, plain } from "./log";
-import { type MockOptions, parseOptions, USAGE, UsageError } from "./options";
+import { HelpRequested, type MockOptions, parseOptions, USAGE, UsageError } from "./options";
 import { MockServer } from "./server";
 
 function fatal(
@@ -98,6 +98,10 @@ async function main(): Promise<void> {
   try {
     o = parseOptions(process.argv.slice(2), process.env);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${USAGE}\n`);
+      process.exit(0);
+    }
     if (!(error instanceof UsageError)) throw error;
     log("ERROR", `bad command line: ${error.message}`, {
       code: "INVALID_ARGUMENT",

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { envFlag } from "../config/booleans";
 import { LIMITS, PORT_RANGE } from "../protocol/limits";
 import { type Faults, parseFaults } from "./faults";
 
@@ -27,7 +28,7 @@ export interface MockOptions {
 }
 
 /** Usage text printed on a bad command line. */
-export const USAGE = `usage: worker-orcd-mock --worker-id <uuid> --model <path.gguf|mock> --gpu-device <n> --port <port> [--callback-url <url>]
+export const USAGE = `usage: worker-orcd-mock [--help] --worker-id <uuid> --model <path.gguf|mock> --gpu-device <n> --port <port> [--callback-url <url>]
   tuning: --max-tokens-in <n> --max-tokens-out <n> --inference-timeout-sec <n> --kv-cache-size-mb <n>
   mock:   --compat --token-interval-ms <ms> --first-token-delay-ms <ms> --load-time-ms <ms> --eos-after <n> --fault <modes>
   environment: WORKER_ORCD_MOCK_COMPAT=1, WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS, WORKER_ORCD_MOCK_FIRST_TOKEN_DELAY_MS,
@@ -35,6 +36,9 @@ export const USAGE = `usage: worker-orcd-mock --worker-id <uuid> --model <path.g
 
 /** A command-line problem: the mock exits 2 with this message and the usage. */
 export class UsageError extends Error {}
+
+/** `--help` / `-h`: the mock prints the usage on stdout and exits 0. */
+export class HelpRequested extends Error {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -76,13 +80,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
         "load-time-ms": { type: "string" },
         "eos-after": { type: "string" },
         fault: { type: "string" },
+        help: { type: "boolean", short: "h" },
       },
     }));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  if (values.help === true) throw new HelpRequested();
   const str = (k: string) => values[k] as string | undefined;
-  const compat = values.compat === true || env.WORKER_ORCD_MOCK_COMPAT === "1";
+  const compat = values.compat === true || mockFlag(env, "WORKER_ORCD_MOCK_COMPAT");
   for (const required of ["worker-id", "model", "gpu-device", "port"]) {
     if (!str(required)) throw new UsageError(`--${required} is required`);
   }
@@ -126,6 +132,15 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
     eosAfter: eos === undefined || eos === "" ? undefined : int("--eos-after", eos, 0, 0),
     faults: faultsOf(str("fault") ?? env.WORKER_ORCD_MOCK_FAULT ?? ""),
   };
+}
+
+/** A boolean variable of the mock (1/true/yes/on, 0/false/no/off); anything else is a usage error. */
+function mockFlag(env: NodeJS.ProcessEnv, name: string): boolean {
+  try {
+    return envFlag(env, name);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 function faultsOf(spec: string): Faults {

@@ -41,10 +41,13 @@ describe("configuration", () => {
   });
 
   it.each([
-    [{ modle: "x" }, /unknown option testEnvironmentOptions.workerOrcd.modle; known options: binary, model/],
+    [
+      { modle: "x" },
+      /unknown option testEnvironmentOptions.workerOrcd.modle \(did you mean `model`\?\); known options: binary, model/,
+    ],
     [
       { startupTimeoutMs: "5s" },
-      /testEnvironmentOptions.workerOrcd.startupTimeoutMs must be a positive number of milliseconds, got "5s"/,
+      /testEnvironmentOptions.workerOrcd.startupTimeoutMs must be a number of milliseconds from 1 to 2147483647, got "5s"/,
     ],
     [{ mode: "gpu" }, /workerOrcd.mode must be "auto", "mock" or "real", got "gpu"/],
     [{ gpuDevice: [-1] }, /workerOrcd.gpuDevice must be a device index/],

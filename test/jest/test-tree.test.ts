@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { Circus } from "@jest/types";
-import { countTests, markAllSkipped, runnableTests } from "../../src/jest/test-tree";
+import { countSkippedGpuTests, markAllSkipped, runnableTests } from "../../src/jest/test-tree";
 
 type Node = Circus.DescribeBlock | Circus.TestEntry;
 const test = (name: string, mode?: "skip" | "only" | "todo") =>
@@ -30,9 +30,28 @@ describe("test tree walks", () => {
     expect(runnableTests(state(named, { testNamePattern: /api health/ }))).toBe(1);
   });
 
-  it("marks every test of a file skipped and counts tests in named blocks", () => {
+  it("counts skipped GPU tests that would have run: in skipped GPU blocks and by name, under -t (issue 9, item 18)", () => {
+    const root = block("ROOT", [
+      test("plain"),
+      test("gpu one", "skip"),
+      test("gpu two", "skip"),
+      block("GPU block", [test("b", "skip"), block("inner", [test("c", "skip")])], "skip"),
+    ]);
+    expect(countSkippedGpuTests(state(root), ["gpu one", "gpu two"], ["GPU block"])).toBe(4);
+    expect(
+      countSkippedGpuTests(
+        state(root, { testNamePattern: /gpu one/ }),
+        ["gpu one", "gpu two"],
+        ["GPU block"],
+      ),
+    ).toBe(1);
+    expect(
+      countSkippedGpuTests(state(root, { testNamePattern: /plain/ }), ["gpu one", "gpu two"], ["GPU block"]),
+    ).toBe(0);
+  });
+
+  it("marks every test of a file skipped", () => {
     const root = block("ROOT", [test("a"), block("GPU block", [test("b"), block("inner", [test("c")])])]);
-    expect(countTests(root, ["GPU block"])).toBe(2);
     expect(markAllSkipped(root)).toBe(3);
     expect(runnableTests(state(root))).toBe(0);
   });
