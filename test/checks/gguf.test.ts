@@ -88,3 +88,101 @@ describe("GGUF header reader", () => {
     });
   });
 });
+
+describe("GGUF files as downloads break them (issue 9, items 25 and 26)", () => {
+  const tensors = [
+    { name: "token_embd.weight", dims: [64, 32], type: 12, offset: 0 }, // Q4_K: 2048 elements = 8 blocks of 144 bytes
+    { name: "output_norm.weight", dims: [64], type: 0, offset: 1152 }, // F32: 256 bytes
+  ];
+  const head = buildGgufHeader("qwen2", {}, 3, tensors);
+  const dataBytes = 1152 + 256;
+
+  it("accepts a complete file and reports the size its header declares", () => {
+    const h = readGgufHeader(file("complete.gguf", Buffer.concat([head, Buffer.alloc(dataBytes)])));
+    expect(h.declaredBytes).toBe(head.length + dataBytes);
+    expect(h.tensorCount).toBe(2n);
+  });
+
+  it("reports a header-only file (an interrupted download) as truncated, without reading the data", () => {
+    const short = file("header-only.gguf", Buffer.concat([head, Buffer.alloc(100)]));
+    expect(() => readGgufHeader(short)).toThrow(
+      `${short} is truncated: the file is ${head.length + 100} bytes, its header declares ${head.length + dataBytes}`,
+    );
+    expect(checkModel(short)).toMatchObject({ ok: false, reason: expect.stringMatching(/is truncated/) });
+  });
+
+  it("reports zeros after the keys (a sparse copy) as an empty tensor list", () => {
+    const keysOnly = buildGgufHeader("qwen2");
+    const sparse = Buffer.concat([keysOnly, Buffer.alloc(4096)]);
+    sparse.writeBigUInt64LE(3n, 8); // the header says 3 tensors; their infos are zeros
+    expect(() => readGgufHeader(file("sparse.gguf", sparse))).toThrow(
+      /tensor info #0 has an empty name.*holds zeros/,
+    );
+  });
+
+  it("recognises a big-endian file and names a nested array", () => {
+    const be = Buffer.concat([Buffer.from("GGUF"), Buffer.from([0, 0, 0, 3]), Buffer.alloc(16)]);
+    expect(() => readGgufHeader(file("be.gguf", be))).toThrow(/is a big-endian GGUF file \(version 3\)/);
+    const key = (k: string) => Buffer.concat([u64(BigInt(k.length)), Buffer.from(k)]);
+    const nested = header(
+      3,
+      0n,
+      1n,
+      key("deep"),
+      u32(9),
+      u32(9),
+      u64(1n),
+      u32(9),
+      u64(1n),
+      u32(9),
+      u64(1n),
+      u32(9),
+      u64(0n),
+    );
+    expect(() => readGgufHeader(file("nested.gguf", nested))).toThrow(
+      /deep\[0\]\[0\]\[0\] nests arrays more than 4 deep/,
+    );
+    const ok = header(
+      3,
+      0n,
+      2n,
+      key("pairs"),
+      u32(9),
+      u32(9),
+      u64(1n),
+      u32(5),
+      u64(2n),
+      u32(1),
+      u32(2),
+      key("general.architecture"),
+      u32(8),
+      key("llama"),
+    );
+    expect(readGgufHeader(file("pairs.gguf", ok)).architecture).toBe("llama");
+  });
+
+  it("keeps at most 256 characters of a huge architecture string", () => {
+    const h = readGgufHeader(file("long-arch.gguf", buildGgufHeader("x".repeat(3 * 1024 * 1024))));
+    expect(h.architecture).toHaveLength(256);
+  });
+
+  it("never throws anything but a GgufError on 500 mutated headers", () => {
+    const base = Buffer.concat([head, Buffer.alloc(dataBytes)]);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const path = join(dir, "mutant.gguf");
+    for (let k = 0; k < 500; k++) {
+      const m = Buffer.from(base);
+      for (let j = 0; j < 1 + rand(4); j++) m[rand(head.length)] = rand(256);
+      writeFileSync(path, m.subarray(0, rand(4) === 0 ? rand(m.length) : m.length));
+      try {
+        readGgufHeader(path);
+      } catch (error) {
+        expect(error).toBeInstanceOf(GgufError);
+      }
+    }
+  });
+});
