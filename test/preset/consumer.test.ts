@@ -102,7 +102,9 @@ describe("the installed package", () => {
     const result = spawnSync(bin, ["--model", "mock"], { encoding: "utf8" });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--worker-id is required/);
-    expect(result.stderr).toMatch(/usage: worker-orcd-mock --worker-id <uuid> --model <path.gguf\|mock>/);
+    expect(result.stderr).toMatch(
+      /usage: worker-orcd-mock \[--help\] --worker-id <uuid> --model <path.gguf\|mock>/,
+    );
   });
 
   it("fails the GPU file with WORKER_ORCD_REQUIRE_GPU=1", async () => {

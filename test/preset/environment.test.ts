@@ -92,10 +92,10 @@ test("config mockArgs survive the docblock; the user's own variables reach the w
     const result = await p.run();
     expect(result.code).toBe(1);
     expect(result.out).toMatch(
-      /unknown option @jest-environment-options workerOrcd.startupTimeout; known options: binary, model, gpuDevice/,
+      /unknown option @jest-environment-options workerOrcd.startupTimeout \(did you mean `startupTimeoutMs`\?\); known options: binary, model, gpuDevice/,
     );
     expect(result.out).toMatch(
-      /@jest-environment-options workerOrcd.shutdownGraceMs must be a positive number of milliseconds, got "soon"/,
+      /@jest-environment-options workerOrcd.shutdownGraceMs must be a number of milliseconds from 1 to 2147483647, got "soon"/,
     );
     expect(result.out).toMatch(
       /workerOrcd.model \(from @jest-environment-options workerOrcd\): model \/no\/such\/model.gguf not found; point it at a readable .gguf file/,

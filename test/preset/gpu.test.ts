@@ -123,7 +123,7 @@ describe("GPU checks and tagging", () => {
     expect(result.out).toMatch(/Tests: +5 failed, 1 passed, 6 total/);
     expect(result.out).not.toMatch(/must not run/);
     expect(result.out).toMatch(
-      /gpu.test.js is tagged @requires-gpu and cannot run, and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it: nvidia-smi failed: Failed to initialize NVML: Driver\/library version mismatch/,
+      /gpu.test.js is tagged @requires-gpu and cannot run, and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it: nvidia-smi failed \(exited with code 18\): Failed to initialize NVML: Driver\/library version mismatch/,
     );
     expect(result.out).toMatch(
       /GPU test cannot run and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it: nvidia-smi failed/,
