@@ -16,6 +16,9 @@ const { summary, printTable } = require("./stats");
 const ROOT = join(__dirname, "..");
 const { WorkerProcess } = require(join(ROOT, "dist", "worker", "worker-process.js"));
 const { checkEventOrder } = require(join(ROOT, "dist", "matchers", "rules.js"));
+const { LineSplitter } = require(join(ROOT, "dist", "worker", "log-buffer.js"));
+const { MOCK_ENTRY } = require(join(ROOT, "dist", "worker", "command.js"));
+const STREAM_TOKENS = Number(process.env.SOAK_STREAM_TOKENS ?? 1_000_000);
 const SEQUENTIAL = Number(process.env.SOAK_SEQUENTIAL ?? 1000);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 50);
 const DEADLINE = Date.now() + Number(process.env.SOAK_MAX_MS ?? 240_000);
@@ -212,6 +215,8 @@ async function main() {
   } finally {
     await w.stop();
   }
+  await streamSoak(rows, result, problems);
+  await logLineSoak(rows, result, problems);
   printTable(rows);
   const final = {
     ok: problems.length === 0,
@@ -222,6 +227,113 @@ async function main() {
   console.log(`\nfinished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(JSON.stringify(final));
   if (problems.length > 0) process.exit(1);
+}
+
+/** stream() over a very long job: the client's heap must stay flat while iterating (issue 9). */
+async function streamSoak(rows, result, problems) {
+  const w = await WorkerProcess.start({
+    binary: "mock",
+    model: "mock",
+    gpuDevice: 0,
+    extraArgs: ["--token-interval-ms", "0", "--eos-after", "0", "--max-tokens-out", String(STREAM_TOKENS)],
+    requestTimeoutMs: 600_000,
+  });
+  try {
+    const before = heapMb();
+    let peak = before;
+    let tokens = 0;
+    const t0 = performance.now();
+    for await (const event of w.client.stream({
+      job_id: "long",
+      prompt: "long",
+      max_tokens: STREAM_TOKENS,
+    })) {
+      if (event.type === "token" && ++tokens % 100_000 === 0) peak = Math.max(peak, heapMb());
+    }
+    const ms = performance.now() - t0;
+    const after = heapMb();
+    peak = Math.max(peak, after);
+    if (tokens !== STREAM_TOKENS) problems.push(`stream(): ${tokens} tokens, expected ${STREAM_TOKENS}`);
+    if (global.gc && peak - before > 10)
+      problems.push(`stream() heap grew by ${(peak - before).toFixed(1)} MiB`);
+    rows.push({
+      measure: `stream() of ${STREAM_TOKENS} tokens: client heap before -> peak (MiB)`,
+      unit: "MiB",
+      min: before,
+      median: after,
+      max: peak,
+      n: Math.floor(tokens / 100_000) + 2,
+      note: `growth ${(peak - before).toFixed(1)} MiB (target < 10), ${Math.round(tokens / (ms / 1000))} tokens/s`,
+    });
+    result.stream_tokens = tokens;
+    result.stream_heap_growth_mb = peak - before;
+  } finally {
+    await w.stop();
+  }
+}
+
+/**
+ * A worker line without a newline: the splitter's time must grow linearly
+ * with the line (1, 10, 50 MB) and its memory stay bounded; a worker that
+ * prints 50 MB on stderr starts about as fast as one that does not.
+ */
+async function logLineSoak(rows, result, problems) {
+  const chunk = "x".repeat(64 * 1024);
+  const perMb = {};
+  for (const mb of [1, 10, 50]) {
+    const rss0 = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const lines = [];
+    const splitter = new LineSplitter((l) => lines.push(l.length));
+    for (let k = 0; k < mb * 16; k++) splitter.write(chunk);
+    splitter.end();
+    const ms = performance.now() - t0;
+    perMb[mb] = ms / mb;
+    rows.push({
+      measure: `a ${mb} MB log line without a newline: split`,
+      unit: "ms",
+      min: ms,
+      median: ms,
+      max: ms,
+      n: 1,
+      note: `${(ms / mb).toFixed(2)} ms/MB, kept ${lines[0]} characters, RSS +${((process.memoryUsage().rss - rss0) / 1048576).toFixed(0)} MiB`,
+    });
+  }
+  result.log_line_ms_per_mb_1 = perMb[1];
+  result.log_line_ms_per_mb_50 = perMb[50];
+  if (perMb[50] > perMb[1] * 4 + 1)
+    problems.push(`50 MB log line: ${perMb[50].toFixed(2)} ms/MB vs ${perMb[1].toFixed(2)} at 1 MB`);
+  const dir = require("node:fs").mkdtempSync(join(require("node:os").tmpdir(), "wojest-soak-"));
+  try {
+    const noisy = join(dir, "noisy-worker");
+    writeFileSync(
+      noisy,
+      `#!/bin/sh\n"${process.execPath}" -e 'process.stderr.write("n".repeat(50*1024*1024))'\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`,
+    );
+    require("node:fs").chmodSync(noisy, 0o755);
+    const start = async (binary) => {
+      const rss0 = process.memoryUsage().rss;
+      const w = await WorkerProcess.start({ binary, model: "mock", gpuDevice: 0, startupTimeoutMs: 60_000 });
+      const rss = (process.memoryUsage().rss - rss0) / 1048576;
+      await w.stop();
+      return { ms: w.startupMs, rss };
+    };
+    const plain = await start("mock");
+    const loud = await start(noisy);
+    rows.push({
+      measure: "worker start: plain mock -> one printing a 50 MB stderr line first",
+      unit: "ms",
+      min: plain.ms,
+      median: loud.ms,
+      max: loud.ms,
+      n: 2,
+      note: `client RSS +${loud.rss.toFixed(0)} MiB (the line is cut at 64 KiB)`,
+    });
+    result.noisy_start_ms = loud.ms;
+    result.plain_start_ms = plain.ms;
+  } finally {
+    require("node:fs").rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((error) => {
