@@ -1,15 +1,19 @@
 import { relative } from "node:path";
 import type { EnvironmentContext, JestEnvironmentConfig } from "@jest/environment";
 import type { Circus } from "@jest/types";
-import NodeEnvironment from "jest-environment-node";
 import { detectGpus, type GpuReport } from "../checks/gpu";
 import { JobLedger } from "../client/job-ledger";
 import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
 import { WorkerExitedError } from "../worker/errors";
 import { WorkerProcess } from "../worker/worker-process";
 import { type EnvironmentHandle, HANDLE_KEY } from "./handle";
+import { loadNodeEnvironment } from "./node-environment";
 import { planWorker, type WorkerPlan } from "./plan";
 import { GPU_PRAGMA, pragmaWarnings } from "./pragmas";
+
+/** The base class: jest-environment-node of the running Jest (29 or 30). */
+const NodeEnvironment = loadNodeEnvironment();
+
 import { readState } from "./state";
 import { countSkippedGpuTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";

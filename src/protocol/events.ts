@@ -101,8 +101,9 @@ export type WorkerEvent = StartedEvent | TokenEvent | MetricsEvent | EndEvent | 
 export type TerminalEvent = EndEvent | ErrorEvent;
 
 /**
- * An event as the client collected it. The receive time is a non-enumerable
- * property, so the event's JSON shape (and `toEqual` comparisons) are unchanged.
+ * An event as the client collected it. The receive time is a getter on the
+ * event's prototype (backed by a private field), not an own property, so the
+ * event's JSON shape, `toEqual` and `toStrictEqual` against literals are unchanged.
  */
 export type ReceivedEvent<E extends WorkerEvent = WorkerEvent> = E & {
   /** `performance.now()` when the client decoded this event. */

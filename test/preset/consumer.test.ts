@@ -1,50 +1,36 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { REPO, runJest } from "../helpers/jest-run";
 
 /**
- * The package as a user gets it: `npm pack`, installed from the tarball into
- * a fresh project whose whole Jest config is `{ preset: "worker-orcd-jest" }`.
+ * The package as a user gets it: `npm pack`, then a fresh project set up by
+ * following the README's own instructions (its install line and tsconfig,
+ * read from the README), with npm and Jest 30, npm and Jest 29, and pnpm.
  */
-const dir = mkdtempSync(join(tmpdir(), "wojest-consumer-"));
-const npm = (args: string[], cwd: string) =>
-  execFileSync("npm", args, {
+const root = mkdtempSync(join(tmpdir(), "wojest-consumer-"));
+let tarball = "";
+
+/** The code block that follows `<!-- consumer:NAME -->` in the README. */
+function readmeBlock(name: string): string {
+  const readme = readFileSync(join(REPO, "README.md"), "utf8");
+  const at = readme.indexOf(`<!-- consumer:${name} -->`);
+  if (at < 0) throw new Error(`README has no <!-- consumer:${name} --> block`);
+  const m = /```\w*\n([\s\S]*?)```/.exec(readme.slice(at));
+  return m![1].trim();
+}
+
+const run = (file: string, args: string[], cwd: string) =>
+  execFileSync(file, args, {
     cwd,
     encoding: "utf8",
-    env: { ...process.env, npm_config_loglevel: "error" },
+    env: { ...process.env, npm_config_loglevel: "error", COREPACK_ENABLE_DOWNLOAD_PROMPT: "0" },
     stdio: "pipe",
   });
 
-/** Jest as installed in the consumer project. */
-const jestIn = (env: Record<string, string> = {}) =>
-  runJest(dir, [], env, join(dir, "node_modules", "jest", "bin", "jest.js"));
-
-beforeAll(() => {
-  npm(["pack", "--pack-destination", dir], REPO);
-  const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"))!;
-  writeFileSync(
-    join(dir, "package.json"),
-    JSON.stringify({ name: "consumer", private: true, version: "1.0.0" }),
-  );
-  writeFileSync(join(dir, "jest.config.js"), 'module.exports = { preset: "worker-orcd-jest" };\n');
-  writeFileSync(
-    join(dir, "tsconfig.json"),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        esModuleInterop: true,
-        target: "ES2022",
-        module: "commonjs",
-        types: ["jest", "node"],
-      },
-    }),
-  );
-  writeFileSync(
-    join(dir, "worker.test.ts"),
-    `import { makeTestRequest, TestConfig, TestModel, TestPrompts, WorkerTestHarness } from "worker-orcd-jest";
+const WORKER_TEST = `import { makeTestRequest, TestConfig, TestModel, TestPrompts, WorkerTestHarness } from "worker-orcd-jest";
 
 describe("a consumer project", () => {
   it("uses the global worker, the fixtures and the matchers", async () => {
@@ -64,41 +50,81 @@ describe("a consumer project", () => {
     expect(events).toHaveStopReason("max_tokens");
   });
 });
-`,
+`;
+
+/** A test file in the @jest/globals style, relying on the tsconfig's types for the global worker. */
+const GLOBALS_TEST = `import { expect, test } from "@jest/globals";
+
+test("@jest/globals style, typed by the tsconfig's types", async () => {
+  const events = await worker.execute({ job_id: "g", prompt: "hi", max_tokens: 2 });
+  expect(events).toCompleteSuccessfully();
+});
+`;
+
+/** Sets up a consumer project as the README says; returns its folder. */
+function consumer(name: string, install: string): string {
+  const dir = join(root, name);
+  require("node:fs").mkdirSync(dir);
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: `consumer-${name}`, private: true, version: "1.0.0" }),
   );
+  writeFileSync(join(dir, "jest.config.js"), 'module.exports = { preset: "worker-orcd-jest" };\n');
+  writeFileSync(join(dir, "tsconfig.json"), readmeBlock("tsconfig"));
+  writeFileSync(join(dir, "worker.test.ts"), WORKER_TEST);
+  writeFileSync(join(dir, "globals.test.ts"), GLOBALS_TEST);
   writeFileSync(
     join(dir, "gpu.test.ts"),
     `/** @requires-gpu */\ntest("needs the real model", async () => {\n  await worker.health();\n});\n`,
   );
-  npm(
-    [
-      "install",
-      "--no-audit",
-      "--no-fund",
-      "--prefer-offline",
-      `./${tarball}`,
-      "@types/jest@30",
-      "@types/node@20",
-    ],
-    dir,
-  );
-}, 300_000);
+  const [tool, ...args] = install.replace(/(^|\s)worker-orcd-jest(?=\s|$)/, ` ${tarball}`).split(/\s+/);
+  if (tool === "npm") run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], dir);
+  else run("npm", ["exec", "--yes", "--package=pnpm@10", "--", "pnpm", ...args], dir);
+  return dir;
+}
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** Jest as installed in a consumer project. */
+const jestIn = (dir: string, env: Record<string, string> = {}) =>
+  runJest(dir, [], env, join(dir, "node_modules", "jest", "bin", "jest.js"));
 
-describe("the installed package", () => {
-  it("runs a TypeScript test file with only { preset: 'worker-orcd-jest' }, and skips the GPU file with its reason", async () => {
-    const result = await jestIn();
+const projects: Record<string, string> = {};
+beforeAll(() => {
+  run("npm", ["pack", "--pack-destination", root], REPO);
+  tarball = join(root, readdirSync(root).find((f) => f.endsWith(".tgz"))!);
+  const npmLine = readmeBlock("install-npm");
+  projects.npm = consumer("npm", npmLine);
+  projects.jest29 = consumer("jest29", npmLine.replace(/@30\b/g, "@29"));
+  projects.pnpm = consumer("pnpm", readmeBlock("install-pnpm"));
+}, 600_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe.each([
+  ["npm and Jest 30", "npm", /^30\./],
+  ["npm and Jest 29", "jest29", /^29\./],
+  ["pnpm and Jest 30", "pnpm", /^30\./],
+])("the installed package, set up as the README says, with %s", (_label, key, major) => {
+  it("runs TypeScript tests in both styles with only { preset }, skips the GPU file with its reason, and prints no ts-jest warning", async () => {
+    const dir = projects[key];
+    const version = JSON.parse(
+      readFileSync(join(dir, "node_modules", "jest", "package.json"), "utf8"),
+    ).version;
+    expect(version).toMatch(major);
+    const result = await jestIn(dir);
     expect(result.out).toMatch(/PASS \.\/worker\.test\.ts/);
+    expect(result.out).toMatch(/PASS \.\/globals\.test\.ts/);
     expect(result.out).toMatch(
       /worker-orcd-jest: gpu.test.ts: skipped 1 GPU test\(s\): nvidia-smi not found/,
     );
-    expect(result.out).toMatch(/Tests: +1 skipped, 2 passed, 3 total/);
+    expect(result.out).toMatch(/Tests: +1 skipped, 3 passed, 4 total/);
+    expect(result.out).not.toMatch(/TS151001|ts-jest\[/);
     expect(result.code).toBe(0);
-  }, 120_000);
+  }, 180_000);
+});
 
+describe("the npm-installed package", () => {
   it("installs the worker-orcd-mock bin", () => {
-    const bin = join(dir, "node_modules", ".bin", "worker-orcd-mock");
+    const bin = join(projects.npm, "node_modules", ".bin", "worker-orcd-mock");
     const result = spawnSync(bin, ["--model", "mock"], { encoding: "utf8" });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/--worker-id is required/);
@@ -107,8 +133,14 @@ describe("the installed package", () => {
     );
   });
 
+  it("ships the TypeScript sources its source maps name", () => {
+    const pkg = join(projects.npm, "node_modules", "worker-orcd-jest");
+    const map = JSON.parse(readFileSync(join(pkg, "dist", "client", "worker-client.js.map"), "utf8"));
+    expect(existsSync(join(pkg, "dist", "client", map.sources[0]))).toBe(true);
+  });
+
   it("fails the GPU file with WORKER_ORCD_REQUIRE_GPU=1", async () => {
-    const result = await jestIn({ WORKER_ORCD_REQUIRE_GPU: "1" });
+    const result = await jestIn(projects.npm, { WORKER_ORCD_REQUIRE_GPU: "1" });
     expect(result.code).toBe(1);
     expect(result.out).toMatch(
       /gpu.test.ts is tagged @requires-gpu and cannot run, and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it/,
