@@ -1,25 +1,9 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { detectGpus } from "../../src/checks/gpu";
+import { useFakeSmi } from "../helpers/smi";
 
-const originalPath = process.env.PATH;
-const dirs: string[] = [];
-afterEach(() => {
-  process.env.PATH = originalPath;
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function fakeSmi(script: string): void {
-  const dir = mkdtempSync(join(tmpdir(), "smi-"));
-  dirs.push(dir);
-  writeFileSync(join(dir, "nvidia-smi"), `#!/bin/sh\n${script}\n`);
-  chmodSync(join(dir, "nvidia-smi"), 0o755);
-  process.env.PATH = `${dir}:${originalPath}`;
-}
+const smi = useFakeSmi();
+const fakeSmi = (script: string) => smi(`#!/bin/sh\n${script}\n`);
 
 describe("GPU detection with nvidia-smi", () => {
   it("parses GPUs, memory, driver and CUDA version", async () => {

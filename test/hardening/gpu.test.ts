@@ -1,29 +1,13 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { detectGpus, parseGpuCsv, parseMiB } from "../../src/checks/gpu";
 import { vramShortfall } from "../../src/checks/model";
 import { isAlive } from "../../src/worker/processes";
-
-const originalPath = process.env.PATH;
-const dirs: string[] = [];
-afterEach(() => {
-  process.env.PATH = originalPath;
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+import { useFakeSmi } from "../helpers/smi";
 
 /** Puts a fake nvidia-smi first on PATH; returns its folder. */
-function fakeSmi(text: string, mode = 0o755): string {
-  const dir = mkdtempSync(join(tmpdir(), "wojest-smi-"));
-  dirs.push(dir);
-  writeFileSync(join(dir, "nvidia-smi"), text);
-  chmodSync(join(dir, "nvidia-smi"), mode);
-  process.env.PATH = `${dir}:${originalPath}`;
-  return dir;
-}
+const fakeSmi = useFakeSmi();
 
 describe("nvidia-smi that hangs, floods or is broken (issue 9, items 4 and 7)", () => {
   it("answers at the deadline and kills the whole group, even a wrapper that ignores SIGTERM", async () => {
