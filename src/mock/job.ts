@@ -72,7 +72,8 @@ export class Job {
     const seed = req.seed ?? (compat ? COMPAT_DEFAULT_SEED : randomInt(2 ** 47));
     const gen = generate(req.prompt, seed, o.eosAfter);
     const max = req.max_tokens ?? o.maxTokensOut;
-    const stops = req.stop ?? [];
+    // Build 5d6c9a4a ignores stop sequences: SamplingConfig::from_request leaves the tokenized list empty.
+    const stops = compat ? [] : (req.stop ?? []);
     const longestStop = Math.max(0, ...stops.map((s) => s.length));
     const begun = performance.now();
     let tail = "";
@@ -124,7 +125,8 @@ export class Job {
       await fail("CANCELLED", `job ${this.id} was cancelled`, false);
       return "cancelled";
     }
-    const stopReason = reason ?? "max_tokens";
+    // Build 5d6c9a4a never reports eos: it breaks on EOS and InferenceExecutor::finalize() defaults to MaxTokens.
+    const stopReason = compat && reason === "eos" ? "max_tokens" : (reason ?? "max_tokens");
     await send({
       type: "end",
       tokens_out: this.tokens,

@@ -10,6 +10,8 @@ export interface MockOptions {
   gpuDevice: number;
   port: number;
   callbackUrl?: string;
+  /** Address to listen on. Default 127.0.0.1 (the build binds 0.0.0.0; pass `--bind 0.0.0.0` for that). */
+  bind: string;
   maxTokensIn: number;
   maxTokensOut: number;
   inferenceTimeoutSec: number;
@@ -28,11 +30,12 @@ export interface MockOptions {
 }
 
 /** Usage text printed on a bad command line. */
-export const USAGE = `usage: worker-orcd-mock [--help] --worker-id <uuid> --model <path.gguf|mock> --gpu-device <n> --port <port> [--callback-url <url>]
+export const USAGE = `usage: worker-orcd-mock [--help] --worker-id <uuid> --model <path.gguf|mock> --gpu-device <n> --port <port> [--callback-url <url>] [--bind <addr>]
   tuning: --max-tokens-in <n> --max-tokens-out <n> --inference-timeout-sec <n> --kv-cache-size-mb <n>
   mock:   --compat --token-interval-ms <ms> --first-token-delay-ms <ms> --load-time-ms <ms> --eos-after <n> --fault <modes>
   environment: WORKER_ORCD_MOCK_COMPAT=1, WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS, WORKER_ORCD_MOCK_FIRST_TOKEN_DELAY_MS,
-               WORKER_ORCD_MOCK_LOAD_TIME_MS, WORKER_ORCD_MOCK_EOS_AFTER, WORKER_ORCD_MOCK_FAULT=<mode[:n],...>`;
+               WORKER_ORCD_MOCK_LOAD_TIME_MS, WORKER_ORCD_MOCK_EOS_AFTER, WORKER_ORCD_MOCK_FAULT=<mode[:n],...>,
+               WORKER_ORCD_MOCK_BIND (default 127.0.0.1)`;
 
 /** A command-line problem: the mock exits 2 with this message and the usage. */
 export class UsageError extends Error {}
@@ -70,6 +73,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
         "gpu-device": { type: "string" },
         port: { type: "string" },
         "callback-url": { type: "string" },
+        bind: { type: "string" },
         "max-tokens-in": { type: "string" },
         "max-tokens-out": { type: "string" },
         "inference-timeout-sec": { type: "string" },
@@ -109,8 +113,10 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
     workerId,
     model: str("model")!,
     gpuDevice: int("--gpu-device", str("gpu-device"), 0, 0, 63),
-    port: int("--port", str("port"), 0, PORT_RANGE.min, PORT_RANGE.max),
+    // The build takes any u16 (clap) and fails only at bind time; the specification says 1024-65535.
+    port: int("--port", str("port"), 0, compat ? 0 : PORT_RANGE.min, PORT_RANGE.max),
     callbackUrl,
+    bind: str("bind") ?? env.WORKER_ORCD_MOCK_BIND ?? "127.0.0.1",
     maxTokensIn: int("--max-tokens-in", str("max-tokens-in"), LIMITS.promptMaxChars, 1),
     maxTokensOut: int("--max-tokens-out", str("max-tokens-out"), LIMITS.maxTokensMax, 1),
     inferenceTimeoutSec: int("--inference-timeout-sec", str("inference-timeout-sec"), 300, 1),

@@ -8,6 +8,7 @@ import { timerDelay } from "../util/timers";
 import { Job, type Outcome } from "./job";
 import { log } from "./log";
 import type { MockOptions } from "./options";
+import { deserializeProblem } from "./serde-like";
 import { SseWriter } from "./sse-writer";
 
 /** The model the mock impersonates: the reference model's facts. */
@@ -83,6 +84,8 @@ export class MockServer {
     }
     if (!compat && req.method === "GET" && url === ROUTES.metrics) return this.metrics(res);
     await readBody(req);
+    // The build serves every route on one thread that a running job blocks: even its 404 waits.
+    if (compat) await this.queue;
     res.writeHead(404).end();
   }
 
@@ -123,31 +126,25 @@ export class MockServer {
     }
     const body = parseJson(raw);
     if (body === undefined) {
-      if (compat) return sendText(res, 400, "Failed to parse the request body as JSON");
+      if (compat)
+        return sendText(res, 400, `Failed to parse the request body as JSON: ${jsonSyntaxError(raw)}`);
       return send(res, 400, {
         errors: [{ field: "body", constraint: "json", message: "request body is not valid JSON" }],
       });
     }
-    if (compat && body && typeof body === "object" && (body as ExecuteRequest).max_tokens === undefined) {
-      return sendText(
-        res,
-        422,
-        "Failed to deserialize the JSON body into the target type: missing field `max_tokens`",
-      );
-    }
     exactSeed(body, raw);
+    if (compat) {
+      // The build's Json extractor (serde) rejects missing and mistyped fields before validation: 422, plain text.
+      const problem = deserializeProblem(body, raw);
+      if (problem) return sendText(res, 422, problem);
+    }
     const errors = validateExecuteRequest(
       body,
-      {
-        promptMaxChars: this.o.maxTokensIn,
-        maxTokensMax: this.o.maxTokensOut,
-      },
-      true,
+      { promptMaxChars: this.o.maxTokensIn, maxTokensMax: this.o.maxTokensOut },
+      { wire: true, build: compat },
     );
-    if (errors.length > 0) {
-      if (compat) return send(res, 400, { field: errors[0].field, message: errors[0].message });
-      return send(res, 400, { errors });
-    }
+    // Both modes answer every failing field (the build calls validate_all()).
+    if (errors.length > 0) return send(res, 400, { errors });
     const request = body as ExecuteRequest;
     if (compat) {
       const previous = this.queue;
@@ -262,6 +259,19 @@ function exactSeed(body: unknown, raw: string): void {
   if (!body || typeof body !== "object" || typeof (body as { seed?: unknown }).seed !== "number") return;
   const digits = rawSeedOf(raw);
   if (digits && /^\d+$/.test(digits)) (body as { seed: bigint }).seed = BigInt(digits);
+}
+
+/** serde_json's words for a body that is not JSON, roughly: where it stopped. */
+function jsonSyntaxError(text: string): string {
+  try {
+    JSON.parse(text);
+    return "expected value at line 1 column 1";
+  } catch (error) {
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    return text.trim() === ""
+      ? "EOF while parsing a value at line 1 column 0"
+      : `expected value at line 1 column ${Number(at ?? 0) + 1}`;
+  }
 }
 
 function parseJson(text: string): unknown {

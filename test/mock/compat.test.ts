@@ -52,9 +52,11 @@ describe("mock worker in compat mode (the last real builds)", () => {
       { contentType: null },
     );
     expect(noType.status).toBe(415);
-    const legacy = await w.client.executeRaw({ job_id: "m", prompt: "", max_tokens: 1 });
-    expect(legacy.status).toBe(400);
-    expect(legacy.json).toEqual({ field: "prompt", message: "prompt must not be empty" });
+    const invalid = await w.client.executeRaw({ job_id: "m", prompt: "", max_tokens: 1 });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json).toEqual({
+      errors: [{ field: "prompt", constraint: "length(1..=32768)", message: "prompt must not be empty" }],
+    });
   });
 
   it("uses seed 42 when the request has none", async () => {

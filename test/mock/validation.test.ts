@@ -81,8 +81,8 @@ describe("request validation (shared by the mock and the request builder)", () =
       "top_p",
       "top_k",
       "repetition_penalty",
-      "min_p",
       "stop",
+      "min_p",
       "seed",
     ]);
   });
@@ -105,6 +105,6 @@ describe("request validation (shared by the mock and the request builder)", () =
     });
     expect((await tuned.client.executeRaw({ ...base, max_tokens: 100000 })).status).toBe(200);
     const res = await tuned.client.executeRaw({ ...base, prompt: bytes(11) });
-    expect(res.json).toMatchObject({ errors: [{ field: "prompt", constraint: "length" }] });
+    expect(res.json).toMatchObject({ errors: [{ field: "prompt", constraint: "length(1..=10)" }] });
   });
 });
