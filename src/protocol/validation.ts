@@ -174,7 +174,7 @@ export function validateExecuteRequest(
   }
   const [rp] = floats.slice(2, 3);
   if (b[rp[0]] !== undefined) push(rp[0], floatField(rp[0], rp[1], rp[2], build)(b[rp[0]]));
-  if (b.stop !== undefined) stopProblems(b.stop, build).forEach((p) => push("stop", p));
+  if (b.stop !== undefined) for (const p of stopProblems(b.stop, build)) push("stop", p);
   const [mp] = floats.slice(3);
   if (b[mp[0]] !== undefined) push(mp[0], floatField(mp[0], mp[1], mp[2], build)(b[mp[0]]));
   if (b.seed !== undefined) {

@@ -168,7 +168,7 @@ describe("compat mode reproduces build 5d6c9a4a", () => {
         { encoding: "utf8", timeout: 5000 },
       );
       expect(run.status).toBe(1);
-      expect(run.stdout).toMatch(
+      expect(run.stdout + run.stderr).toMatch(
         new RegExp(`Failed to bind to 127\\.0\\.0\\.1:${port}: address already in use`),
       );
     } finally {
