@@ -19,6 +19,9 @@ export const FAULT_MODES = {
   "inference-failed": "every job fails with INFERENCE_FAILED (a lone error event in compat mode)",
   "cancel-path-only": "POST /cancel answers 404; only the legacy POST /cancel/{job_id} works",
   "unknown-event": "sends an event named 'progress' after the first token",
+  "no-event-lines": "sends data-only SSE frames (no event: line), everything else as the specification says",
+  buffered: "holds every event until the job ends, then sends them at once (does not stream)",
+  "no-cancel-route": "answers 404 to POST /cancel and POST /cancel/{job_id}",
 } as const;
 
 /** A fault mode name. */

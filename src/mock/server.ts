@@ -61,7 +61,8 @@ export class MockServer {
     const { compat, faults } = this.o;
     if (req.method === "GET" && url === ROUTES.health) return this.health(res);
     if (req.method === "POST" && url === ROUTES.execute) return this.execute(req, res);
-    if (!compat && req.method === "POST" && url === ROUTES.cancel && !faults["cancel-path-only"]) {
+    const cancelRoutes = !compat && !faults["no-cancel-route"];
+    if (cancelRoutes && req.method === "POST" && url === ROUTES.cancel && !faults["cancel-path-only"]) {
       const body = parseJson(await readBody(req));
       const jobId = body && typeof body === "object" ? (body as { job_id?: unknown }).job_id : undefined;
       if (typeof jobId !== "string" || jobId === "") {
@@ -72,7 +73,7 @@ export class MockServer {
       return this.cancel(jobId, res);
     }
     const legacy = /^\/cancel\/(.+)$/.exec(url);
-    if (!compat && req.method === "POST" && legacy && faults["cancel-path-only"]) {
+    if (cancelRoutes && req.method === "POST" && legacy && faults["cancel-path-only"]) {
       await readBody(req);
       return this.cancel(decodeURIComponent(legacy[1]), res);
     }
@@ -188,11 +189,11 @@ export class MockServer {
     });
     res.flushHeaders();
     const out = new SseWriter(res, {
-      dataOnly: compat,
+      dataOnly: compat || Boolean(faults["no-event-lines"]),
       crlf: Boolean(faults.crlf),
       splitData: Boolean(faults["split-data"]),
       tinyChunks: Boolean(faults["tiny-chunks"]),
-      buffered: compat,
+      buffered: compat || Boolean(faults.buffered),
     });
     log("INFO", "job started", { job_id: job.id, max_tokens: request.max_tokens });
     let outcome: Outcome = "error";

@@ -12,13 +12,26 @@ export class CallbackServer {
   private server?: Server;
   private received?: unknown;
   private listeners: ((body: unknown) => void)[] = [];
+  /** A URL of the worker (its `/health`) probed when the callback arrives, before it is answered. */
+  probeUrl?: string;
+  /** Whether the worker's port answered when its callback arrived (undefined until then, or without `probeUrl`). */
+  listeningAtCallback?: boolean;
 
   /** Starts listening; resolves with the URL to pass as `--callback-url`. */
   async start(): Promise<string> {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
+      req.on("end", async () => {
+        if (this.probeUrl && this.listeningAtCallback === undefined) {
+          this.listeningAtCallback = await fetch(this.probeUrl, { signal: AbortSignal.timeout(500) }).then(
+            async (r) => {
+              await r.arrayBuffer().catch(() => undefined);
+              return true;
+            },
+            (error: { name?: string }) => error?.name === "TimeoutError", // connected but slow still means it listens
+          );
+        }
         let body: unknown;
         try {
           body = JSON.parse(Buffer.concat(chunks).toString("utf8"));

@@ -92,6 +92,17 @@ export class WorkerProcess {
     return this.callback?.body;
   }
 
+  /** Waits up to `ms` for the readiness callback (a worker may post it just after it answers `/health`); its body, or undefined. */
+  async waitForCallback(ms: number): Promise<unknown> {
+    if (!this.callback) return undefined;
+    return Promise.race([this.callback.wait(), guard(ms)]);
+  }
+
+  /** Whether the worker's port answered when its readiness callback arrived (the specification says it must). */
+  get listeningAtCallback(): boolean | undefined {
+    return this.callback?.listeningAtCallback;
+  }
+
   /** `http://127.0.0.1:<port>`. */
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -122,6 +133,7 @@ export class WorkerProcess {
     const port = await freePort();
     const callback = options.callback === false ? undefined : new CallbackServer();
     const callbackUrl = await callback?.start();
+    if (callback) callback.probeUrl = `http://127.0.0.1:${port}${ROUTES.health}`;
     const cmd = buildCommand(options, port, callbackUrl);
     const command = formatCommand(cmd);
     const env: NodeJS.ProcessEnv = { ...process.env };

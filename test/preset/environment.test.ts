@@ -67,8 +67,8 @@ test("config mockArgs survive the docblock; the user's own variables reach the w
   const events = await worker.execute({ job_id: "m", prompt: "hi", max_tokens: 10 });
   expect(worker.kind).toBe("mock");
   expect(events).toHaveTokenCount(2);
-  expect(events).toHaveStopReason("EOS");
-  expect(events.at(-1).stop_reason).toBe("EOS");
+  expect(events).toHaveStopReason("max_tokens");
+  expect(events.at(-1).stop_reason).toBe("MAX_TOKENS");
 });`,
     );
     const result = await p.run([], { WORKER_ORCD_MODE: "mock", WORKER_ORCD_MOCK_COMPAT: "1" });

@@ -1,0 +1,19 @@
+/**
+ * The conformance suite as a Jest project:
+ *   module.exports = { projects: ["<rootDir>", require.resolve("worker-orcd-jest/conformance")] };
+ * Configure it with WORKER_ORCD_BIN, WORKER_ORCD_MODEL, WORKER_ORCD_GPU_DEVICE,
+ * WORKER_ORCD_CONFORMANCE_ARGS and WORKER_ORCD_CONFORMANCE_ALLOW (see the README).
+ */
+const { join } = require("node:path");
+
+const dir = join(__dirname, "dist", "conformance", "jest");
+
+module.exports = {
+  displayName: "worker-orcd conformance",
+  rootDir: dir,
+  roots: [dir],
+  testMatch: ["**/conformance.test.js"],
+  testPathIgnorePatterns: [],
+  testEnvironment: "node",
+  testTimeout: 600000,
+};

@@ -1,0 +1,501 @@
+import type { WorkerClient } from "../client/worker-client";
+import { checkEventOrder } from "../matchers/rules";
+import type { ReceivedEvent } from "../protocol/events";
+import { timeoutSignal } from "../util/timers";
+import { firstLines, json, ms, percentiles, rawExecute } from "./probe";
+import type { Clause, ClauseContext, Outcome } from "./types";
+
+const pass = (evidence: string): Outcome => ({ verdict: "pass", evidence });
+const fail = (evidence: string): Outcome => ({ verdict: "fail", evidence });
+const na = (evidence: string): Outcome => ({ verdict: "n/a", evidence });
+const judge = (ok: boolean, evidence: string): Outcome => (ok ? pass(evidence) : fail(evidence));
+
+/** A request every worker accepts: deterministic, a given length. */
+const request = (jobId: string, maxTokens: number, extra: object = {}) => ({
+  job_id: jobId,
+  prompt: "Write a long story about a lighthouse keeper.",
+  max_tokens: maxTokens,
+  temperature: 0,
+  seed: 42,
+  ...extra,
+});
+
+/** A long job streaming in the background: its first event, its end, and its events. */
+function background(client: WorkerClient, jobId: string) {
+  const events: ReceivedEvent[] = [];
+  let first!: () => void;
+  const started = new Promise<void>((r) => {
+    first = r;
+  });
+  const done = (async () => {
+    try {
+      for await (const e of client.stream(request(jobId, 600), { timeoutMs: 120_000 })) {
+        events.push(e);
+        first();
+      }
+    } catch (error) {
+      first();
+      return error as Error;
+    }
+    return undefined;
+  })();
+  // A worker that does not stream sends its first event only at the end: probe after 100 ms at the latest.
+  const running = Promise.race([started, new Promise<void>((r) => setTimeout(r, 100).unref())]);
+  return { events, started: running, done, endedAt: () => events.at(-1)?.receivedAt };
+}
+
+/** Waits for a background job to end, cancelling it when the worker can. */
+async function finish(
+  client: WorkerClient,
+  job: ReturnType<typeof background>,
+  jobId: string,
+): Promise<void> {
+  await client.cancel(jobId, { timeoutMs: 2_000 }).catch(() => undefined);
+  await job.done;
+}
+
+const callbackBody: Clause = {
+  id: "CALLBACK-BODY",
+  title: "the callback posts worker_id, vram_bytes, uri once the port answers",
+  level: "MUST",
+  async check({ worker }) {
+    const body = (await worker.waitForCallback(5_000)) as Record<string, unknown> | undefined;
+    if (body === undefined) return fail("no readiness callback was posted");
+    const shape =
+      body.worker_id === worker.workerId &&
+      typeof body.vram_bytes === "number" &&
+      typeof body.uri === "string" &&
+      body.uri.endsWith(`:${worker.port}`);
+    const listening = worker.listeningAtCallback === true;
+    return judge(
+      shape && listening,
+      `callback ${JSON.stringify(body)}; port answered when it arrived: ${worker.listeningAtCallback}` +
+        (listening ? "" : " (posted before the HTTP port listens)"),
+    );
+  },
+};
+
+const healthFull: Clause = {
+  id: "HEALTH-FULL",
+  title: "/health has the full form's fields",
+  level: "SHOULD",
+  async check({ client }) {
+    const body = (await client.health()) as Record<string, unknown>;
+    const fields = [
+      "status",
+      "model",
+      "resident",
+      "quant_kind",
+      "vram_bytes_used",
+      "tokenizer_kind",
+      "vocab_size",
+      "context_length",
+      "uptime_seconds",
+    ];
+    const missing = fields.filter((f) => !(f in body));
+    return judge(
+      missing.length === 0,
+      `GET /health -> ${JSON.stringify(body).slice(0, 300)}${missing.length ? `; missing: ${missing.join(", ")}` : ""}`,
+    );
+  },
+};
+
+const healthWhileBusy: Clause = {
+  id: "HEALTH-WHILE-BUSY",
+  title: "/health answers within 1 s while a job streams",
+  level: "MUST",
+  async check({ client }) {
+    const job = background(client, "conf-busy-health");
+    await job.started;
+    const t0 = performance.now();
+    const answer = await client.health({ timeoutMs: 1000 }).then(
+      () => `answered in ${ms(performance.now() - t0)}`,
+      (e: Error) => `no answer: ${e.message.slice(0, 160)}`,
+    );
+    const answeredAt = performance.now();
+    await finish(client, job, "conf-busy-health");
+    const ended = job.endedAt();
+    if (answer.startsWith("answered") && ended !== undefined && ended < t0)
+      return { verdict: "error", evidence: "the job ended before the probe; cannot judge" };
+    return judge(
+      answer.startsWith("answered") && answeredAt - t0 <= 1000,
+      `GET /health during job conf-busy-health: ${answer}`,
+    );
+  },
+};
+
+const exec400All: Clause = {
+  id: "EXEC-400-ALL-FIELDS",
+  title: "an invalid request gets 400 with errors naming every failing field",
+  level: "MUST",
+  async check({ client }) {
+    const body = { job_id: "", prompt: "", max_tokens: 0, temperature: 9 };
+    const res = await client.executeRaw(body);
+    const errors = (res.json as { errors?: { field?: string }[] } | undefined)?.errors;
+    const named = Array.isArray(errors) ? errors.map((e) => e.field) : [];
+    const want = ["job_id", "prompt", "max_tokens", "temperature"];
+    return judge(
+      res.status === 400 && want.every((f) => named.includes(f)),
+      `POST /execute ${JSON.stringify(body)} -> HTTP ${res.status} ${res.text.slice(0, 300)}`,
+    );
+  },
+};
+
+const exec400Missing: Clause = {
+  id: "EXEC-400-MISSING-FIELD",
+  title: "a request missing a required field gets the 400 body, not 422",
+  level: "MUST",
+  async check({ client }) {
+    const body = { prompt: "hello", max_tokens: 4 };
+    const res = await client.executeRaw(body);
+    const errors = (res.json as { errors?: { field?: string }[] } | undefined)?.errors;
+    const ok = res.status === 400 && Array.isArray(errors) && errors.some((e) => e.field === "job_id");
+    return judge(ok, `POST /execute ${JSON.stringify(body)} -> HTTP ${res.status} ${res.text.slice(0, 200)}`);
+  },
+};
+
+/** One normal job read raw, shared by the SSE clauses of a run. */
+const rawJobs = new WeakMap<ClauseContext, ReturnType<typeof rawExecute>>();
+function rawJob(ctx: ClauseContext) {
+  let job = rawJobs.get(ctx);
+  if (!job) {
+    job = rawExecute(ctx.worker.baseUrl, request("conf-sse", 32));
+    rawJobs.set(ctx, job);
+  }
+  return job;
+}
+
+const sseEventNames: Clause = {
+  id: "SSE-EVENT-NAMES",
+  title: "every frame has an event: line equal to its JSON type",
+  level: "MUST",
+  async check(ctx) {
+    const s = await rawJob(ctx);
+    if (s.status !== 200) return { verdict: "error", evidence: `HTTP ${s.status} ${s.text}` };
+    const bad = s.frames.findIndex((f) => !f.event || f.event !== json(f)?.type);
+    return judge(
+      bad < 0,
+      `${s.frames.length} frames; ${bad < 0 ? "all named" : `frame #${bad} is not`}: ${firstLines(s.frames)}`,
+    );
+  },
+};
+
+const sseOrder: Clause = {
+  id: "SSE-ORDER",
+  title: "started, then tokens and metrics, then exactly one terminal event, last",
+  level: "MUST",
+  async check(ctx) {
+    const s = await rawJob(ctx);
+    const events = s.frames.map((f) => ({
+      type: f.event && f.event !== "message" ? f.event : undefined,
+      ...json(f),
+    }));
+    const v = checkEventOrder(events);
+    return judge(v.pass, v.pass ? `${events.length} events in order` : `${v.rule}: ${v.detail}`);
+  },
+};
+
+const sseStreamed: Clause = {
+  id: "SSE-STREAMED",
+  title: "tokens arrive as generated: the first token well before the terminal event",
+  level: "MUST",
+  async check(ctx) {
+    const s = await rawJob(ctx);
+    const tokens = s.frames.filter((f) => json(f)?.type === "token");
+    const last = s.frames.at(-1);
+    if (tokens.length < 8 || !last) return na(`only ${tokens.length} tokens: too short to judge streaming`);
+    const total = last.at - s.sentAt;
+    const ahead = last.at - tokens[0].at;
+    return judge(
+      ahead >= Math.max(5, total * 0.25),
+      `first token at ${ms(tokens[0].at - s.sentAt)}, terminal event at ${ms(total)} after the request (${tokens.length} tokens)`,
+    );
+  },
+};
+
+const stopReasonCase: Clause = {
+  id: "STOP-REASON-CASE",
+  title: "stop reasons are lower-case",
+  level: "MUST",
+  async check(ctx) {
+    const s = await rawJob(ctx);
+    const end = s.frames.map((f) => json(f)).find((e) => e?.type === "end");
+    if (!end) return { verdict: "error", evidence: "the job had no end event" };
+    return judge(
+      end.stop_reason === String(end.stop_reason).toLowerCase(),
+      `end.stop_reason = ${JSON.stringify(end.stop_reason)}`,
+    );
+  },
+};
+
+const endTokensOut: Clause = {
+  id: "END-TOKENS-OUT",
+  title: "end.tokens_out equals the number of tokens sent",
+  level: "MUST",
+  async check(ctx) {
+    const s = await rawJob(ctx);
+    const events = s.frames.map((f) => json(f));
+    const end = events.find((e) => e?.type === "end");
+    const tokens = events.filter((e) => e?.type === "token").length;
+    if (!end) return { verdict: "error", evidence: "the job had no end event" };
+    return judge(end.tokens_out === tokens, `tokens_out ${end.tokens_out}, token events ${tokens}`);
+  },
+};
+
+const stopSequence: Clause = {
+  id: "STOP-SEQUENCE",
+  title: "generation stops at a stop sequence and says which matched",
+  level: "MUST",
+  async check({ client }) {
+    const probe = await client.execute(request("conf-stop-probe", 24));
+    const tokens = probe.filter((e) => e.type === "token").map((e) => String((e as { t: string }).t));
+    const at = tokens.findIndex((t, i) => i >= 3 && t.trim().length > 0);
+    if (at < 0) return na(`the probe run gave ${tokens.length} tokens; no usable stop sequence`);
+    const stop = tokens[at].trim().slice(0, 100);
+    const events = await client.execute(request("conf-stop", 24, { stop: [stop] }));
+    const end = events.find((e) => e.type === "end") as Record<string, unknown> | undefined;
+    const n = events.filter((e) => e.type === "token").length;
+    const ok =
+      String(end?.stop_reason).toLowerCase() === "stop_sequence" &&
+      end?.stop_sequence_matched === stop &&
+      n <= at + 1;
+    return judge(
+      ok,
+      `stop ${JSON.stringify(stop)} (token #${at} of the probe): ${n} tokens, end ${JSON.stringify(end)}`,
+    );
+  },
+};
+
+/** Cancel latencies measured by CANCEL-ROUTE, for TIMING-CANCEL. */
+const cancelTimes = new WeakMap<ClauseContext, { ms: number; events: ReceivedEvent[] }>();
+
+const cancelRoute: Clause = {
+  id: "CANCEL-ROUTE",
+  title: 'POST /cancel {"job_id"} answers 202 and the job ends with CANCELLED within 100 ms',
+  level: "MUST",
+  async check(ctx) {
+    const { client, worker } = ctx;
+    const job = background(client, "conf-cancel");
+    await job.started;
+    const t0 = performance.now();
+    const res = await fetch(`${worker.baseUrl}/cancel`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ job_id: "conf-cancel" }),
+      signal: timeoutSignal(5_000),
+    }).then(
+      (r) => r.status,
+      (e: Error) => `no answer (${e.name})`,
+    );
+    await job.done;
+    const last = job.events.at(-1) as Record<string, unknown> | undefined;
+    const took = (last?.receivedAt as number | undefined) ?? performance.now();
+    const cancelled = last?.code === "CANCELLED" || String(last?.stop_reason).toLowerCase() === "cancelled";
+    if (cancelled) cancelTimes.set(ctx, { ms: took - t0, events: job.events });
+    return judge(
+      res === 202 && cancelled && took - t0 <= 100,
+      `POST /cancel -> ${typeof res === "number" ? `HTTP ${res}` : res}; terminal ${JSON.stringify(last)} ${ms(took - t0)} after the cancel`,
+    );
+  },
+};
+
+const busy503: Clause = {
+  id: "BUSY-503",
+  title: "a second /execute while one runs gets 503 at once, not a wait",
+  level: "MUST",
+  async check({ client }) {
+    const job = background(client, "conf-busy");
+    await job.started;
+    const t0 = performance.now();
+    const res = await client.executeRaw(request("conf-busy-2", 1), { timeoutMs: 1000 }).then(
+      (r) => `HTTP ${r.status}`,
+      (e: Error) => `no answer within 1 s (${e.name})`,
+    );
+    const took = performance.now() - t0;
+    await finish(client, job, "conf-busy");
+    return judge(res === "HTTP 503" && took < 1000, `second POST /execute -> ${res} after ${ms(took)}`);
+  },
+};
+
+/** Waits up to `ms` for a process exit. */
+async function exitWithin(
+  worker: { whenExited(): Promise<{ code: number | null; signal: string | null }> },
+  msLimit: number,
+) {
+  return Promise.race([
+    worker.whenExited(),
+    new Promise<undefined>((r) => setTimeout(() => r(undefined), msLimit).unref()),
+  ]);
+}
+
+const shutdownRoute: Clause = {
+  id: "SHUTDOWN-ROUTE",
+  title: "POST /shutdown ends the worker with exit 0",
+  level: "SHOULD",
+  async check({ fresh }) {
+    const w = await fresh();
+    try {
+      const status = await fetch(`${w.baseUrl}/shutdown`, {
+        method: "POST",
+        signal: timeoutSignal(5_000),
+      }).then(
+        (r) => r.status,
+        (e: Error) => e.name,
+      );
+      const exit = await exitWithin(w, 5_000);
+      return judge(
+        status === 202 && exit?.code === 0,
+        `POST /shutdown -> ${status}; process ${exit ? JSON.stringify(exit) : "still running after 5 s"}`,
+      );
+    } finally {
+      await w.stop();
+    }
+  },
+};
+
+const shutdownSigterm: Clause = {
+  id: "SHUTDOWN-SIGTERM",
+  title: "SIGTERM ends the worker with exit 0",
+  level: "SHOULD",
+  async check({ fresh }) {
+    const w = await fresh();
+    try {
+      process.kill(w.pid, "SIGTERM");
+      const exit = await exitWithin(w, 5_000);
+      return judge(
+        exit?.code === 0,
+        `SIGTERM -> process ${exit ? JSON.stringify(exit) : "still running after 5 s"}`,
+      );
+    } finally {
+      await w.stop();
+    }
+  },
+};
+
+const metricsRoute: Clause = {
+  id: "METRICS-ROUTE",
+  title: "/metrics answers Prometheus text",
+  level: "SHOULD",
+  async check({ worker }) {
+    const res = await fetch(`${worker.baseUrl}/metrics`, { signal: timeoutSignal(5_000) });
+    const text = (await res.text()).slice(0, 2000);
+    return judge(
+      res.status === 200 && /^worker_\w+(\{[^}]*\})? [\d.e+-]+$/m.test(text),
+      `GET /metrics -> HTTP ${res.status} ${text.slice(0, 120)}`,
+    );
+  },
+};
+
+const errorRetriable: Clause = {
+  id: "ERROR-RETRIABLE",
+  title: "error events carry retriable",
+  level: "SHOULD",
+  async check(ctx) {
+    const cancelled = cancelTimes.get(ctx);
+    const error = cancelled?.events.find((e) => e.type === "error") as Record<string, unknown> | undefined;
+    if (!error) return na("no error event could be provoked (the worker has no working /cancel)");
+    return judge(typeof error.retriable === "boolean", `error event ${JSON.stringify(error)}`);
+  },
+};
+
+const timingTtft: Clause = {
+  id: "TIMING-TTFT",
+  title: "first token under 100 ms after the request (p95)",
+  level: "SHOULD",
+  async check(ctx) {
+    const { client } = ctx;
+    const ttft: number[] = [];
+    const gaps: number[] = [];
+    for (let k = 0; k < 5; k++) {
+      const events = await client.execute(request(`conf-ttft-${k}`, 16));
+      const tokens = events.filter((e) => e.type === "token");
+      const sent = (events as unknown as { [k: symbol]: { requestedAt?: number } })[
+        Symbol.for("worker-orcd-jest.eventSource")
+      ]?.requestedAt;
+      if (tokens[0]?.receivedAt !== undefined && sent !== undefined) ttft.push(tokens[0].receivedAt - sent);
+      for (let i = 1; i < tokens.length; i++)
+        gaps.push((tokens[i].receivedAt ?? 0) - (tokens[i - 1].receivedAt ?? 0));
+    }
+    tokenGaps.set(ctx, gaps);
+    const { p50, p95 } = percentiles(ttft);
+    return judge(
+      p95 < 100,
+      `TTFT p50 ${ms(p50)}, p95 ${ms(p95)} over ${ttft.length} jobs (target p95 < 100 ms)`,
+    );
+  },
+};
+
+/** Inter-token gaps measured by TIMING-TTFT, for TIMING-INTER-TOKEN. */
+const tokenGaps = new WeakMap<ClauseContext, number[]>();
+
+const timingGap: Clause = {
+  id: "TIMING-INTER-TOKEN",
+  title: "10-50 ms between tokens (p95 at most 50 ms)",
+  level: "SHOULD",
+  async check(ctx) {
+    const timingGaps = tokenGaps.get(ctx) ?? [];
+    if (timingGaps.length === 0) return na("no token gaps measured");
+    const streamed = timingGaps.some((g) => g > 0.5);
+    if (!streamed)
+      return na(
+        "every token of a job arrived at once: the worker does not stream, so gaps are not measurable",
+      );
+    const { p50, p95 } = percentiles(timingGaps);
+    return judge(
+      p95 <= 50,
+      `inter-token gap p50 ${ms(p50)}, p95 ${ms(p95)} over ${timingGaps.length} gaps (target 10-50 ms)`,
+    );
+  },
+};
+
+const timingCancel: Clause = {
+  id: "TIMING-CANCEL",
+  title: "cancel effective under 100 ms",
+  level: "SHOULD",
+  async check(ctx) {
+    const c = cancelTimes.get(ctx);
+    if (!c) return na("no cancellation took effect (see CANCEL-ROUTE)");
+    return judge(c.ms < 100, `cancel to terminal event ${ms(c.ms)} (target < 100 ms)`);
+  },
+};
+
+const timingHealth: Clause = {
+  id: "TIMING-HEALTH",
+  title: "/health answers under 10 ms (p95, idle worker)",
+  level: "SHOULD",
+  async check({ client }) {
+    const times: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      const t0 = performance.now();
+      await client.health();
+      times.push(performance.now() - t0);
+    }
+    const { p50, p95 } = percentiles(times);
+    return judge(p95 < 10, `GET /health p50 ${ms(p50)}, p95 ${ms(p95)} over 20 probes (target < 10 ms)`);
+  },
+};
+
+/** Every clause, in the order they run (the ones that end a worker start fresh ones). */
+export const CLAUSES: Clause[] = [
+  callbackBody,
+  healthFull,
+  exec400All,
+  exec400Missing,
+  sseEventNames,
+  sseOrder,
+  sseStreamed,
+  stopReasonCase,
+  endTokensOut,
+  stopSequence,
+  healthWhileBusy,
+  cancelRoute,
+  busy503,
+  metricsRoute,
+  errorRetriable,
+  timingTtft,
+  timingGap,
+  timingCancel,
+  timingHealth,
+  shutdownRoute,
+  shutdownSigterm,
+];

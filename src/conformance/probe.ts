@@ -1,0 +1,78 @@
+import { readSseFrames, type SseFrame } from "../client/sse-reader";
+import { SSE_CONTENT_TYPE } from "../protocol/routes";
+import { timeoutSignal } from "../util/timers";
+
+/** An `/execute` answer read frame by frame, with the time each network chunk arrived. */
+export interface RawStream {
+  status: number;
+  contentType: string;
+  /** The body text when the answer was not an event stream. */
+  text?: string;
+  frames: (SseFrame & { at: number })[];
+  /** `performance.now()` when the request was sent. */
+  sentAt: number;
+  /** `performance.now()` when the stream closed. */
+  closedAt: number;
+}
+
+/** Sends `body` to `/execute` and reads the raw frames (bounded in time). */
+export async function rawExecute(baseUrl: string, body: unknown, timeoutMs = 30_000): Promise<RawStream> {
+  const sentAt = performance.now();
+  const res = await fetch(`${baseUrl}/execute`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: SSE_CONTENT_TYPE },
+    body: JSON.stringify(body),
+    signal: timeoutSignal(timeoutMs),
+  });
+  const contentType = res.headers.get("content-type") ?? "";
+  if (res.status !== 200 || !contentType.includes(SSE_CONTENT_TYPE) || !res.body) {
+    return {
+      status: res.status,
+      contentType,
+      text: (await res.text()).slice(0, 500),
+      frames: [],
+      sentAt,
+      closedAt: performance.now(),
+    };
+  }
+  const frames: RawStream["frames"] = [];
+  const reading = {
+    idleTimeoutMs: timeoutMs,
+    onIdle: () => new Error(`no data for ${timeoutMs} ms`),
+    onTooLarge: () => new Error("frame too large"),
+  };
+  for await (const batch of readSseFrames(res.body, reading)) {
+    const at = performance.now();
+    for (const f of batch) frames.push({ ...f, at });
+  }
+  return { status: 200, contentType, frames, sentAt, closedAt: performance.now() };
+}
+
+/** The JSON of a frame, or undefined. */
+export function json(frame: SseFrame): Record<string, unknown> | undefined {
+  try {
+    const v = JSON.parse(frame.data);
+    return v && typeof v === "object" ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first lines of a stream for evidence: `event: x | data: {...}`, at most `n` frames. */
+export function firstLines(frames: SseFrame[], n = 3): string {
+  const shown = frames
+    .slice(0, n)
+    .map((f) => `${f.event ? `event: ${f.event} ` : ""}data: ${f.data.slice(0, 120)}`);
+  return shown.join(" / ") + (frames.length > n ? ` / … (${frames.length} frames)` : "");
+}
+
+/** Median and 95th percentile of a list of numbers. */
+export function percentiles(values: number[]): { p50: number; p95: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
+  return { p50: at(0.5), p95: at(0.95) };
+}
+
+/** A duration for evidence. */
+export const ms = (v: number) => `${v.toFixed(1)} ms`;

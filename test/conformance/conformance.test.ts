@@ -1,0 +1,180 @@
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "@jest/globals";
+import { CLAUSES } from "../../src/conformance/clauses";
+import { formatMarkdown } from "../../src/conformance/report";
+import { runConformance } from "../../src/conformance/run";
+import type { ConformanceReport } from "../../src/conformance/types";
+import { REPO, runJest } from "../helpers/jest-run";
+
+const dir = mkdtempSync(join(tmpdir(), "wojest-conformance-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const verdicts = (report: ConformanceReport) =>
+  Object.fromEntries(report.clauses.map((c) => [c.id, c.verdict]));
+const withFault = (fault: string) =>
+  runConformance({ binary: "mock", model: "mock", start: { env: { WORKER_ORCD_MOCK_FAULT: fault } } });
+
+/** Runs the CLI; resolves with its exit code and output. */
+function cli(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO, "dist", "cli.js"), ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("exit", (code) => resolve({ code, out }));
+  });
+}
+
+describe("the conformance report (issue 10, part D)", () => {
+  it("names at least the clauses the issue lists, with exactly those ids", () => {
+    const ids = CLAUSES.map((c) => c.id);
+    for (const id of [
+      "CALLBACK-BODY",
+      "HEALTH-FULL",
+      "HEALTH-WHILE-BUSY",
+      "EXEC-400-ALL-FIELDS",
+      "EXEC-400-MISSING-FIELD",
+      "SSE-EVENT-NAMES",
+      "SSE-ORDER",
+      "SSE-STREAMED",
+      "STOP-REASON-CASE",
+      "END-TOKENS-OUT",
+      "STOP-SEQUENCE",
+      "CANCEL-ROUTE",
+      "BUSY-503",
+      "SHUTDOWN-ROUTE",
+      "SHUTDOWN-SIGTERM",
+      "METRICS-ROUTE",
+      "ERROR-RETRIABLE",
+    ])
+      expect(ids).toContain(id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("the mock passes every clause", async () => {
+    const report = await runConformance({ binary: "mock", model: "mock" });
+    expect(report.clauses.filter((c) => c.verdict !== "pass")).toEqual([]);
+    expect(report.failedMust).toEqual([]);
+  }, 60_000);
+
+  it("compat mode scores exactly what build 5d6c9a4a scores by its source (reviewed fixture)", async () => {
+    const expected = JSON.parse(
+      readFileSync(join(__dirname, "..", "fixtures", "conformance-5d6c9a4a.json"), "utf8"),
+    );
+    const report = await runConformance({ binary: "mock", model: "mock", extraArgs: ["--compat"] });
+    const want = Object.fromEntries(
+      Object.entries(expected.clauses).map(([id, c]) => [id, (c as { verdict: string }).verdict]),
+    );
+    expect(verdicts(report)).toEqual(want);
+  }, 60_000);
+
+  it.each([
+    ["no-event-lines", { "SSE-EVENT-NAMES": "fail" }],
+    ["buffered", { "SSE-STREAMED": "fail", "TIMING-INTER-TOKEN": "n/a" }],
+    ["no-cancel-route", { "CANCEL-ROUTE": "fail", "ERROR-RETRIABLE": "n/a", "TIMING-CANCEL": "n/a" }],
+  ])(
+    "a worker that breaks one clause on purpose (%s) fails that clause and passes the others",
+    async (fault, changed) => {
+      const report = await withFault(fault);
+      const want = Object.fromEntries(
+        CLAUSES.map((c) => [c.id, (changed as Record<string, string>)[c.id] ?? "pass"]),
+      );
+      expect(verdicts(report)).toEqual(want);
+    },
+    60_000,
+  );
+
+  it("the CLI prints the table, writes JSON and Markdown, and exits 0, 1 or 2", async () => {
+    const json = join(dir, "report.json");
+    const md = join(dir, "report.md");
+    const ok = await cli([
+      "conformance",
+      "--bin",
+      "mock",
+      "--only",
+      "SSE-ORDER,BUSY-503",
+      "--json",
+      json,
+      "--markdown",
+      md,
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/SSE-ORDER +MUST +pass/);
+    const report = JSON.parse(readFileSync(json, "utf8"));
+    expect(report).toMatchObject({
+      worker: { binary: "mock" },
+      summary: { pass: 2, fail: 0, "n/a": 0, error: 0 },
+    });
+    expect(report.clauses.map((c: { id: string }) => c.id)).toEqual(["SSE-ORDER", "BUSY-503"]);
+    expect(readFileSync(md, "utf8")).toMatch(/\| `BUSY-503` \| MUST \| ✅ pass \|/);
+
+    const bad = await cli([
+      "conformance",
+      "--bin",
+      "mock",
+      "--compat",
+      "--only",
+      "STOP-REASON-CASE,SSE-ORDER",
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/MUST clauses failed: STOP-REASON-CASE/);
+    const allowed = await cli([
+      "conformance",
+      "--bin",
+      "mock",
+      "--compat",
+      "--only",
+      "STOP-REASON-CASE",
+      "--allow",
+      "STOP-REASON-CASE",
+    ]);
+    expect(allowed.code).toBe(0);
+
+    const unknown = await cli(["conformance", "--bin", "mock", "--only", "NO-SUCH"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toMatch(/--only: unknown clause id\(s\) NO-SUCH; known: CALLBACK-BODY/);
+    const missing = await cli([
+      "conformance",
+      "--bin",
+      join(dir, "no-such-worker"),
+      "--model",
+      join(dir, "m.gguf"),
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.out).toMatch(/worker exited before it was ready/);
+    expect((await cli(["conformance"])).code).toBe(2);
+    expect(existsSync(join(dir, "no-such-worker"))).toBe(false);
+  }, 60_000);
+
+  it("runs as a Jest project users add to their own config", async () => {
+    writeFileSync(
+      join(dir, "jest.config.js"),
+      `module.exports = { projects: [${JSON.stringify(join(REPO, "conformance.js"))}] };\n`,
+    );
+    const result = await runJest(dir, ["--config", join(dir, "jest.config.js")], {
+      WORKER_ORCD_CONFORMANCE_ARGS: "--compat",
+      WORKER_ORCD_CONFORMANCE_ALLOW: "HEALTH-FULL",
+    });
+    expect(result.out).toMatch(/✕ STOP-REASON-CASE \(MUST\): stop reasons are lower-case/);
+    expect(result.out).toMatch(/✓ HEALTH-FULL \(SHOULD\)/); // allowed
+    expect(result.out).toMatch(/✓ SSE-ORDER \(MUST\)/);
+    expect(result.out).toMatch(/Tests: +12 failed, 9 passed, 21 total/);
+    expect(result.code).toBe(1);
+  }, 60_000);
+
+  it("renders Markdown a CI job can post", () => {
+    const md = formatMarkdown({
+      worker: { binary: "mock", model: "mock", gpuDevice: 0, extraArgs: [] },
+      clauses: [{ id: "SSE-ORDER", title: "t", level: "MUST", verdict: "fail", evidence: "a | b" }],
+      summary: { pass: 0, fail: 1, "n/a": 0, error: 0 },
+      failedMust: ["SSE-ORDER"],
+    });
+    expect(md).toMatch(/MUST clauses failed: `SSE-ORDER`/);
+    expect(md).toMatch(/\| `SSE-ORDER` \| MUST \| ❌ fail \| a \\\| b \|/);
+  });
+});
