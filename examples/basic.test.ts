@@ -1,4 +1,4 @@
-import { makeTestRequest, TestConfig, TestPrompts } from "worker-orcd-jest";
+import { makeTestRequest, mockScript, TestConfig, TestPrompts } from "worker-orcd-jest";
 
 describe("a worker under test", () => {
   it("streams a valid, successful completion", async () => {
@@ -20,10 +20,15 @@ describe("a worker under test", () => {
 
   it("stops at a stop sequence", async () => {
     const { prompt, stop } = TestPrompts.withStop();
+    // The mock is scripted, so the stop sequence is known to come; a real worker generates freely.
+    const scripted = worker.kind === "mock";
+    const headers = scripted ? mockScript({ tokens: ["1", ",", " 2", ".", " 3"] }) : undefined;
     const events = await worker.execute(
       makeTestRequest("job-2", prompt, TestConfig.long.maxTokens, { stop }),
+      { headers },
     );
     expect(events).toCompleteSuccessfully();
+    if (scripted) expect(events).toHaveMatchedStopSequence(".");
   });
 
   it("cancels a running job", async () => {

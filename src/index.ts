@@ -20,6 +20,7 @@ export { matchers } from "./matchers";
 export type { TokenCountExpectation } from "./matchers/rules";
 export type { WorkerOrcdMatchers } from "./matchers/types";
 export { FAULT_MODES, type FaultMode } from "./mock/faults";
+export { MOCK_SCRIPT_HEADER, type MockScript, mockScript } from "./mock/script";
 export * from "./protocol";
 export { describeEvents, type TimelineOptions } from "./protocol/timeline";
 export { WorkerExitedError, WorkerStartupError } from "./worker/errors";

@@ -60,12 +60,24 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Overrides the client's `idleTimeoutMs` for this call (streams only). */
   idleTimeoutMs?: number;
+  /**
+   * Request headers added to this call (a correlation id, or the mock's
+   * script header from `mockScript()`); they cannot replace the
+   * `content-type` and `accept` the protocol needs, except through `raw()`.
+   */
+  headers?: Record<string, string>;
 }
 
 /** Options of {@link WorkerClient.executeRaw}. */
 export interface RawCallOptions extends CallOptions {
   /** Content-Type to send; `null` sends none. Default `application/json`. */
   contentType?: string | null;
+}
+
+/** Options of {@link WorkerClient.raw}. */
+export interface RawRequestOptions extends RawCallOptions {
+  /** Body to send: a string as is, anything else as JSON. None by default. */
+  body?: unknown;
 }
 
 /** What {@link WorkerClient.cancel} did. */
@@ -164,6 +176,25 @@ export class WorkerClient {
     for await (const batch of this.streamInto(request, options, events, this.source())) yield* batch;
   }
 
+  /**
+   * Any route, any method, any body: the whole answer (status, headers, text,
+   * JSON), never thrown for a status. E.g. `raw("GET", "/health")` for the
+   * status and headers of `/health`, `raw("POST", "/cancel", { body: { job_id } })`.
+   */
+  async raw(method: string, path: string, options: RawRequestOptions = {}): Promise<RawResponse> {
+    if (typeof path !== "string" || !path.startsWith("/"))
+      throw new TypeError(`WorkerClient.raw: path must start with "/", got ${JSON.stringify(path)}`);
+    const { body } = options;
+    const text = body === undefined || typeof body === "string" ? body : JSON.stringify(body);
+    const contentType = options.contentType === undefined ? "application/json" : options.contentType;
+    return this.request(method.toUpperCase(), path, text, options, contentType);
+  }
+
+  /** `GET /health` as a raw answer (status and headers too), for workers that answer it oddly. */
+  healthRaw(options: CallOptions = {}): Promise<RawResponse> {
+    return this.request("GET", ROUTES.health, undefined, options);
+  }
+
   /** Sends any body to `/execute` and returns the whole answer, for examining rejections. */
   async executeRaw(body: unknown, options: RawCallOptions = {}): Promise<RawResponse> {
     const text = typeof body === "string" ? body : JSON.stringify(body);
@@ -226,7 +257,7 @@ export class WorkerClient {
     source.requestedAt = performance.now();
     let started = false;
     try {
-      const res = await this.openStream(request, jobId, signal);
+      const res = await this.openStream(request, jobId, signal, options.headers);
       started = true;
       source.requestedAt = res.sentAt;
       yield* decodeEventStream(
@@ -256,6 +287,7 @@ export class WorkerClient {
     request: ExecuteRequest,
     jobId: string,
     signal: AbortSignal,
+    extraHeaders: Record<string, string> | undefined,
   ): Promise<{ body: ReadableStream<Uint8Array>; sentAt: number }> {
     const body = serializeRequest(request);
     const giveUpAt = performance.now() + this.options.busyRetryMs;
@@ -263,7 +295,7 @@ export class WorkerClient {
       const sentAt = performance.now();
       const res = await fetch(`${this.baseUrl}${ROUTES.execute}`, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: SSE_CONTENT_TYPE },
+        headers: { ...lowerKeys(extraHeaders), "content-type": "application/json", accept: SSE_CONTENT_TYPE },
         body,
         signal,
       });
@@ -334,7 +366,7 @@ export class WorkerClient {
     const signal = combineSignals(undefined, options.signal, controller.signal);
     const requestedAt = performance.now();
     const call = (async () => {
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = lowerKeys(options.headers);
       if (body !== undefined && contentType !== null) headers["content-type"] = contentType;
       const res = await fetch(`${this.baseUrl}${path}`, {
         method,
@@ -392,6 +424,13 @@ function optionMs(value: number, name: string): number {
 /** A per-call duration option, or the client's default. */
 function callMs(value: number | undefined, name: string, fallback: number): number {
   return value === undefined ? fallback : optionMs(value, `per-call option ${name}`);
+}
+
+/** Header names in lower case, so ours replace a user's `Content-Type` instead of joining it. */
+function lowerKeys(headers: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) out[k.toLowerCase()] = v;
+  return out;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

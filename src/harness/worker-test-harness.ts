@@ -1,7 +1,8 @@
-import type { CallOptions, RawCallOptions, WorkerClient } from "../client/worker-client";
+import type { CallOptions, RawCallOptions, RawRequestOptions, WorkerClient } from "../client/worker-client";
 import { ConfigError } from "../config/options";
 import { getHandle } from "../jest/handle";
 import type { FaultMode } from "../mock/faults";
+import type { MockScript } from "../mock/script";
 import type { ExecuteRequest } from "../protocol/request";
 import type { StopReport } from "../worker/stop-tree";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
@@ -20,6 +21,10 @@ export interface MockHarnessOptions extends Partial<Omit<WorkerStartOptions, "bi
   loadTimeMs?: number;
   /** End with `eos` after this many tokens; 0 = never. */
   eosAfter?: number;
+  /** A `metrics` event every this many tokens; 0 = none. Default 16. */
+  metricsEvery?: number;
+  /** Tokens and ending of every job (a request's `mockScript()` header wins). */
+  script?: MockScript;
 }
 
 /**
@@ -56,8 +61,19 @@ export class WorkerTestHarness {
 
   /** Starts a mock worker. */
   static async startMock(options: MockHarnessOptions = {}): Promise<WorkerTestHarness> {
-    const { compat, faults, tokenIntervalMs, firstTokenDelayMs, loadTimeMs, eosAfter, ...rest } = options;
+    const {
+      compat,
+      faults,
+      tokenIntervalMs,
+      firstTokenDelayMs,
+      loadTimeMs,
+      eosAfter,
+      metricsEvery,
+      script,
+      ...rest
+    } = options;
     const args: string[] = [];
+    if (script) args.push("--script", JSON.stringify(script));
     if (compat) args.push("--compat");
     if (faults?.length) args.push("--fault", faults.join(","));
     const flag = (name: string, value: number | undefined) =>
@@ -66,6 +82,7 @@ export class WorkerTestHarness {
     flag("--first-token-delay-ms", firstTokenDelayMs);
     flag("--load-time-ms", loadTimeMs);
     flag("--eos-after", eosAfter);
+    flag("--metrics-every", metricsEvery);
     return WorkerTestHarness.launch({
       startupTimeoutMs: 10_000,
       shutdownGraceMs: 2_000,
@@ -135,6 +152,14 @@ export class WorkerTestHarness {
   /** See {@link WorkerClient.metrics}. */
   metrics(options?: CallOptions) {
     return this.client.metrics(options);
+  }
+  /** See {@link WorkerClient.raw}. */
+  raw(method: string, path: string, options?: RawRequestOptions) {
+    return this.client.raw(method, path, options);
+  }
+  /** See {@link WorkerClient.healthRaw}. */
+  healthRaw(options?: CallOptions) {
+    return this.client.healthRaw(options);
   }
 
   /** Stops the worker and its process tree. Idempotent. */

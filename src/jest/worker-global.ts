@@ -1,4 +1,4 @@
-import type { CallOptions, RawCallOptions, WorkerClient } from "../client/worker-client";
+import type { CallOptions, RawCallOptions, RawRequestOptions, WorkerClient } from "../client/worker-client";
 import { WorkerClient as Client } from "../client/worker-client";
 import type { ExecuteRequest } from "../protocol/request";
 import type { LogLine } from "../worker/log-buffer";
@@ -35,6 +35,8 @@ export interface WorkerGlobal {
   cancel: WorkerClient["cancel"];
   shutdown: WorkerClient["shutdown"];
   metrics: WorkerClient["metrics"];
+  raw: WorkerClient["raw"];
+  healthRaw: WorkerClient["healthRaw"];
 }
 
 /** Builds the global `worker` over an environment handle, with a client of the calling realm. */
@@ -91,5 +93,8 @@ export function createWorkerGlobal(handle: EnvironmentHandle): WorkerGlobal {
     cancel: (jobId: string, options?: CallOptions) => getClient().cancel(jobId, options),
     shutdown: (options?: CallOptions) => getClient().shutdown(options),
     metrics: (options?: CallOptions) => getClient().metrics(options),
+    raw: (method: string, path: string, options?: RawRequestOptions) =>
+      getClient().raw(method, path, options),
+    healthRaw: (options?: CallOptions) => getClient().healthRaw(options),
   };
 }

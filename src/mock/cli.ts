@@ -26,7 +26,7 @@ function fatal(
 
 /** Size of the model file, or the reference model's for the word `mock`; exits with MODEL_LOAD_FAILED when it is unusable. */
 function modelBytes(o: MockOptions): number {
-  if (o.model === "mock") return TestModel.mock().sizeBytes;
+  if (o.model === "mock") return TestModel.qwen2_5_0_5b().sizeBytes;
   try {
     const st = statSync(o.model);
     if (!st.isFile()) throw new Error("not a regular file");

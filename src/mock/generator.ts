@@ -1,3 +1,5 @@
+import type { MockScript } from "./script";
+
 /**
  * Deterministic token source: the same (prompt, seed) always gives the same
  * tokens. The vocabulary has multi-byte UTF-8 tokens (accents, CJK, emoji)
@@ -64,6 +66,14 @@ export interface Generation {
   next(): string;
   /** Number of tokens after which the model emits end-of-sequence (Infinity = never). */
   eosAfter: number;
+  /** How the job ends at `eosAfter` (a script may say `max_tokens` or `error`). Default `eos`. */
+  end?: NonNullable<MockScript["end"]>;
+}
+
+/** A generation that sends a script's tokens, then ends as the script says. */
+export function scripted(script: MockScript): Generation {
+  let k = 0;
+  return { next: () => script.tokens[k++], eosAfter: script.tokens.length, end: script.end ?? "eos" };
 }
 
 /**

@@ -3,9 +3,10 @@ import { basename } from "node:path";
 import type { ErrorCode, ExecuteRequest, StopReason, WorkerEvent } from "../protocol";
 import { COMPAT_DEFAULT_SEED } from "../protocol/limits";
 import { faultArg } from "./faults";
-import { generate } from "./generator";
+import { generate, scripted } from "./generator";
 import { log } from "./log";
 import type { MockOptions } from "./options";
+import type { MockScript } from "./script";
 import type { SseWriter } from "./sse-writer";
 
 /** Why a job was stopped from outside. */
@@ -26,6 +27,8 @@ export class Job {
     private readonly request: ExecuteRequest,
     private readonly options: MockOptions,
     private readonly vram: number,
+    /** Tokens to send instead of generated ones (the request's script header, else the worker's `--script`). */
+    private readonly script?: MockScript,
   ) {}
 
   /** Stops the job at its next step (within one token interval at most, since waits are interruptible). */
@@ -70,7 +73,7 @@ export class Job {
 
     const req = this.request;
     const seed = req.seed ?? (compat ? COMPAT_DEFAULT_SEED : randomInt(2 ** 47));
-    const gen = generate(req.prompt, seed, o.eosAfter);
+    const gen = this.script ? scripted(this.script) : generate(req.prompt, seed, o.eosAfter);
     const max = req.max_tokens ?? o.maxTokensOut;
     // Build 5d6c9a4a ignores stop sequences: SamplingConfig::from_request leaves the tokenized list empty.
     const stops = compat ? [] : (req.stop ?? []);
@@ -84,7 +87,7 @@ export class Job {
     while (!reason) {
       if (this.abortReason) break;
       if (this.tokens >= max) reason = "max_tokens";
-      else if (this.tokens >= gen.eosAfter) reason = "eos";
+      else if (this.tokens >= gen.eosAfter) reason = gen.end === "max_tokens" ? "max_tokens" : "eos";
       if (reason) break;
       if (faults["crash-mid-stream"] && this.tokens === faultArg(faults, "crash-mid-stream", 3)) {
         log("ERROR", "CUDA error: an illegal memory access was encountered (mock crash)", {
@@ -105,7 +108,7 @@ export class Job {
       if (this.tokens === 1 && faults["unknown-event"]) await out.frame("progress", '{"type":"progress"}');
       matched = stops.find((s) => tail.includes(s));
       if (matched !== undefined) reason = "stop_sequence";
-      else if (!compat && this.tokens % 16 === 0) {
+      else if (!compat && o.metricsEvery > 0 && this.tokens % o.metricsEvery === 0) {
         const secs = (performance.now() - begun) / 1000;
         await send({
           type: "metrics",
@@ -124,6 +127,10 @@ export class Job {
     if (this.abortReason) {
       await fail("CANCELLED", `job ${this.id} was cancelled`, false);
       return "cancelled";
+    }
+    if (reason === "eos" && gen.end === "error") {
+      const e = this.script?.error ?? {};
+      return fail(e.code ?? "INFERENCE_FAILED", e.message ?? "scripted failure (mock)", e.retriable ?? false);
     }
     // Build 5d6c9a4a never reports eos: it breaks on EOS and InferenceExecutor::finalize() defaults to MaxTokens.
     const stopReason = compat && reason === "eos" ? "max_tokens" : (reason ?? "max_tokens");

@@ -1,7 +1,9 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { envFlag } from "../config/booleans";
 import { LIMITS, PORT_RANGE } from "../protocol/limits";
 import { type Faults, parseFaults } from "./faults";
+import { type MockScript, parseScript } from "./script";
 
 /** Everything the mock worker reads from its command line and environment. */
 export interface MockOptions {
@@ -26,16 +28,22 @@ export interface MockOptions {
   loadTimeMs: number;
   /** End with `eos` after this many tokens; 0 = never; undefined = derived from prompt and seed. */
   eosAfter?: number;
+  /** Send a `metrics` event every this many tokens; 0 = never. Default 16. */
+  metricsEvery: number;
+  /** Tokens and ending of every job (a request's own script header wins). */
+  script?: MockScript;
   faults: Faults;
 }
 
 /** Usage text printed on a bad command line. */
 export const USAGE = `usage: worker-orcd-mock [--help] --worker-id <uuid> --model <path.gguf|mock> --gpu-device <n> --port <port> [--callback-url <url>] [--bind <addr>]
   tuning: --max-tokens-in <n> --max-tokens-out <n> --inference-timeout-sec <n> --kv-cache-size-mb <n>
-  mock:   --compat --token-interval-ms <ms> --first-token-delay-ms <ms> --load-time-ms <ms> --eos-after <n> --fault <modes>
+  mock:   --compat --token-interval-ms <ms> --first-token-delay-ms <ms> --load-time-ms <ms> --eos-after <n> --metrics-every <n>
+          --script <json|@file> --fault <modes>
   environment: WORKER_ORCD_MOCK_COMPAT=1, WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS, WORKER_ORCD_MOCK_FIRST_TOKEN_DELAY_MS,
                WORKER_ORCD_MOCK_LOAD_TIME_MS, WORKER_ORCD_MOCK_EOS_AFTER, WORKER_ORCD_MOCK_FAULT=<mode[:n],...>,
-               WORKER_ORCD_MOCK_BIND (default 127.0.0.1)`;
+               WORKER_ORCD_MOCK_METRICS_EVERY, WORKER_ORCD_MOCK_SCRIPT=<json|@file>, WORKER_ORCD_MOCK_BIND (default 127.0.0.1)
+  per request: header x-worker-orcd-mock-script: {"tokens":["..."],"end":"eos|max_tokens|error","error":{"code":"..."}}`;
 
 /** A command-line problem: the mock exits 2 with this message and the usage. */
 export class UsageError extends Error {}
@@ -83,6 +91,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
         "first-token-delay-ms": { type: "string" },
         "load-time-ms": { type: "string" },
         "eos-after": { type: "string" },
+        "metrics-every": { type: "string" },
+        script: { type: "string" },
         fault: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -136,8 +146,22 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
     ),
     loadTimeMs: int("--load-time-ms", str("load-time-ms") ?? env.WORKER_ORCD_MOCK_LOAD_TIME_MS, 0, 0),
     eosAfter: eos === undefined || eos === "" ? undefined : int("--eos-after", eos, 0, 0),
+    metricsEvery: int("--metrics-every", str("metrics-every") ?? env.WORKER_ORCD_MOCK_METRICS_EVERY, 16, 0),
+    script: scriptOf(str("script") ?? env.WORKER_ORCD_MOCK_SCRIPT),
     faults: faultsOf(str("fault") ?? env.WORKER_ORCD_MOCK_FAULT ?? ""),
   };
+}
+
+/** `--script` / `WORKER_ORCD_MOCK_SCRIPT`: JSON, or `@path` of a JSON file. */
+function scriptOf(spec: string | undefined): MockScript | undefined {
+  if (spec === undefined || spec === "") return undefined;
+  try {
+    if (!spec.startsWith("@")) return parseScript(spec, "--script / WORKER_ORCD_MOCK_SCRIPT");
+    const file = spec.slice(1);
+    return parseScript(readFileSync(file, "utf8"), `--script file ${file}`);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /** A boolean variable of the mock (1/true/yes/on, 0/false/no/off); anything else is a usage error. */

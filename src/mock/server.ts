@@ -8,6 +8,7 @@ import { timerDelay } from "../util/timers";
 import { Job, type Outcome } from "./job";
 import { log } from "./log";
 import type { MockOptions } from "./options";
+import { MOCK_SCRIPT_HEADER, type MockScript, parseScript } from "./script";
 import { deserializeProblem } from "./serde-like";
 import { SseWriter } from "./sse-writer";
 
@@ -147,6 +148,18 @@ export class MockServer {
     // Both modes answer every failing field (the build calls validate_all()).
     if (errors.length > 0) return send(res, 400, { errors });
     const request = body as ExecuteRequest;
+    let script: MockScript | undefined = this.o.script;
+    const header = req.headers[MOCK_SCRIPT_HEADER];
+    if (typeof header === "string") {
+      try {
+        script = parseScript(header, `header ${MOCK_SCRIPT_HEADER}`);
+      } catch (error) {
+        const message = (error as Error).message;
+        return send(res, 400, {
+          errors: [{ field: MOCK_SCRIPT_HEADER, constraint: "mock_script", message }],
+        });
+      }
+    }
     if (compat) {
       const previous = this.queue;
       let release!: () => void;
@@ -155,7 +168,7 @@ export class MockServer {
       });
       await previous;
       try {
-        await this.runJob(request, res);
+        await this.runJob(request, res, script);
       } finally {
         release();
       }
@@ -170,12 +183,12 @@ export class MockServer {
         running_job_id: this.job.id,
       });
     }
-    await this.runJob(request, res);
+    await this.runJob(request, res, script);
   }
 
-  private async runJob(request: ExecuteRequest, res: ServerResponse): Promise<void> {
+  private async runJob(request: ExecuteRequest, res: ServerResponse, script?: MockScript): Promise<void> {
     const { faults, compat } = this.o;
-    const job = new Job(request.job_id, request, this.o, this.vram);
+    const job = new Job(request.job_id, request, this.o, this.vram, script);
     this.job = job;
     const began = performance.now();
     const timeout = setTimeout(() => job.abort("timeout"), timerDelay(this.o.inferenceTimeoutSec * 1000));

@@ -10,7 +10,7 @@ import { CallbackServer } from "./callback-server";
 import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
 import { WorkerExitedError, type WorkerFacts, WorkerStartupError } from "./errors";
 import { LogBuffer } from "./log-buffer";
-import { freePort } from "./ports";
+import { freePort, portIsFree } from "./ports";
 import { killMarked, MARK_VAR } from "./processes";
 import { NotReadyError, waitForReady } from "./readiness";
 import { commandOf, forgetWorker, recordWorker } from "./registry";
@@ -33,6 +33,8 @@ export interface WorkerStartOptions extends WorkerCommandSpec {
   callback?: boolean;
   /** Fresh ports to try when the port is taken between allocation and bind. Default 3. */
   portAttempts?: number;
+  /** Serve on this port instead of a free one (no retry: a taken port is a startup failure). */
+  port?: number;
   /** The ledger of calls in flight the client shares (the Jest environment's, which knows the running test). */
   jobs?: JobLedger;
 }
@@ -116,7 +118,16 @@ export class WorkerProcess {
   /** Spawns a worker and waits until it is ready; on failure nothing is left running. */
   static async start(options: WorkerStartOptions): Promise<WorkerProcess> {
     options = checkTimeouts(options);
-    const attempts = Math.max(1, options.portAttempts ?? 3);
+    if (
+      options.port !== undefined &&
+      (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)
+    ) {
+      throw new ConfigError(
+        `worker option port must be an integer from 1 to 65535, got ${JSON.stringify(options.port)} (leave it out for a free port)`,
+      );
+    }
+    // A fixed port is not retried: taking it again would fail the same way.
+    const attempts = options.port !== undefined ? 1 : Math.max(1, options.portAttempts ?? 3);
     for (let attempt = 1; ; attempt++) {
       try {
         return await WorkerProcess.startOnce(options);
@@ -130,7 +141,14 @@ export class WorkerProcess {
 
   private static async startOnce(options: WorkerStartOptions): Promise<WorkerProcess> {
     const timeoutMs = options.startupTimeoutMs ?? 60_000;
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
+    // Another process on a fixed port would answer the readiness probes in the new worker's place.
+    if (options.port !== undefined && !(await portIsFree(port))) {
+      throw new ConfigError(
+        `worker option port: ${port} is already in use (EADDRINUSE) on 127.0.0.1, and what listens there would answer ` +
+          "in the worker's place; stop it, or leave the port option out for a free port",
+      );
+    }
     const callback = options.callback === false ? undefined : new CallbackServer();
     const callbackUrl = await callback?.start();
     if (callback) callback.probeUrl = `http://127.0.0.1:${port}${ROUTES.health}`;
