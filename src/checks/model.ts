@@ -9,16 +9,27 @@ export interface ModelReport {
   reason?: string;
   header?: GgufHeader;
   bytes?: number;
+  /** The file's modification time when it was read. */
+  mtimeMs?: number;
 }
 
-/** Checks a model: exists, readable, a GGUF header with a known version. Never throws. */
-export function checkModel(path: string): ModelReport {
+/**
+ * Checks a model: exists, readable, a GGUF header with a known version. Never
+ * throws. A report in `known` for the same path, size and modification time
+ * (global setup's, shared with every file) is reused instead of reading the
+ * header again.
+ */
+export function checkModel(path: string, known: ModelReport[] = []): ModelReport {
   try {
     const st = statSync(path);
     if (!st.isFile()) return { path, ok: false, reason: `model ${path} is not a file` };
+    const same = known.find(
+      (r) => r.ok && r.path === path && r.bytes === st.size && r.mtimeMs === st.mtimeMs,
+    );
+    if (same) return same;
     accessSync(path, constants.R_OK);
     const header = readGgufHeader(path);
-    return { path, ok: true, header, bytes: st.size };
+    return { path, ok: true, header, bytes: st.size, mtimeMs: st.mtimeMs };
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.code === "ENOENT") return { path, ok: false, reason: `model ${path} not found` };

@@ -66,6 +66,11 @@ export class JobLedger {
     if (this.abandoned.size > KEEP_ABANDONED) this.abandoned.delete(this.abandoned.keys().next().value!);
   }
 
+  /** True when no call is in flight and none was abandoned: the worker has no job of this ledger's clients left. */
+  get settled(): boolean {
+    return this.active.size === 0 && this.abandoned.size === 0;
+  }
+
   /** True when this job was abandoned by a client of this ledger (the worker may still be stopping it). */
   wasAbandoned(jobId: string): boolean {
     return this.abandoned.has(jobId);

@@ -272,7 +272,9 @@ export class WorkerClient {
       );
     } finally {
       entry.controller.abort();
-      this.jobs.finish(entry, !started || events.sawTerminal);
+      // A call aborted before the answer came may have started a job on the worker: count it as abandoned.
+      // One the worker answered with a rejection (or never reached) left nothing running.
+      this.jobs.finish(entry, events.sawTerminal || (!started && !signal.aborted));
     }
   }
 

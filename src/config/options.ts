@@ -8,6 +8,13 @@ import { envFlag } from "./booleans";
 export type WorkerMode = "auto" | "mock" | "real";
 
 /**
+ * How long a worker lives: `"file"`, one per test file (stopped at its
+ * teardown); `"process"`, kept by the Jest worker process across the files it
+ * runs while healthy, idle and started with the same options.
+ */
+export type WorkerScope = "file" | "process";
+
+/**
  * Options of the preset, under `testEnvironmentOptions.workerOrcd` in the Jest
  * config or a file's `@jest-environment-options {"workerOrcd": {...}}` docblock.
  */
@@ -36,6 +43,8 @@ export interface WorkerOrcdOptions {
   realArgs?: string[];
   /** Variables added to the worker's environment. */
   env?: Record<string, string>;
+  /** `"file"` (default): a worker per test file; `"process"`: one per Jest worker process, handed from file to file. */
+  scope?: WorkerScope;
 }
 
 /** Options after defaults, environment variables and validation. */
@@ -54,6 +63,7 @@ export interface ResolvedOptions {
   mockArgs: string[];
   realArgs: string[];
   env: Record<string, string>;
+  scope: WorkerScope;
   /** `WORKER_ORCD_REQUIRE_GPU=1` (or true/yes/on): GPU-tagged tests fail instead of skipping. */
   requireGpu: boolean;
   /** Where each value came from, for error messages and the banner. */
@@ -70,6 +80,7 @@ export const ENV_VARS = {
   gpuDevice: "WORKER_ORCD_GPU_DEVICE",
   mode: "WORKER_ORCD_MODE",
   requireGpu: "WORKER_ORCD_REQUIRE_GPU",
+  scope: "WORKER_ORCD_SCOPE",
 } as const;
 
 export { ConfigError };
@@ -113,6 +124,7 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
     v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
       ? undefined
       : "must be an object of string values",
+  scope: (v) => (v === "file" || v === "process" ? undefined : 'must be "file" or "process"'),
 };
 
 /** Every option name. */
@@ -171,6 +183,13 @@ function fromEnv(env: NodeJS.ProcessEnv): {
     options.mode = mode as WorkerMode;
     sources.mode = ENV_VARS.mode;
   }
+  const scope = env[ENV_VARS.scope];
+  if (scope) {
+    if (VALIDATORS.scope(scope))
+      throw new ConfigError(`${ENV_VARS.scope} must be "file" or "process", got ${JSON.stringify(scope)}`);
+    options.scope = scope as WorkerScope;
+    sources.scope = ENV_VARS.scope;
+  }
   return { options, sources };
 }
 
@@ -190,7 +209,8 @@ export function resolveOptions(
   const fromVars = fromEnv(env);
   const sources: ResolvedOptions["sources"] = {};
   for (const key of OPTION_NAMES) {
-    if (fromVars.sources[key]) sources[key] = fromVars.sources[key];
+    if (key === "scope" && file.scope !== undefined) sources.scope = "@jest-environment-options workerOrcd";
+    else if (fromVars.sources[key]) sources[key] = fromVars.sources[key];
     else if (file[key] !== undefined) sources[key] = "@jest-environment-options workerOrcd";
     else if (config[key] !== undefined) sources[key] = "testEnvironmentOptions.workerOrcd";
   }
@@ -211,6 +231,8 @@ export function resolveOptions(
     mockArgs: merged.mockArgs ?? [],
     realArgs: merged.realArgs ?? [],
     env: { ...config.env, ...file.env },
+    // The one exception to "environment first": a file that needs its own worker knows it better than the run.
+    scope: file.scope ?? merged.scope ?? "file",
     requireGpu: envFlag(env, ENV_VARS.requireGpu),
     sources,
   };

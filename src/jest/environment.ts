@@ -4,8 +4,9 @@ import type { Circus } from "@jest/types";
 import { detectGpus, type GpuReport } from "../checks/gpu";
 import { JobLedger } from "../client/job-ledger";
 import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
+import { type WorkerScope, workerScope } from "../scope/worker-scope";
 import { WorkerExitedError } from "../worker/errors";
-import { WorkerProcess } from "../worker/worker-process";
+import type { WorkerProcess } from "../worker/worker-process";
 import { type EnvironmentHandle, HANDLE_KEY } from "./handle";
 import { loadNodeEnvironment } from "./node-environment";
 import { planWorker, type WorkerPlan } from "./plan";
@@ -14,7 +15,7 @@ import { GPU_PRAGMA, pragmaWarnings } from "./pragmas";
 /** The base class: jest-environment-node of the running Jest (29 or 30). */
 const NodeEnvironment = loadNodeEnvironment();
 
-import { readState } from "./state";
+import { noteWorkerUse, readState } from "./state";
 import { countSkippedGpuTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";
 
@@ -48,6 +49,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   private gpuFailure?: Error;
   private exitReported = false;
   private handle?: EnvironmentHandle;
+  /** Where the worker comes from and goes back to (scope "file" or "process"). */
+  private scope?: WorkerScope;
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -76,7 +79,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       this.options = resolveOptions(configOptions, this.fileOptions(), this.rootDir);
       // Global setup's report when it ran (fresh each run, watch mode included); else one detection per process.
       const gpu = state ? state.gpu : await detectOnce();
-      this.plan = planWorker(this.options, gpu);
+      this.plan = planWorker(this.options, gpu, state?.models);
     } catch (error) {
       throw presentConfigError(error);
     }
@@ -142,7 +145,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       this.handle?.jobs.abortOwnedBy(undefined, "the test file ended");
       for (const harness of this.handle?.harnesses ?? []) await harness.stop().catch(() => undefined);
       const worker = this.worker ?? (this.starting ? await this.starting : undefined);
-      if (worker && !(worker instanceof Error)) await worker.stop();
+      if (worker && !(worker instanceof Error)) await this.scope!.release(worker, this.handle?.jobs);
     } finally {
       await super.teardown();
     }
@@ -183,7 +186,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     this.starting ??= this.startWorker();
     const started = await this.starting;
     if (!runnable) {
-      if (!(started instanceof Error)) await started.stop();
+      if (!(started instanceof Error)) await this.scope!.release(started);
+      this.starting = undefined;
       return;
     }
     if (started instanceof Error) this.startError = started;
@@ -194,8 +198,9 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   private async startWorker(): Promise<WorkerProcess | Error> {
     const plan = this.plan!;
     const options = this.options!;
+    this.scope = workerScope(options.scope);
     try {
-      return await WorkerProcess.start({
+      const { worker, reused } = await this.scope.acquire({
         binary: plan.binary,
         model: plan.model,
         gpuDevice: plan.device,
@@ -207,6 +212,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
         env: options.env,
         jobs: this.handle?.jobs,
       });
+      noteWorkerUse(this.scope.name, reused);
+      return worker;
     } catch (error) {
       const file = relative(this.rootDir, this.testPath);
       const message = `worker-orcd-jest could not start the ${plan.kind} worker for ${file}: ${(error as Error).message}`;

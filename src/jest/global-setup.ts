@@ -59,8 +59,13 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
   const state: SharedState = {
     gpu,
     configOptions: { ...existing?.configOptions, [projectConfig.id]: raw ?? null },
+    models: [...(existing?.models ?? []), ...(plan.modelReport.ok ? [plan.modelReport] : [])],
   };
   if (existing) removeState(process.env[STATE_VAR]);
   process.env[STATE_VAR] = writeState(state);
-  if (!globalConfig.silent) process.stderr.write(`${banner(plan, gpu)}${note}\n`);
+  const scope =
+    options.scope === "process"
+      ? `process (one worker per Jest worker process, handed from file to file${options.sources.scope ? `; from ${options.sources.scope}` : ""})`
+      : "file (one worker per test file)";
+  if (!globalConfig.silent) process.stderr.write(`${banner(plan, gpu)}\n  scope: ${scope}${note}\n`);
 }

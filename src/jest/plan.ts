@@ -30,7 +30,11 @@ function source(options: ResolvedOptions, key: "model" | "binary"): string {
  * Throws {@link ConfigError} for a configured model or binary that does not
  * exist, and for mode "real" without a usable binary and model.
  */
-export function planWorker(options: ResolvedOptions, gpu: GpuReport): WorkerPlan {
+export function planWorker(
+  options: ResolvedOptions,
+  gpu: GpuReport,
+  knownModels?: ModelReport[],
+): WorkerPlan {
   const device = pickDevice(options.gpuDevices);
   const binaryReport: BinaryReport =
     options.binary === "mock"
@@ -40,7 +44,7 @@ export function planWorker(options: ResolvedOptions, gpu: GpuReport): WorkerPlan
           reason: `binary is "mock"${source(options, "binary")}: the bundled mock worker (GPU tests need a real worker binary)`,
         }
       : checkBinary(options.binary ?? findOnPath());
-  const modelReport = checkModel(options.model);
+  const modelReport = checkModel(options.model, knownModels);
   if (options.mode !== "mock") {
     if (options.modelConfigured && !modelReport.ok) {
       throw new ConfigError(

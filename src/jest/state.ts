@@ -1,7 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { GpuReport } from "../checks/gpu";
+import type { ModelReport } from "../checks/model";
 import { isAlive } from "../worker/processes";
 
 /** What global setup shares with every test file (through a file named by an environment variable). */
@@ -9,6 +18,8 @@ export interface SharedState {
   gpu: GpuReport;
   /** Each project's `testEnvironmentOptions.workerOrcd`, before any docblock replaced it, by project id. */
   configOptions: Record<string, unknown>;
+  /** The model reports global setup made (reused by files whose model file is unchanged). */
+  models?: ModelReport[];
   /** The Jest process whose global setup wrote it; only that run removes it. */
   ownerPid?: number;
 }
@@ -28,8 +39,18 @@ const OLD_FORMAT_STALE_MS = 60 * 60 * 1000;
 export function writeState(state: SharedState): string {
   const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
   const path = join(dir, "state.json");
-  writeFileSync(path, JSON.stringify({ ...state, ownerPid: process.pid }));
+  writeFileSync(path, JSON.stringify({ ...state, ownerPid: process.pid }, bigintOut));
   return path;
+}
+
+/** JSON has no bigint (GGUF counts are u64): written as `{"$bigint": "digits"}`, read back by {@link bigintIn}. */
+function bigintOut(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? { $bigint: value.toString() } : value;
+}
+
+function bigintIn(_key: string, value: unknown): unknown {
+  const digits = (value as { $bigint?: unknown } | null)?.$bigint;
+  return typeof digits === "string" ? BigInt(digits) : value;
 }
 
 /** Reads the state named by {@link STATE_VAR}, or undefined when global setup did not run. */
@@ -37,7 +58,7 @@ export function readState(env: NodeJS.ProcessEnv = process.env): SharedState | u
   const path = env[STATE_VAR];
   if (!path) return undefined;
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    return JSON.parse(readFileSync(path, "utf8"), bigintIn);
   } catch {
     return undefined;
   }
@@ -81,4 +102,50 @@ export function removeStaleRuns(dir = tmpdir()): number {
     removed++;
   }
   return removed;
+}
+
+/** How the files of a run got their workers, for the summary global teardown prints. */
+export interface WorkerUse {
+  /** Files that got a worker. */
+  files: number;
+  /** Workers started for them. */
+  started: number;
+  /** Files that took over a worker an earlier file had used (scope `"process"`). */
+  reused: number;
+  /** The scopes in force. */
+  scopes: string[];
+}
+
+const USE_FILE = "workers.log";
+
+/** Notes, in the run's folder, that a file got a worker (fresh or reused) under `scope`. No-op without global setup. */
+export function noteWorkerUse(scope: string, reused: boolean, env: NodeJS.ProcessEnv = process.env): void {
+  const path = env[STATE_VAR];
+  if (!path) return;
+  try {
+    appendFileSync(join(dirname(path), USE_FILE), `${scope} ${reused ? "reused" : "started"}\n`);
+  } catch {
+    // the summary is informative only
+  }
+}
+
+/** What {@link noteWorkerUse} noted in this run. */
+export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
+  const use: WorkerUse = { files: 0, started: 0, reused: 0, scopes: [] };
+  const path = env[STATE_VAR];
+  let text = "";
+  try {
+    text = path ? readFileSync(join(dirname(path), USE_FILE), "utf8") : "";
+  } catch {
+    return use;
+  }
+  for (const line of text.split("\n")) {
+    const [scope, what] = line.split(" ");
+    if (!what) continue;
+    use.files++;
+    if (what === "reused") use.reused++;
+    else use.started++;
+    if (!use.scopes.includes(scope)) use.scopes.push(scope);
+  }
+  return use;
 }

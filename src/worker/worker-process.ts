@@ -11,7 +11,7 @@ import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
 import { WorkerExitedError, type WorkerFacts, WorkerStartupError } from "./errors";
 import { LogBuffer } from "./log-buffer";
 import { freePort, portIsFree } from "./ports";
-import { killMarked, MARK_VAR } from "./processes";
+import { killMarked, MARK_VAR, signal } from "./processes";
 import { NotReadyError, waitForReady } from "./readiness";
 import { commandOf, forgetWorker, recordWorker } from "./registry";
 import { type StopReport, stopProcessTree } from "./stop-tree";
@@ -236,6 +236,18 @@ export class WorkerProcess {
       return report;
     });
     return this.stopping;
+  }
+
+  /**
+   * For a process that is exiting and cannot await {@link stop}: SIGTERM to
+   * the worker's group and its registry record removed, at once. The
+   * watchdog, which sees this process gone, sends SIGKILL after the grace and
+   * sweeps the environment mark.
+   */
+  terminateNow(): void {
+    if (this.child.pid === undefined || this.exit) return;
+    signal(-this.child.pid, "SIGTERM");
+    forgetWorker(this.child.pid);
   }
 
   private get graceMs(): number {
