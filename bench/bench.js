@@ -73,16 +73,20 @@ async function spawnToReady() {
   results.spawn_ratio = o.median / b.median;
 }
 
-function project(config, files) {
+const TRIVIAL = `test("trivial", () => { expect(1 + 1).toBe(2); });\n`;
+
+function project(config, files, body = TRIVIAL) {
   const dir = mkdtempSync(join(tmpdir(), "wojest-bench-"));
   writeFileSync(
     join(dir, "jest.config.js"),
     `module.exports = ${JSON.stringify({ rootDir: dir, ...config })};`,
   );
-  for (let k = 0; k < files; k++)
-    writeFileSync(join(dir, `t${k}.test.js`), `test("trivial", () => { expect(1 + 1).toBe(2); });\n`);
+  for (let k = 0; k < files; k++) writeFileSync(join(dir, `t${k}.test.js`), body);
   return dir;
 }
+
+const PRESET = join(ROOT, "jest-preset.js");
+const presetWith = (workerOrcd) => ({ preset: PRESET, testEnvironmentOptions: { workerOrcd } });
 
 async function jestWall(dir, args) {
   const r = await run(process.execPath, [JEST, "--ci", "--silent", ...args], {
@@ -106,6 +110,8 @@ async function perFileOverhead() {
     plainN: project({ testEnvironment: "node", transform: {} }, MANY),
     preset1: project({ preset: join(ROOT, "jest-preset.js") }, 1),
     presetN: project({ preset: join(ROOT, "jest-preset.js") }, MANY),
+    process1: project(presetWith({ scope: "process" }), 1),
+    processN: project(presetWith({ scope: "process" }), MANY),
   };
   try {
     for (const dir of Object.values(dirs)) await jestWall(dir, ["--runInBand"]);
@@ -128,8 +134,17 @@ async function perFileOverhead() {
       "ms",
       wall.presetN,
     );
+    record("process_jest_1_file_ms", 'preset, scope "process", 1 file in band', "ms", wall.process1);
+    record(
+      `process_jest_${MANY}_files_ms`,
+      `preset, scope "process", ${MANY} files in band`,
+      "ms",
+      wall.processN,
+    );
     const plainSlope = (med("plainN") - med("plain1")) / (MANY - 1);
     const presetSlope = (med("presetN") - med("preset1")) / (MANY - 1);
+    const processSlope = (med("processN") - med("process1")) / (MANY - 1);
+    results.process_overhead_per_file_ms = processSlope - plainSlope;
     results.plain_per_file_ms = plainSlope;
     results.preset_per_file_ms = presetSlope;
     results.preset_overhead_per_file_ms = presetSlope - plainSlope;
@@ -143,6 +158,22 @@ async function perFileOverhead() {
       ...s,
       median: results.preset_overhead_per_file_ms,
       measure: "preset overhead per file (marginal)",
+      unit: "ms",
+      note: 'scope "file"; target <= +60 ms',
+    });
+    rows.push({
+      ...summary(
+        wall.processN.map((v, k) => (v - wall.process1[k] - (wall.plainN[k] - wall.plain1[k])) / (MANY - 1)),
+      ),
+      median: results.process_overhead_per_file_ms,
+      measure: 'preset overhead per file (marginal), scope "process"',
+      unit: "ms",
+      note: "target <= +10 ms",
+    });
+    rows.push({
+      ...summary(wall.preset1.map((v, k) => v - wall.plain1[k])),
+      median: results.preset_fixed_overhead_ms,
+      measure: "preset one-time overhead (1 file, JS only)",
       unit: "ms",
       note: "target <= +200 ms",
     });
@@ -293,12 +324,106 @@ async function scale() {
   results.scale_per_file_ms_10_to_40 = (walls[40] - walls[10]) / 30;
 }
 
+/** Whole run of 8 trivial files at --maxWorkers=2: plain Jest, the preset (scope "file"), the preset (scope "process"). */
+async function wholeRun() {
+  const dirs = {
+    plain: project({ testEnvironment: "node", transform: {} }, 8),
+    file: project({ preset: PRESET }, 8),
+    process: project(presetWith({ scope: "process" }), 8),
+  };
+  try {
+    for (const dir of Object.values(dirs)) await jestWall(dir, ["--maxWorkers=2"]);
+    const wall = { plain: [], file: [], process: [] };
+    // Interleaved, so drift on a shared machine falls on all three alike.
+    for (let k = 0; k < REPS; k++)
+      for (const [name, dir] of Object.entries(dirs))
+        wall[name].push(await jestWall(dir, ["--maxWorkers=2"]));
+    const p = record(
+      "whole_run_plain_ms",
+      "baseline: 8 trivial files, --maxWorkers=2, plain",
+      "ms",
+      wall.plain,
+    );
+    const f = record(
+      "whole_run_file_ms",
+      '8 trivial files, --maxWorkers=2, preset scope "file"',
+      "ms",
+      wall.file,
+      "target <= 1.5x",
+    );
+    const q = record(
+      "whole_run_process_ms",
+      '8 trivial files, --maxWorkers=2, preset scope "process"',
+      "ms",
+      wall.process,
+      "target <= 1.25x",
+    );
+    results.whole_run_file_ratio = f.median / p.median;
+    results.whole_run_process_ratio = q.median / p.median;
+  } finally {
+    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A real-style suite: 10 files at --maxWorkers=2 against a worker whose load takes 2 s, scope "file" against "process". */
+async function realStyle() {
+  const body = `test("uses its worker", async () => { expect((await worker.health()).status).toBe("healthy"); });\n`;
+  const options = { mode: "mock", mockArgs: ["--load-time-ms", "2000"] };
+  const dirs = {
+    file: project(presetWith(options), 10, body),
+    process: project(presetWith({ ...options, scope: "process" }), 10, body),
+  };
+  try {
+    const wall = { file: [], process: [] };
+    const loads = {};
+    for (let k = 0; k < Math.max(2, Math.ceil(REPS / 3)); k++) {
+      for (const [name, dir] of Object.entries(dirs)) {
+        const r = await run(process.execPath, [JEST, "--ci", "--maxWorkers=2"], {
+          cwd: dir,
+          env: { ...process.env, FORCE_COLOR: "0" },
+        });
+        if (r.code !== 0) throw new Error(`jest failed in ${dir}:\n${r.out}`);
+        wall[name].push(r.ms);
+        loads[name] = Number(/(\d+) worker\(s\) started/.exec(r.out)?.[1]);
+      }
+    }
+    const f = record(
+      "real_style_file_ms",
+      'real-style: 10 files, 2 s load, --maxWorkers=2, scope "file"',
+      "ms",
+      wall.file,
+      `${loads.file} loads`,
+    );
+    const q = record(
+      "real_style_process_ms",
+      'real-style: 10 files, 2 s load, --maxWorkers=2, scope "process"',
+      "ms",
+      wall.process,
+      `${loads.process} loads; target 2 loads, < 40 % of "file"`,
+    );
+    results.real_style_file_loads = loads.file;
+    results.real_style_process_loads = loads.process;
+    results.real_style_ratio = q.median / f.median;
+  } finally {
+    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const started = performance.now();
   console.log(
     `worker-orcd-jest bench: node ${process.version}, ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ""}, ${REPS} reps\n`,
   );
-  const sections = { spawnToReady, perFileOverhead, sseThroughput, teardown, cancelLatency, scale };
+  const sections = {
+    spawnToReady,
+    perFileOverhead,
+    wholeRun,
+    realStyle,
+    sseThroughput,
+    teardown,
+    cancelLatency,
+    scale,
+  };
   const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : Object.keys(sections);
   for (const name of only) await sections[name]();
   printTable(rows);

@@ -6,8 +6,9 @@
  */
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { TestModel } from "../fixtures/test-model";
-import { sleep, timeoutSignal } from "../util/timers";
+import { sleep } from "../util/timers";
 import { faultArg } from "./faults";
 import { log, plain } from "./log";
 import { HelpRequested, type MockOptions, parseOptions, USAGE, UsageError } from "./options";
@@ -52,14 +53,7 @@ async function postCallback(o: MockOptions, vram: number): Promise<void> {
   const body = { worker_id: o.workerId, vram_bytes: vram, uri: `http://localhost:${o.port}` };
   let status = 0;
   try {
-    const res = await fetch(o.callbackUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(body),
-      signal: timeoutSignal(10_000),
-    });
-    status = res.status;
-    await res.arrayBuffer();
+    status = await postJson(o.callbackUrl, body, 10_000);
   } catch (error) {
     fatal(
       "INTERNAL",
@@ -76,6 +70,35 @@ async function postCallback(o: MockOptions, vram: number): Promise<void> {
       "the callback receiver must answer 2xx",
     );
   }
+}
+
+/**
+ * POSTs JSON with node:http and resolves with the status. Not `fetch`: its
+ * first use loads undici, about 100 ms of CPU in a process whose whole start
+ * is about that long.
+ */
+function postJson(url: string, body: unknown, timeoutMs: number): Promise<number> {
+  const data = JSON.stringify(body);
+  // node:https (and TLS) only for an https URL: loading it costs start-up time.
+  const request: typeof httpRequest = url.startsWith("https:") ? require("node:https").request : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data) },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+        res.on("error", reject);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end(data);
+  });
 }
 
 function listen(server: MockServer, o: MockOptions): Promise<void> {

@@ -45,7 +45,9 @@ export async function stopProcessTree(child: ChildProcess, graceMs: number): Pro
     for (const s of strays) signal(s.pid, "SIGKILL");
   }
   await Promise.race([exited, guard(2000)]);
-  await Promise.race([walking, guard(1000)]);
+  // Once everything is gone, tree-kill's ps walk has nothing left to find: let it finish on its own.
+  if (everythingGone()) walking.catch(() => undefined);
+  else await Promise.race([walking, guard(1000)]);
   while (isAlive(-pid) && performance.now() < deadline + 2000) await sleep(5);
   return { ms: Math.round(performance.now() - started), forced };
 }

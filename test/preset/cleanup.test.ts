@@ -57,7 +57,7 @@ describe("no worker outlives its test file", () => {
     const result = await p.run(["--maxWorkers=2"]);
     expect(result.out).toMatch(/Tests: +2 failed, 1 passed, 3 total/);
     expect(result.out).toMatch(/Exceeded timeout of 300 ms/);
-    expect(await p.survivors(500)).toEqual([]);
+    expect(await p.survivors(3000)).toEqual([]);
   });
 
   it.each([["SIGINT"], ["SIGKILL"]] as const)(
