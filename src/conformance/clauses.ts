@@ -328,13 +328,34 @@ async function exitWithin(
   ]);
 }
 
+/**
+ * Starts a fresh worker, asks it to end (`ask`), and judges that it exited
+ * with code 0 within 5 s (and that `ask` saw what it wanted); the worker is
+ * stopped in any case.
+ */
+async function endFresh(
+  fresh: ClauseContext["fresh"],
+  ask: (w: Awaited<ReturnType<ClauseContext["fresh"]>>) => Promise<{ ok: boolean; what: string }>,
+): Promise<Outcome> {
+  const w = await fresh();
+  try {
+    const { ok, what } = await ask(w);
+    const exit = await exitWithin(w, 5_000);
+    return judge(
+      ok && exit?.code === 0,
+      `${what}; process ${exit ? JSON.stringify(exit) : "still running after 5 s"}`,
+    );
+  } finally {
+    await w.stop();
+  }
+}
+
 const shutdownRoute: Clause = {
   id: "SHUTDOWN-ROUTE",
   title: "POST /shutdown ends the worker with exit 0",
   level: "SHOULD",
-  async check({ fresh }) {
-    const w = await fresh();
-    try {
+  check: ({ fresh }) =>
+    endFresh(fresh, async (w) => {
       const status = await fetch(`${w.baseUrl}/shutdown`, {
         method: "POST",
         signal: timeoutSignal(5_000),
@@ -342,34 +363,19 @@ const shutdownRoute: Clause = {
         (r) => r.status,
         (e: Error) => e.name,
       );
-      const exit = await exitWithin(w, 5_000);
-      return judge(
-        status === 202 && exit?.code === 0,
-        `POST /shutdown -> ${status}; process ${exit ? JSON.stringify(exit) : "still running after 5 s"}`,
-      );
-    } finally {
-      await w.stop();
-    }
-  },
+      return { ok: status === 202, what: `POST /shutdown -> ${status}` };
+    }),
 };
 
 const shutdownSigterm: Clause = {
   id: "SHUTDOWN-SIGTERM",
   title: "SIGTERM ends the worker with exit 0",
   level: "SHOULD",
-  async check({ fresh }) {
-    const w = await fresh();
-    try {
+  check: ({ fresh }) =>
+    endFresh(fresh, async (w) => {
       process.kill(w.pid, "SIGTERM");
-      const exit = await exitWithin(w, 5_000);
-      return judge(
-        exit?.code === 0,
-        `SIGTERM -> process ${exit ? JSON.stringify(exit) : "still running after 5 s"}`,
-      );
-    } finally {
-      await w.stop();
-    }
-  },
+      return { ok: true, what: "SIGTERM sent" };
+    }),
 };
 
 const metricsRoute: Clause = {
