@@ -1,5 +1,4 @@
 import type { CallOptions, RawCallOptions, RawRequestOptions, WorkerClient } from "../client/worker-client";
-import { WorkerClient as Client } from "../client/worker-client";
 import type { ExecuteRequest } from "../protocol/request";
 import type { LogLine } from "../worker/log-buffer";
 import type { EnvironmentHandle } from "./handle";
@@ -47,6 +46,9 @@ export function createWorkerGlobal(handle: EnvironmentHandle): WorkerGlobal {
   const getClient = () => {
     const w = proc();
     if (clientFor !== w) {
+      // Loaded on first use: a test file that never calls the worker does not load the client into its realm.
+      const { WorkerClient: Client } =
+        require("../client/worker-client") as typeof import("../client/worker-client");
       client = new Client(w.baseUrl, {
         ...handle.clientOptions,
         logTail: (n) => w.logs.tail(n),

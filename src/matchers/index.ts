@@ -1,31 +1,54 @@
+import type { MatcherContext } from "expect";
 import { awaitGuard } from "./await-guard";
-import { toBeHealthy } from "./toBeHealthy";
-import { toBeRejectedFor } from "./toBeRejectedFor";
-import { toCompleteSuccessfully } from "./toCompleteSuccessfully";
-import { toFailWithCode } from "./toFailWithCode";
-import { toHaveFirstTokenWithin } from "./toHaveFirstTokenWithin";
-import { toHaveMatchedStopSequence } from "./toHaveMatchedStopSequence";
-import { toHaveStopReason } from "./toHaveStopReason";
-import { toHaveText } from "./toHaveText";
-import { toHaveTokenCount } from "./toHaveTokenCount";
-import { toHaveValidEventOrder } from "./toHaveValidEventOrder";
-import { toStreamAtLeast } from "./toStreamAtLeast";
 
-const all = {
-  toHaveValidEventOrder,
-  toCompleteSuccessfully,
-  toHaveTokenCount,
-  toHaveStopReason,
-  toHaveMatchedStopSequence,
-  toFailWithCode,
-  toHaveText,
-  toHaveFirstTokenWithin,
-  toStreamAtLeast,
-  toBeHealthy,
-  toBeRejectedFor,
+/** Every matcher's type, by name (each lives in a file of its own name). */
+type All = {
+  toHaveValidEventOrder: typeof import("./toHaveValidEventOrder").toHaveValidEventOrder;
+  toCompleteSuccessfully: typeof import("./toCompleteSuccessfully").toCompleteSuccessfully;
+  toHaveTokenCount: typeof import("./toHaveTokenCount").toHaveTokenCount;
+  toHaveStopReason: typeof import("./toHaveStopReason").toHaveStopReason;
+  toHaveMatchedStopSequence: typeof import("./toHaveMatchedStopSequence").toHaveMatchedStopSequence;
+  toFailWithCode: typeof import("./toFailWithCode").toFailWithCode;
+  toHaveText: typeof import("./toHaveText").toHaveText;
+  toHaveFirstTokenWithin: typeof import("./toHaveFirstTokenWithin").toHaveFirstTokenWithin;
+  toStreamAtLeast: typeof import("./toStreamAtLeast").toStreamAtLeast;
+  toBeHealthy: typeof import("./toBeHealthy").toBeHealthy;
+  toBeRejectedFor: typeof import("./toBeRejectedFor").toBeRejectedFor;
 };
+
+const NAMES: (keyof All)[] = [
+  "toHaveValidEventOrder",
+  "toCompleteSuccessfully",
+  "toHaveTokenCount",
+  "toHaveStopReason",
+  "toHaveMatchedStopSequence",
+  "toFailWithCode",
+  "toHaveText",
+  "toHaveFirstTokenWithin",
+  "toStreamAtLeast",
+  "toBeHealthy",
+  "toBeRejectedFor",
+];
+
+type AnyMatcher = (
+  this: MatcherContext,
+  received: unknown,
+  ...args: never[]
+) => { pass: boolean; message: () => string };
+
+/**
+ * A matcher that loads its module on first use: the preset registers every
+ * matcher in every test file, and a file pays only for those it calls.
+ */
+function lazy(name: keyof All): AnyMatcher {
+  let real: AnyMatcher | undefined;
+  return function (this: MatcherContext, received: unknown, ...args: never[]) {
+    real ??= (require(`./${name}`) as Record<string, AnyMatcher>)[name];
+    return real.call(this, received, ...args);
+  };
+}
 
 /** Every matcher, for `expect.extend(matchers)`; each says "did you forget `await`?" when given a Promise. */
 export const matchers = Object.fromEntries(
-  Object.entries(all).map(([name, matcher]) => [name, awaitGuard(name, matcher as never)]),
-) as unknown as typeof all;
+  NAMES.map((name) => [name, awaitGuard(name, lazy(name))]),
+) as unknown as All;
