@@ -11,6 +11,8 @@ module.exports = {
   globalSetup: dist("global-setup.js"),
   globalTeardown: dist("global-teardown.js"),
   setupFilesAfterEnv: [dist("setup-after-env.js")],
+  // The run report (a table at the end; files and the baseline gate when configured). A config's own reporters replace these.
+  reporters: ["default", require.resolve(join(__dirname, "reporter.js"))],
   testTimeout: 120000,
   // ts-jest, loaded only when a .ts file is transformed (a JS-only suite never pays its start-up).
   transform: { "^.+\\.tsx?$": [dist("ts-transform.js"), { diagnostics: { warnOnly: false } }] },

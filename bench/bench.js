@@ -219,13 +219,25 @@ async function sseThroughput() {
         throw new Error(`decoded ${events.length} events, expected ${dataLines.length}`);
       return ms;
     });
-    const e2e = await repeat(Math.max(3, Math.ceil(REPS / 2)), async () => {
+    const timedExecute = async () => {
       const t0 = performance.now();
       const events = await w.client.execute(request, { timeoutMs: 120000 });
       const ms = performance.now() - t0;
       if (events.filter((e) => e.type === "token").length !== TOKENS) throw new Error("lost tokens");
       return ms;
-    });
+    };
+    // Interleaved with and without the run report's collection (a listener on the ledger), so drift falls on both.
+    const e2e = [];
+    const collected = [];
+    const records = [];
+    for (let k = 0; k < Math.max(3, Math.ceil(REPS / 2)); k++) {
+      w.client.jobs.onJob = undefined;
+      e2e.push(await timedExecute());
+      w.client.jobs.onJob = (r) => records.push(r);
+      collected.push(await timedExecute());
+    }
+    w.client.jobs.onJob = undefined;
+    if (records.some((r) => r.tokens !== TOKENS)) throw new Error("the report's job record lost tokens");
     base.shift();
     decode.shift();
     const b = record(
@@ -247,6 +259,14 @@ async function sseThroughput() {
       "ms",
       e2e,
     );
+    const c = record(
+      "execute_100k_collected_ms",
+      "execute(): the same, with the run report's collection on",
+      "ms",
+      collected,
+      "same as without, within noise",
+    );
+    results.collection_ratio = c.median / e.median;
     results.sse_decode_ratio = d.median / b.median;
     results.sse_decode_events_per_s = dataLines.length / (d.median / 1000);
     results.execute_events_per_s = dataLines.length / (e.median / 1000);

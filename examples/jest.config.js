@@ -10,4 +10,6 @@ module.exports = {
   testEnvironmentOptions: {
     workerOrcd: { startupTimeoutMs: 20000, shutdownGraceMs: 2000 },
   },
+  // The run report, with its files written (a user writes "worker-orcd-jest/reporter").
+  reporters: ["default", ["<rootDir>/../reporter.js", { outputDir: "<rootDir>/../.worker-orcd-report" }]],
 };

@@ -1,3 +1,5 @@
+import type { JobRecord } from "./job-stats";
+
 /** One `/execute` call in flight. */
 export interface JobEntry {
   readonly jobId: string;
@@ -40,6 +42,11 @@ const KEEP_ABANDONED = 64;
 export class JobLedger {
   /** Name of the running test; set by the environment, read when a call begins. */
   owner?: string;
+  /**
+   * Receives what each `execute()`/`stream()` call measured, when set (the
+   * Jest environment sets it for the run report). Unset, calls measure nothing.
+   */
+  onJob?: (record: JobRecord) => void;
   private readonly active = new Set<JobEntry>();
   private readonly abandoned = new Map<string, Abandoned>();
 

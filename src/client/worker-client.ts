@@ -20,6 +20,7 @@ export type { RawResponse };
 import { EventSink } from "./event-sink";
 import { decodeEventStream } from "./event-stream";
 import { type JobEntry, JobLedger } from "./job-ledger";
+import { JobStats } from "./job-stats";
 import { type PrometheusSample, parsePrometheus } from "./prometheus";
 import { attachSource, type EventSource } from "./received";
 
@@ -256,21 +257,46 @@ export class WorkerClient {
     const signal = combineSignals(timeoutMs, options.signal, entry.controller.signal);
     source.requestedAt = performance.now();
     let started = false;
+    // Measured only when somebody listens (the Jest environment, for the run report).
+    const stats = this.jobs.onJob ? new JobStats(() => source.requestedAt ?? performance.now()) : undefined;
+    let failure: Error | undefined;
     try {
       const res = await this.openStream(request, jobId, signal, options.headers);
       started = true;
       source.requestedAt = res.sentAt;
-      yield* decodeEventStream(
+      const decoding = decodeEventStream(
         res.body,
         { jobId, idleTimeoutMs, afterTerminalMs: this.options.afterTerminalMs },
         events,
       );
+      if (!stats) yield* decoding;
+      else
+        for await (const batch of decoding) {
+          stats.add(batch);
+          yield batch;
+        }
     } catch (error) {
-      throw await this.explain(
+      failure = await this.explain(
         this.classify(error, jobId, events, timeoutMs, signal, options.signal, entry),
         source.requestedAt,
       );
+      throw failure;
     } finally {
+      if (stats) {
+        const prompt = (request as { prompt?: unknown })?.prompt;
+        this.jobs.onJob?.(
+          stats.record(
+            {
+              test: entry.owner,
+              jobId,
+              worker: this.baseUrl,
+              promptChars: typeof prompt === "string" ? prompt.length : 0,
+              maxTokens: request?.max_tokens,
+            },
+            failure,
+          ),
+        );
+      }
       entry.controller.abort();
       // A call aborted before the answer came may have started a job on the worker: count it as abandoned.
       // One the worker answered with a rejection (or never reached) left nothing running.

@@ -4,6 +4,8 @@ import type { Circus } from "@jest/types";
 import { detectGpus, type GpuReport } from "../checks/gpu";
 import { JobLedger } from "../client/job-ledger";
 import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
+import { FileReport } from "../report/file-report";
+import { workerRecord } from "../report/worker-record";
 import { type WorkerScope, workerScope } from "../scope/worker-scope";
 import { WorkerExitedError } from "../worker/errors";
 import type { WorkerProcess } from "../worker/worker-process";
@@ -15,7 +17,7 @@ import { GPU_PRAGMA, pragmaWarnings } from "./pragmas";
 /** The base class: jest-environment-node of the running Jest (29 or 30). */
 const NodeEnvironment = loadNodeEnvironment();
 
-import { noteWorkerUse, readState } from "./state";
+import { noteWorkerUse, readState, STATE_VAR } from "./state";
 import { countSkippedGpuTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";
 
@@ -51,6 +53,10 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   private handle?: EnvironmentHandle;
   /** Where the worker comes from and goes back to (scope "file" or "process"). */
   private scope?: WorkerScope;
+  /** Whether the worker came from an earlier file (scope "process"). */
+  private reused = false;
+  /** The run report's collector for this file. */
+  private report?: FileReport;
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -104,6 +110,11 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       current: () => this.current(),
     };
     this.handle = handle;
+    this.report = FileReport.start(
+      handle.jobs,
+      relative(this.rootDir, this.testPath),
+      process.env[STATE_VAR],
+    );
     this.global[HANDLE_KEY] = handle;
     this.global.worker = createWorkerGlobal(handle);
     // The mock is cheap: start it now, overlapping Jest's loading of the test file.
@@ -144,11 +155,22 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     try {
       this.handle?.jobs.abortOwnedBy(undefined, "the test file ended");
       for (const harness of this.handle?.harnesses ?? []) await harness.stop().catch(() => undefined);
+      this.finishReport(); // after the stops: the calls just aborted have recorded themselves by now
       const worker = this.worker ?? (this.starting ? await this.starting : undefined);
       if (worker && !(worker instanceof Error)) await this.scope!.release(worker, this.handle?.jobs);
     } finally {
       await super.teardown();
     }
+  }
+
+  /** Leaves this file's record (its calls, and the workers that served them) for the run report. */
+  private finishReport(): void {
+    const harnesses = (this.handle?.harnesses ?? []).flatMap((h) => {
+      const proc = (h as { process?: WorkerProcess }).process;
+      return proc ? [workerRecord("harness", proc, false)] : [];
+    });
+    const own = this.worker ? [workerRecord("env", this.worker, this.reused)] : [];
+    this.report?.finish([...own, ...harnesses]);
   }
 
   private fileOptions(): unknown {
@@ -213,6 +235,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
         jobs: this.handle?.jobs,
       });
       noteWorkerUse(this.scope.name, reused);
+      this.reused = reused;
       return worker;
     } catch (error) {
       const file = relative(this.rootDir, this.testPath);

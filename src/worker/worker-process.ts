@@ -105,6 +105,11 @@ export class WorkerProcess {
     return this.callback?.listeningAtCallback;
   }
 
+  /** What it was started as: binary (`"mock"` for the bundled mock), model and device. */
+  get spec(): { binary: string; model: string; gpuDevice: number } {
+    return { binary: this.options.binary, model: this.options.model, gpuDevice: this.options.gpuDevice };
+  }
+
   /** `http://127.0.0.1:<port>`. */
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;

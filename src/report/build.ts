@@ -1,0 +1,88 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { cpus, hostname, platform, totalmem } from "node:os";
+import { join } from "node:path";
+import type { SharedState } from "../jest/state";
+import type { FileRecord, RunReport } from "./types";
+
+/** Median and 95th percentile (nearest rank) of the defined values. */
+export function percentiles(values: (number | undefined)[]): { p50?: number; p95?: number } {
+  const v = values.filter((x): x is number => typeof x === "number").sort((a, b) => a - b);
+  if (v.length === 0) return {};
+  const at = (q: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))];
+  return { p50: at(0.5), p95: at(0.95) };
+}
+
+/** The file records test files left in `dir`, sorted by file name. */
+export function readFileRecords(dir: string): FileRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  const records: FileRecord[] = [];
+  for (const name of names) {
+    try {
+      records.push(JSON.parse(readFileSync(join(dir, name), "utf8")));
+    } catch {
+      // a file cut off by a killed Jest worker: left out
+    }
+  }
+  return records.sort((a, b) => a.file.localeCompare(b.file));
+}
+
+function packageInfo(): { name: string; version: string } {
+  try {
+    const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8"));
+    return { name: pkg.name, version: pkg.version };
+  } catch {
+    return { name: "worker-orcd-jest", version: "unknown" };
+  }
+}
+
+/** The whole run's report from the files' records and global setup's state. */
+export function buildReport(
+  files: FileRecord[],
+  state: SharedState | undefined,
+  date = new Date(),
+): RunReport {
+  const gpu = state?.gpu?.gpus?.[0];
+  const model = state?.models?.[0];
+  const jobs = files.flatMap((f) => f.jobs);
+  const started = files.flatMap((f) => f.workers).filter((w) => !w.reused);
+  const ttft = percentiles(jobs.map((j) => j.ttftMs));
+  return {
+    schema: 1,
+    package: packageInfo(),
+    date: date.toISOString(),
+    machine: {
+      hostname: hostname(),
+      platform: `${platform()} ${process.arch}`,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    gpu: gpu
+      ? {
+          name: gpu.name,
+          driver: gpu.driverVersion,
+          cuda: state?.gpu.cudaVersion,
+          memoryTotalMiB: gpu.memoryTotalMiB,
+          memoryFreeMiB: gpu.memoryFreeMiB,
+        }
+      : null,
+    model: model ? { path: model.path, bytes: model.bytes, architecture: model.header?.architecture } : null,
+    files,
+    totals: {
+      files: files.length,
+      workersStarted: started.length,
+      jobs: jobs.length,
+      tokens: jobs.reduce((n, j) => n + j.tokens, 0),
+      ttftP50: ttft.p50,
+      ttftP95: ttft.p95,
+      tokensPerSecP50: percentiles(jobs.map((j) => j.tokensPerSec)).p50,
+      startupP50: percentiles(started.map((w) => w.startupMs)).p50,
+    },
+  };
+}

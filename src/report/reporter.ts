@@ -1,0 +1,150 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import type { Config } from "@jest/types";
+import { readState, STATE_VAR } from "../jest/state";
+import { didYouMean } from "../util/suggest";
+import { compareWithBaseline, formatComparison, type Tolerances } from "./baseline";
+import { buildReport, readFileRecords } from "./build";
+import { recordsDir } from "./file-report";
+import { renderHtml } from "./html";
+import { formatSummary } from "./table";
+import type { RunReport } from "./types";
+
+/** Options of `["worker-orcd-jest/reporter", { ... }]`. */
+export interface ReporterOptions {
+  /** Folder for `worker-orcd-report.json` and `.html` (relative to rootDir). Also `WORKER_ORCD_REPORT_DIR`. Default: none written. */
+  outputDir?: string;
+  /** A stored `worker-orcd-report.json` to compare with; a regression fails the run. Also `WORKER_ORCD_REPORT_BASELINE`. */
+  baseline?: string;
+  /** How far each figure may move (see the README). */
+  tolerances?: Partial<Tolerances>;
+  /** Compare with a baseline from another machine or GPU too. Default false. */
+  compareAcrossMachines?: boolean;
+}
+
+const KNOWN = ["outputDir", "baseline", "tolerances", "compareAcrossMachines"];
+const TOLERANCE_KEYS = ["ttftP95", "tokensPerSecP50", "startup", "minDeltaMs"];
+
+function checkOptions(o: unknown): ReporterOptions {
+  if (o === undefined || o === null) return {};
+  if (typeof o !== "object" || Array.isArray(o))
+    throw new Error(`worker-orcd-jest reporter: options must be an object, got ${JSON.stringify(o)}`);
+  for (const [k, v] of Object.entries(o)) {
+    if (!KNOWN.includes(k))
+      throw new Error(
+        `worker-orcd-jest reporter: unknown option ${k}${didYouMean(k, KNOWN)}; known: ${KNOWN.join(", ")}`,
+      );
+    if ((k === "outputDir" || k === "baseline") && (typeof v !== "string" || v === ""))
+      throw new Error(`worker-orcd-jest reporter: ${k} must be a path, got ${JSON.stringify(v)}`);
+    if (k === "tolerances") {
+      for (const [t, x] of Object.entries((v ?? {}) as object)) {
+        if (!TOLERANCE_KEYS.includes(t))
+          throw new Error(
+            `worker-orcd-jest reporter: unknown tolerance ${t}${didYouMean(t, TOLERANCE_KEYS)}; known: ${TOLERANCE_KEYS.join(", ")}`,
+          );
+        if (typeof x !== "number" || !(x >= 0))
+          throw new Error(
+            `worker-orcd-jest reporter: tolerances.${t} must be a number >= 0, got ${JSON.stringify(x)}`,
+          );
+      }
+    }
+  }
+  return o as ReporterOptions;
+}
+
+/**
+ * The run report: at the end of the run, a table of figures per test file
+ * (worker, start-up, jobs, tokens, TTFT, tokens/s, VRAM), the JSON and HTML
+ * files when an output folder is set, and the baseline gate. Pass and fail
+ * stay Jest's; a regression past the tolerances fails the run as a reporter
+ * error.
+ */
+export default class WorkerOrcdReporter {
+  private readonly options: ReporterOptions;
+  private error?: Error;
+
+  constructor(
+    private readonly globalConfig: Config.GlobalConfig,
+    options?: unknown,
+  ) {
+    // A bad option fails the run through getLastError(), not by throwing here: a throw
+    // would end Jest after global setup and before global teardown.
+    try {
+      this.options = checkOptions(options);
+    } catch (error) {
+      this.options = {};
+      this.error = error as Error;
+    }
+  }
+
+  onRunStart(): void {
+    if (this.error) process.stderr.write(`${this.error.message}\n`);
+  }
+
+  private path(p: string | undefined): string | undefined {
+    if (!p) return undefined;
+    const path = p.replace(/^<rootDir>/, this.globalConfig.rootDir);
+    return isAbsolute(path) ? path : resolve(this.globalConfig.rootDir, path);
+  }
+
+  onRunComplete(): void {
+    if (this.error) return;
+    const statePath = process.env[STATE_VAR];
+    if (!statePath) return; // no global setup: the preset's environment did not run
+    const report = buildReport(readFileRecords(recordsDir(statePath)), readState());
+    if (report.files.length === 0) return;
+    const out = (text: string) => {
+      if (!this.globalConfig.silent) process.stderr.write(`${text}\n`);
+    };
+    out(`\n${formatSummary(report)}`);
+    const dir = this.path(process.env.WORKER_ORCD_REPORT_DIR || this.options.outputDir);
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "worker-orcd-report.json"), `${JSON.stringify(report, null, 2)}\n`);
+      writeFileSync(join(dir, "worker-orcd-report.html"), renderHtml(report));
+      out(`worker-orcd-jest report: ${join(dir, "worker-orcd-report.json")} and worker-orcd-report.html`);
+    }
+    const baselinePath = this.path(process.env.WORKER_ORCD_REPORT_BASELINE || this.options.baseline);
+    if (baselinePath) this.gate(report, baselinePath, out);
+  }
+
+  private gate(report: RunReport, path: string, out: (text: string) => void): void {
+    let baseline: RunReport;
+    try {
+      baseline = JSON.parse(readFileSync(path, "utf8"));
+      if (baseline?.schema !== 1 || !Array.isArray(baseline.files))
+        throw new Error("not a worker-orcd-report.json (schema 1)");
+    } catch (error) {
+      this.error = new Error(
+        `worker-orcd-jest reporter: baseline ${path} cannot be read: ${(error as Error).message}`,
+      );
+      return;
+    }
+    const result = compareWithBaseline(
+      report,
+      baseline,
+      this.options.tolerances,
+      this.options.compareAcrossMachines,
+    );
+    if (result.skipped) {
+      out(`worker-orcd-jest report: ${formatComparison(result)}`);
+      return;
+    }
+    if (result.regressions.length === 0) {
+      out(
+        `worker-orcd-jest report: no regression against ${path} (${result.compared.length} figure(s) compared)`,
+      );
+      return;
+    }
+    const table = formatComparison(result);
+    this.error = new Error(
+      `worker-orcd-jest reporter: ${result.regressions.length} figure(s) regressed against the baseline ${path}:\n${table}`,
+    );
+    out(`\n${this.error.message}`);
+  }
+
+  /** Jest fails the run with this (a regression, or an unreadable baseline). */
+  getLastError(): Error | undefined {
+    return this.error;
+  }
+}

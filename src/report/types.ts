@@ -1,0 +1,67 @@
+import type { JobRecord } from "../client/job-stats";
+
+export type { JobRecord };
+
+/** One worker a test file used (its own, a kept one, or a harness's). */
+export interface WorkerRecord {
+  /** `"env"`: the file's global `worker`; `"harness"`: a `WorkerTestHarness`. */
+  role: "env" | "harness";
+  kind: "mock" | "real";
+  binary: string;
+  model: string;
+  device: number;
+  baseUrl: string;
+  pid: number;
+  /** Spawn to ready. */
+  startupMs: number;
+  /** True when an earlier file of the same Jest process used it first (scope `"process"`); its start-up was paid there. */
+  reused: boolean;
+  /** `vram_bytes` of the readiness callback. */
+  vramBytes?: number;
+  /** `vram_bytes_used` (or the last builds' `vram_bytes`) of `/health` when it became ready. */
+  vramBytesUsed?: number;
+}
+
+/** What one test file contributed. */
+export interface FileRecord {
+  /** Path relative to the project's rootDir. */
+  file: string;
+  workers: WorkerRecord[];
+  jobs: JobRecord[];
+}
+
+/** `worker-orcd-report.json`. */
+export interface RunReport {
+  schema: 1;
+  package: { name: string; version: string };
+  date: string;
+  machine: {
+    hostname: string;
+    platform: string;
+    cpus: number;
+    cpuModel: string;
+    memoryGiB: number;
+    node: string;
+  };
+  /** The GPU global setup saw (the first one), or null without one. */
+  gpu: {
+    name: string;
+    driver?: string;
+    cuda?: string;
+    memoryTotalMiB: number | null;
+    memoryFreeMiB: number | null;
+  } | null;
+  /** The model file global setup checked, when it exists. */
+  model: { path: string; bytes?: number; architecture?: string } | null;
+  files: FileRecord[];
+  totals: {
+    files: number;
+    workersStarted: number;
+    jobs: number;
+    tokens: number;
+    ttftP50?: number;
+    ttftP95?: number;
+    tokensPerSecP50?: number;
+    startupP50?: number;
+  };
+}

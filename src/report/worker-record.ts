@@ -1,0 +1,28 @@
+import type { WorkerProcess } from "../worker/worker-process";
+import type { WorkerRecord } from "./types";
+
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+/** The run report's record of a worker process. */
+export function workerRecord(
+  role: WorkerRecord["role"],
+  worker: WorkerProcess,
+  reused: boolean,
+): WorkerRecord {
+  const { binary, model, gpuDevice } = worker.spec;
+  const callback = worker.callbackBody as { vram_bytes?: unknown } | undefined;
+  const health = worker.readyHealth as { vram_bytes_used?: unknown; vram_bytes?: unknown } | undefined;
+  return {
+    role,
+    kind: binary === "mock" ? "mock" : "real",
+    binary,
+    model,
+    device: gpuDevice,
+    baseUrl: worker.baseUrl,
+    pid: worker.pid,
+    startupMs: worker.startupMs,
+    reused,
+    vramBytes: num(callback?.vram_bytes),
+    vramBytesUsed: num(health?.vram_bytes_used) ?? num(health?.vram_bytes),
+  };
+}
