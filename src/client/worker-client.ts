@@ -67,6 +67,12 @@ export interface CallOptions {
    * `content-type` and `accept` the protocol needs, except through `raw()`.
    */
   headers?: Record<string, string>;
+  /**
+   * Record this call as the test file's transcript `name` (the preset's
+   * global `worker` only; see the README's transcripts section). A plain
+   * client ignores it.
+   */
+  record?: string;
 }
 
 /** Options of {@link WorkerClient.executeRaw}. */

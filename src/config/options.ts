@@ -5,7 +5,7 @@ import { didYouMean } from "../util/suggest";
 import { envFlag } from "./booleans";
 
 /** How the environment picks its worker. */
-export type WorkerMode = "auto" | "mock" | "real";
+export type WorkerMode = "auto" | "mock" | "real" | "replay";
 
 /**
  * How long a worker lives: `"file"`, one per test file (stopped at its
@@ -45,6 +45,14 @@ export interface WorkerOrcdOptions {
   env?: Record<string, string>;
   /** `"file"` (default): a worker per test file; `"process"`: one per Jest worker process, handed from file to file. */
   scope?: WorkerScope;
+  /** Record every call of the global worker as a transcript named by its job id. Default false. */
+  recordTranscripts?: boolean;
+  /** `"gpu"`: one transcript per GPU kind (`name@<GPU>.json`); `"none"` (default): one per name. */
+  transcriptKey?: "none" | "gpu";
+  /** Mode `"replay"`: the folder searched for `__transcripts__` (default rootDir). */
+  replayDir?: string;
+  /** Mode `"replay"`: recorded timing × this (0 = as fast as possible). Default 1. */
+  replaySpeed?: number;
 }
 
 /** Options after defaults, environment variables and validation. */
@@ -64,6 +72,10 @@ export interface ResolvedOptions {
   realArgs: string[];
   env: Record<string, string>;
   scope: WorkerScope;
+  recordTranscripts: boolean;
+  transcriptKey: "none" | "gpu";
+  replayDir?: string;
+  replaySpeed: number;
   /** `WORKER_ORCD_REQUIRE_GPU=1` (or true/yes/on): GPU-tagged tests fail instead of skipping. */
   requireGpu: boolean;
   /** Where each value came from, for error messages and the banner. */
@@ -112,7 +124,9 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
       ? undefined
       : "must be a device index (integer >= 0) or a non-empty list of them",
   mode: (v) =>
-    v === "auto" || v === "mock" || v === "real" ? undefined : 'must be "auto", "mock" or "real"',
+    v === "auto" || v === "mock" || v === "real" || v === "replay"
+      ? undefined
+      : 'must be "auto", "mock", "real" or "replay"',
   startupTimeoutMs: positive,
   shutdownGraceMs: positive,
   requestTimeoutMs: positive,
@@ -125,6 +139,13 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
       ? undefined
       : "must be an object of string values",
   scope: (v) => (v === "file" || v === "process" ? undefined : 'must be "file" or "process"'),
+  recordTranscripts: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
+  transcriptKey: (v) => (v === "none" || v === "gpu" ? undefined : 'must be "none" or "gpu"'),
+  replayDir: (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a folder path"),
+  replaySpeed: (v) =>
+    typeof v === "number" && Number.isFinite(v) && v >= 0
+      ? undefined
+      : "must be a number >= 0 (0 = as fast as possible)",
 };
 
 /** Every option name. */
@@ -179,7 +200,9 @@ function fromEnv(env: NodeJS.ProcessEnv): {
   const mode = env[ENV_VARS.mode];
   if (mode) {
     if (VALIDATORS.mode(mode))
-      throw new ConfigError(`${ENV_VARS.mode} must be "auto", "mock" or "real", got ${JSON.stringify(mode)}`);
+      throw new ConfigError(
+        `${ENV_VARS.mode} must be "auto", "mock", "real" or "replay", got ${JSON.stringify(mode)}`,
+      );
     options.mode = mode as WorkerMode;
     sources.mode = ENV_VARS.mode;
   }
@@ -233,6 +256,10 @@ export function resolveOptions(
     env: { ...config.env, ...file.env },
     // The one exception to "environment first": a file that needs its own worker knows it better than the run.
     scope: file.scope ?? merged.scope ?? "file",
+    recordTranscripts: merged.recordTranscripts ?? false,
+    transcriptKey: merged.transcriptKey ?? "none",
+    replayDir: merged.replayDir === undefined ? undefined : path(merged.replayDir),
+    replaySpeed: merged.replaySpeed ?? 1,
     requireGpu: envFlag(env, ENV_VARS.requireGpu),
     sources,
   };

@@ -7,6 +7,9 @@ import { presentConfigError, type ResolvedOptions, resolveOptions } from "../con
 import { FileReport } from "../report/file-report";
 import { workerRecord } from "../report/worker-record";
 import { type WorkerScope, workerScope } from "../scope/worker-scope";
+import { transcriptContext } from "../transcripts/context";
+import { TranscriptStore, type UpdateMode } from "../transcripts/store";
+import { noteTranscriptUse } from "../transcripts/usage";
 import { WorkerExitedError } from "../worker/errors";
 import type { WorkerProcess } from "../worker/worker-process";
 import { type EnvironmentHandle, HANDLE_KEY } from "./handle";
@@ -42,6 +45,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   private readonly projectId: string;
   private readonly pragmas: Record<string, string | string[]>;
   private readonly mergedOptions: unknown;
+  /** Jest's `updateSnapshot` (`-u`: "all", `--ci`: "none"), which transcripts follow. */
+  private readonly updateMode: UpdateMode;
   private options?: ResolvedOptions;
   private plan?: WorkerPlan;
   private worker?: WorkerProcess;
@@ -57,6 +62,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   private reused = false;
   /** The run report's collector for this file. */
   private report?: FileReport;
+  private gpu?: GpuReport;
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -65,6 +71,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     this.projectId = config.projectConfig.id;
     this.pragmas = context.docblockPragmas;
     this.mergedOptions = (config.projectConfig.testEnvironmentOptions as Record<string, unknown>)?.workerOrcd;
+    this.updateMode = (config.globalConfig?.updateSnapshot as UpdateMode | undefined) ?? "new";
     const TestSymbol = this.global.Symbol as unknown as Record<string, symbol | undefined>;
     for (const name of ["asyncDispose", "dispose"] as const) {
       if (!TestSymbol[name] && Symbol[name]) Object.defineProperty(TestSymbol, name, { value: Symbol[name] });
@@ -85,6 +92,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       this.options = resolveOptions(configOptions, this.fileOptions(), this.rootDir);
       // Global setup's report when it ran (fresh each run, watch mode included); else one detection per process.
       const gpu = state ? state.gpu : await detectOnce();
+      this.gpu = gpu;
       this.plan = planWorker(this.options, gpu, state?.models);
     } catch (error) {
       throw presentConfigError(error);
@@ -115,6 +123,13 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       relative(this.rootDir, this.testPath),
       process.env[STATE_VAR],
     );
+    handle.transcripts = new TranscriptStore(
+      this.testPath,
+      this.updateMode,
+      () => transcriptContext(plan, this.gpu),
+      options.transcriptKey,
+    );
+    handle.recordAll = options.recordTranscripts;
     this.global[HANDLE_KEY] = handle;
     this.global.worker = createWorkerGlobal(handle);
     // The mock is cheap: start it now, overlapping Jest's loading of the test file.
@@ -156,6 +171,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       this.handle?.jobs.abortOwnedBy(undefined, "the test file ended");
       for (const harness of this.handle?.harnesses ?? []) await harness.stop().catch(() => undefined);
       this.finishReport(); // after the stops: the calls just aborted have recorded themselves by now
+      if (this.handle?.transcripts) noteTranscriptUse(this.handle.transcripts, process.env[STATE_VAR]);
       const worker = this.worker ?? (this.starting ? await this.starting : undefined);
       if (worker && !(worker instanceof Error)) await this.scope!.release(worker, this.handle?.jobs);
     } finally {
@@ -230,7 +246,13 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
         shutdownGraceMs: options.shutdownGraceMs,
         requestTimeoutMs: options.requestTimeoutMs,
         idleTimeoutMs: options.idleTimeoutMs,
-        extraArgs: [...options.extraArgs, ...(plan.kind === "mock" ? options.mockArgs : options.realArgs)],
+        extraArgs: [
+          ...options.extraArgs,
+          ...(plan.kind === "mock" ? options.mockArgs : options.realArgs),
+          ...(options.mode === "replay"
+            ? ["--replay", options.replayDir ?? this.rootDir, "--replay-speed", String(options.replaySpeed)]
+            : []),
+        ],
         env: options.env,
         jobs: this.handle?.jobs,
       });

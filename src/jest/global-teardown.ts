@@ -1,5 +1,6 @@
 import type { Config } from "@jest/types";
 import { stopKeptWorkers } from "../scope/worker-scope";
+import { obsoleteTranscripts } from "../transcripts/usage";
 import { ownState, readState, readWorkerUse, removeState, STATE_VAR } from "./state";
 
 /**
@@ -18,6 +19,17 @@ export default async function globalTeardown(globalConfig?: Config.GlobalConfig)
         (use.reused > 0 ? ` (${use.reused} took over a kept worker)` : "") +
         "\n",
     );
+  }
+  // Like Jest's obsolete snapshots: only a run of whole files (no -t) can tell; -u removes them.
+  if (!globalConfig?.testNamePattern) {
+    const remove = globalConfig?.updateSnapshot === "all";
+    const obsolete = obsoleteTranscripts(process.env[STATE_VAR], remove);
+    if (obsolete.length > 0 && !globalConfig?.silent) {
+      process.stderr.write(
+        `worker-orcd-jest: ${obsolete.length} obsolete transcript(s), used by no test of this run${remove ? " (removed: -u)" : " (run with -u to remove them)"}:\n` +
+          obsolete.map((f) => `  ${f}\n`).join(""),
+      );
+    }
   }
   removeState(process.env[STATE_VAR]);
   delete process.env[STATE_VAR];

@@ -1,4 +1,5 @@
 import type { JobLedger } from "../client/job-ledger";
+import type { TranscriptStore } from "../transcripts/store";
 import type { WorkerProcess } from "../worker/worker-process";
 
 /** Global key under which the environment shares its handle with the test realm. */
@@ -42,6 +43,10 @@ export interface EnvironmentHandle {
   };
   /** Calls in flight against the file's workers, by test: each test's are ended when it ends. */
   jobs: JobLedger;
+  /** This file's transcripts (record, compare), once the worker is known. */
+  transcripts?: TranscriptStore;
+  /** Record every call of the global worker (option `recordTranscripts`), under its job id. */
+  recordAll?: boolean;
   /** The file's worker; throws the startup error when it failed, or says it is not started. */
   current(): WorkerProcess;
 }

@@ -45,7 +45,7 @@ export function planWorker(
         }
       : checkBinary(options.binary ?? findOnPath());
   const modelReport = checkModel(options.model, knownModels);
-  if (options.mode !== "mock") {
+  if (options.mode !== "mock" && options.mode !== "replay") {
     if (options.modelConfigured && !modelReport.ok) {
       throw new ConfigError(
         `workerOrcd.model${source(options, "model")}: ${modelReport.reason}; point it at a readable .gguf file`,
@@ -88,6 +88,7 @@ export function planWorker(
     binaryReport,
   });
   if (options.mode === "mock") return mock("mode is mock");
+  if (options.mode === "replay") return mock("mode is replay: the mock serves recorded transcripts");
   if (options.binary === "mock" && options.mode === "auto") return mock(`auto: ${binaryReport.reason}`);
   if (options.mode === "real") {
     if (!binaryReport.ok) throw new ConfigError(`mode "real" needs a worker binary: ${binaryReport.reason}`);

@@ -1,4 +1,6 @@
+import { sourceOf } from "../client/received";
 import type { CallOptions, RawCallOptions, RawRequestOptions, WorkerClient } from "../client/worker-client";
+import type { ReceivedEvent } from "../protocol/events";
 import type { ExecuteRequest } from "../protocol/request";
 import type { LogLine } from "../worker/log-buffer";
 import type { EnvironmentHandle } from "./handle";
@@ -36,6 +38,31 @@ export interface WorkerGlobal {
   metrics: WorkerClient["metrics"];
   raw: WorkerClient["raw"];
   healthRaw: WorkerClient["healthRaw"];
+}
+
+/** The transcript name a call records under: its `record` option, or its job id when every call is recorded. */
+function transcriptName(
+  handle: EnvironmentHandle,
+  request: ExecuteRequest,
+  options?: CallOptions,
+): string | undefined {
+  return options?.record ?? (handle.recordAll ? String(request?.job_id) : undefined);
+}
+
+/** Passes a stream through and records it once it has ended (a stream left early is not recorded). */
+async function* recordStream(
+  handle: EnvironmentHandle,
+  name: string,
+  request: ExecuteRequest,
+  inner: AsyncGenerator<ReceivedEvent, void, undefined>,
+): AsyncGenerator<ReceivedEvent, void, undefined> {
+  const sentAt = performance.now();
+  const events: ReceivedEvent[] = [];
+  for await (const event of inner) {
+    events.push(event);
+    yield event;
+  }
+  handle.transcripts?.record(name, handle.jobs.owner, request, events, sentAt);
 }
 
 /** Builds the global `worker` over an environment handle, with a client of the calling realm. */
@@ -88,8 +115,25 @@ export function createWorkerGlobal(handle: EnvironmentHandle): WorkerGlobal {
     get client() {
       return getClient();
     },
-    execute: (request: ExecuteRequest, options?: CallOptions) => getClient().execute(request, options),
-    stream: (request: ExecuteRequest, options?: CallOptions) => getClient().stream(request, options),
+    execute: (request: ExecuteRequest, options?: CallOptions) => {
+      const name = transcriptName(handle, request, options);
+      if (name === undefined) return getClient().execute(request, options);
+      const calledAt = performance.now();
+      const recorded = getClient()
+        .execute(request, options)
+        .then((events) => {
+          const sentAt = (sourceOf(events)?.requestedAt as number | undefined) ?? calledAt;
+          handle.transcripts?.record(name, handle.jobs.owner, request, events, sentAt);
+          return events;
+        });
+      recorded.catch(() => undefined); // like the call itself: an abandoned call's rejection is not unhandled
+      return recorded;
+    },
+    stream: (request: ExecuteRequest, options?: CallOptions) => {
+      const name = transcriptName(handle, request, options);
+      const inner = getClient().stream(request, options);
+      return name === undefined ? inner : recordStream(handle, name, request, inner);
+    },
     executeRaw: (body: unknown, options?: RawCallOptions) => getClient().executeRaw(body, options),
     health: (options?: CallOptions) => getClient().health(options),
     cancel: (jobId: string, options?: CallOptions) => getClient().cancel(jobId, options),

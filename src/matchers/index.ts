@@ -14,6 +14,7 @@ type All = {
   toStreamAtLeast: typeof import("./toStreamAtLeast").toStreamAtLeast;
   toBeHealthy: typeof import("./toBeHealthy").toBeHealthy;
   toBeRejectedFor: typeof import("./toBeRejectedFor").toBeRejectedFor;
+  toMatchTranscript: typeof import("./toMatchTranscript").toMatchTranscript;
 };
 
 const NAMES: (keyof All)[] = [
@@ -28,6 +29,7 @@ const NAMES: (keyof All)[] = [
   "toStreamAtLeast",
   "toBeHealthy",
   "toBeRejectedFor",
+  "toMatchTranscript",
 ];
 
 type AnyMatcher = (

@@ -1,4 +1,5 @@
 import type { ErrorCode, StopReason } from "../protocol/events";
+import type { TranscriptMatchOptions } from "../transcripts/compare";
 import type { TokenCountExpectation } from "./rules";
 
 /** The matchers' signatures; augmented into Jest's `Matchers` for both `@types/jest` and `@jest/globals`. */
@@ -25,4 +26,6 @@ export interface WorkerOrcdMatchers<R> {
   toBeHealthy(): R;
   /** A rejected request naming every given field. */
   toBeRejectedFor(fields: string | string[]): R;
+  /** The events match this file's transcript `name` (token text exactly; see the README). */
+  toMatchTranscript(name: string, options?: TranscriptMatchOptions): R;
 }

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import { basename } from "node:path";
 import type { ErrorCode, ExecuteRequest, StopReason, WorkerEvent } from "../protocol";
 import { COMPAT_DEFAULT_SEED } from "../protocol/limits";
+import type { Transcript } from "../transcripts/types";
 import { faultArg } from "./faults";
 import { generate, scripted } from "./generator";
 import { log } from "./log";
@@ -29,6 +30,8 @@ export class Job {
     private readonly vram: number,
     /** Tokens to send instead of generated ones (the request's script header, else the worker's `--script`). */
     private readonly script?: MockScript,
+    /** Replay mode: the recorded transcript to send, with its timing. */
+    private readonly replayed?: Transcript,
   ) {}
 
   /** Stops the job at its next step (within one token interval at most, since waits are interruptible). */
@@ -51,8 +54,37 @@ export class Job {
     });
   }
 
+  /** Sends a recorded transcript's events at their recorded times (× `--replay-speed`), the job id replaced. */
+  private async replay(out: SseWriter, transcript: Transcript): Promise<Outcome> {
+    const begun = performance.now();
+    const speed = this.options.replaySpeed;
+    let outcome: Outcome = "success";
+    for (let k = 0; k < transcript.events.length; k++) {
+      const due = begun + (transcript.receivedAt[k] ?? 0) * speed - performance.now();
+      if (due > 0) await this.wait(due);
+      if (this.abortReason) break;
+      const recorded = transcript.events[k];
+      const event = recorded.type === "started" ? { ...recorded, job_id: this.id } : recorded;
+      await out.event(event);
+      if (event.type === "token") this.tokens++;
+      if (event.type === "error") outcome = "error";
+    }
+    if (this.abortReason === "disconnect") return "disconnected";
+    if (this.abortReason) {
+      await out.event({
+        type: "error",
+        code: "CANCELLED",
+        message: `job ${this.id} was cancelled`,
+        retriable: false,
+      });
+      return "cancelled";
+    }
+    return outcome;
+  }
+
   /** Runs the job, writing its events; returns how it ended. */
   async run(out: SseWriter): Promise<Outcome> {
+    if (this.replayed) return this.replay(out, this.replayed);
     const o = this.options;
     const { faults, compat } = o;
     const send = (event: WorkerEvent) => out.event(event);

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { envFlag } from "../config/booleans";
 import { LIMITS, PORT_RANGE } from "../protocol/limits";
@@ -32,6 +32,10 @@ export interface MockOptions {
   metricsEvery: number;
   /** Tokens and ending of every job (a request's own script header wins). */
   script?: MockScript;
+  /** Serve the transcripts recorded under this folder instead of generating (`--replay`). */
+  replay?: string;
+  /** Recorded timing × this in replay (0 = at once). Default 1. */
+  replaySpeed: number;
   faults: Faults;
 }
 
@@ -39,7 +43,7 @@ export interface MockOptions {
 export const USAGE = `usage: worker-orcd-mock [--help] --worker-id <uuid> --model <path.gguf|mock> --gpu-device <n> --port <port> [--callback-url <url>] [--bind <addr>]
   tuning: --max-tokens-in <n> --max-tokens-out <n> --inference-timeout-sec <n> --kv-cache-size-mb <n>
   mock:   --compat --token-interval-ms <ms> --first-token-delay-ms <ms> --load-time-ms <ms> --eos-after <n> --metrics-every <n>
-          --script <json|@file> --fault <modes>
+          --script <json|@file> --replay <dir> --replay-speed <x> --fault <modes>
   environment: WORKER_ORCD_MOCK_COMPAT=1, WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS, WORKER_ORCD_MOCK_FIRST_TOKEN_DELAY_MS,
                WORKER_ORCD_MOCK_LOAD_TIME_MS, WORKER_ORCD_MOCK_EOS_AFTER, WORKER_ORCD_MOCK_FAULT=<mode[:n],...>,
                WORKER_ORCD_MOCK_METRICS_EVERY, WORKER_ORCD_MOCK_SCRIPT=<json|@file>, WORKER_ORCD_MOCK_BIND (default 127.0.0.1)
@@ -93,6 +97,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
         "eos-after": { type: "string" },
         "metrics-every": { type: "string" },
         script: { type: "string" },
+        replay: { type: "string" },
+        "replay-speed": { type: "string" },
         fault: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -148,8 +154,30 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
     eosAfter: eos === undefined || eos === "" ? undefined : int("--eos-after", eos, 0, 0),
     metricsEvery: int("--metrics-every", str("metrics-every") ?? env.WORKER_ORCD_MOCK_METRICS_EVERY, 16, 0),
     script: scriptOf(str("script") ?? env.WORKER_ORCD_MOCK_SCRIPT),
+    replay: replayDirOf(str("replay")),
+    replaySpeed: speedOf(str("replay-speed")),
     faults: faultsOf(str("fault") ?? env.WORKER_ORCD_MOCK_FAULT ?? ""),
   };
+}
+
+function replayDirOf(dir: string | undefined): string | undefined {
+  if (dir === undefined) return undefined;
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error("not a folder");
+  } catch (error) {
+    throw new UsageError(
+      `--replay ${JSON.stringify(dir)}: ${(error as Error).message}; give the folder that holds the __transcripts__ folders`,
+    );
+  }
+  return dir;
+}
+
+function speedOf(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return 1;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0)
+    throw new UsageError(`--replay-speed must be a number >= 0 (0 = at once), got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 /** `--script` / `WORKER_ORCD_MOCK_SCRIPT`: JSON, or `@path` of a JSON file. */

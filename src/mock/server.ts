@@ -8,6 +8,7 @@ import { timerDelay } from "../util/timers";
 import { Job, type Outcome } from "./job";
 import { log } from "./log";
 import type { MockOptions } from "./options";
+import { loadTranscripts, type Recorded, ReplayIndex } from "./replay";
 import { MOCK_SCRIPT_HEADER, type MockScript, parseScript } from "./script";
 import { deserializeProblem } from "./serde-like";
 import { SseWriter } from "./sse-writer";
@@ -36,6 +37,8 @@ export class MockServer {
   private tokensTotal = 0;
   private readonly durations: number[] = [];
   private idleWaiters: (() => void)[] = [];
+  /** Replay mode: the recorded transcripts, by request. */
+  private readonly replay?: ReplayIndex;
 
   constructor(
     private readonly o: MockOptions,
@@ -49,6 +52,14 @@ export class MockServer {
       });
     });
     this.server.keepAliveTimeout = 1000;
+    if (o.replay) {
+      this.replay = new ReplayIndex(o.replay, loadTranscripts(o.replay));
+      log("INFO", "replay mode", {
+        dir: o.replay,
+        transcripts: this.replay.recorded.length,
+        speed: o.replaySpeed,
+      });
+    }
   }
 
   /** Stops taking jobs; resolves once the running job (if any) has ended. */
@@ -160,6 +171,12 @@ export class MockServer {
         });
       }
     }
+    let replayed: Recorded | undefined;
+    if (this.replay) {
+      replayed = this.replay.find(request);
+      if (!replayed)
+        return send(res, 404, { code: "NO_TRANSCRIPT", message: this.replay.explainMiss(request) });
+    }
     if (compat) {
       const previous = this.queue;
       let release!: () => void;
@@ -168,7 +185,7 @@ export class MockServer {
       });
       await previous;
       try {
-        await this.runJob(request, res, script);
+        await this.runJob(request, res, script, replayed);
       } finally {
         release();
       }
@@ -183,12 +200,17 @@ export class MockServer {
         running_job_id: this.job.id,
       });
     }
-    await this.runJob(request, res, script);
+    await this.runJob(request, res, script, replayed);
   }
 
-  private async runJob(request: ExecuteRequest, res: ServerResponse, script?: MockScript): Promise<void> {
+  private async runJob(
+    request: ExecuteRequest,
+    res: ServerResponse,
+    script?: MockScript,
+    replayed?: Recorded,
+  ): Promise<void> {
     const { faults, compat } = this.o;
-    const job = new Job(request.job_id, request, this.o, this.vram, script);
+    const job = new Job(request.job_id, request, this.o, this.vram, script, replayed?.transcript);
     this.job = job;
     const began = performance.now();
     const timeout = setTimeout(() => job.abort("timeout"), timerDelay(this.o.inferenceTimeoutSec * 1000));

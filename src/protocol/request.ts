@@ -39,8 +39,8 @@ const BIG = "\u0000big:";
  * (`JSON.stringify` throws on a bigint, and a number above 2^53 has already
  * lost its last digits).
  */
-export function stringifyExact(value: unknown): string {
-  const text = JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? `${BIG}${v}` : v));
+export function stringifyExact(value: unknown, space?: number): string {
+  const text = JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? `${BIG}${v}` : v), space);
   return text.replace(/"\\u0000big:(\d+)"/g, "$1");
 }
 

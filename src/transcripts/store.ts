@@ -1,0 +1,134 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { ReceivedEvent } from "../protocol/events";
+import type { ExecuteRequest } from "../protocol/request";
+import { stringifyExact } from "../protocol/request";
+import type { Transcript, TranscriptContext } from "./types";
+
+/** Jest's `updateSnapshot`: `"all"` with `-u`, `"none"` with `--ci`, else `"new"`. */
+export type UpdateMode = "all" | "new" | "none";
+
+/** A transcript that `--ci` will not write, or a bad name. */
+export class TranscriptError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TranscriptError";
+  }
+}
+
+/** The folder of a test file's transcripts: `__transcripts__/<file name>/` beside it. */
+export function transcriptsDir(testPath: string): string {
+  return join(dirname(testPath), "__transcripts__", basename(testPath));
+}
+
+/** `@<gpu>` when transcripts are keyed by GPU kind, else nothing. */
+export function keySuffix(keyBy: "none" | "gpu", context: TranscriptContext): string {
+  if (keyBy !== "gpu") return "";
+  const gpu = context.gpu?.name ?? (context.kind === "real" ? "unknown-gpu" : "no-gpu");
+  return `@${gpu.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
+}
+
+/**
+ * One test file's transcripts: recorded where Jest's snapshot rules allow
+ * (`-u` rewrites, `--ci` never writes a new one and fails instead), read for
+ * `toMatchTranscript`, and each name used noted for the obsolete-transcript
+ * report. Plain data and methods: the environment and the test realm share it.
+ */
+export class TranscriptStore {
+  /** File names (with key suffix) that a test recorded or compared with. */
+  readonly used = new Set<string>();
+  /** Transcripts written in this file. */
+  readonly written: string[] = [];
+
+  private ctx?: TranscriptContext;
+
+  constructor(
+    readonly testPath: string,
+    readonly mode: UpdateMode,
+    private readonly contextOf: () => TranscriptContext,
+    readonly keyBy: "none" | "gpu" = "none",
+  ) {}
+
+  /** Where this file's worker runs (read when a transcript is first used: it hashes the model's header). */
+  get context(): TranscriptContext {
+    this.ctx ??= this.contextOf();
+    return this.ctx;
+  }
+
+  /** The key suffix of this file's transcripts (empty unless keyed by GPU). */
+  get suffix(): string {
+    return this.keyBy === "none" ? "" : keySuffix(this.keyBy, this.context);
+  }
+
+  get dir(): string {
+    return transcriptsDir(this.testPath);
+  }
+
+  /** The file of a transcript name (checked: letters, digits, `.`, `_`, `-`, spaces; no path). */
+  fileName(name: string): string {
+    if (typeof name !== "string" || !/^[\w.\- ]{1,120}$/.test(name) || name.startsWith(".")) {
+      throw new TranscriptError(
+        `transcript name ${JSON.stringify(name)} must be 1-120 letters, digits, spaces, ".", "_" or "-" (it becomes a file name)`,
+      );
+    }
+    return `${name.replace(/ /g, "_")}${this.suffix}.json`;
+  }
+
+  /** Reads a transcript, or undefined when it does not exist. Marks it used. */
+  read(name: string): Transcript | undefined {
+    const file = this.fileName(name);
+    this.used.add(file);
+    try {
+      return JSON.parse(readFileSync(join(this.dir, file), "utf8")) as Transcript;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new TranscriptError(
+        `transcript ${join(this.dir, file)} cannot be read: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /**
+   * Records a call's request and events under `name`, as Jest treats a
+   * snapshot: written when absent (or always with `-u`); with `--ci` an
+   * absent one is a {@link TranscriptError}. Returns whether it was written.
+   */
+  record(
+    name: string,
+    test: string | undefined,
+    request: ExecuteRequest,
+    events: ReceivedEvent[],
+    sentAt: number,
+  ): boolean {
+    const file = this.fileName(name);
+    this.used.add(file);
+    const path = join(this.dir, file);
+    let exists = true;
+    try {
+      readFileSync(path);
+    } catch {
+      exists = false;
+    }
+    if (exists && this.mode !== "all") return false;
+    if (!exists && this.mode === "none") {
+      throw new TranscriptError(
+        `transcript ${JSON.stringify(name)} (${path}) does not exist, and --ci does not write new transcripts: ` +
+          "record it in a run without --ci (or with -u) and commit it",
+      );
+    }
+    const transcript: Transcript = {
+      schema: 1,
+      name,
+      test,
+      recordedAt: new Date().toISOString(),
+      context: this.context,
+      request,
+      events: events.map((e) => ({ ...e })),
+      receivedAt: events.map((e) => Math.round(((e.receivedAt ?? sentAt) - sentAt) * 100) / 100),
+    };
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(path, `${stringifyExact(transcript, 2)}\n`);
+    this.written.push(file);
+    return true;
+  }
+}

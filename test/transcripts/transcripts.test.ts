@@ -1,0 +1,194 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "@jest/globals";
+import type { Transcript } from "../../src/transcripts/types";
+import { FixtureProject } from "../helpers/jest-run";
+
+const projects: FixtureProject[] = [];
+afterAll(() => {
+  for (const p of projects) p.remove();
+});
+
+/** The test helper runs Jest with --ci; these runs are a developer's (new transcripts are written). */
+const LOCAL = ["--ci=false"];
+const REQUEST = `{ job_id: "a", prompt: "hello", max_tokens: 8, temperature: 0, seed: 7 }`;
+/** A file that records a call and compares with the transcript. */
+const RECORD_AND_MATCH = `test("records and matches", async () => {
+  const events = await worker.execute(${REQUEST}, { record: "hello" });
+  expect(events).toMatchTranscript("hello");
+});
+test("streams and records", async () => {
+  const seen = [];
+  for await (const e of worker.stream({ job_id: "b", prompt: "stream me", max_tokens: 5, seed: 1 }, { record: "streamed" })) seen.push(e);
+  expect(seen).toMatchTranscript("streamed");
+});
+`;
+const project = (workerOrcd: Record<string, unknown> = {}) => {
+  const p = new FixtureProject({
+    testEnvironmentOptions: { workerOrcd: { mockArgs: ["--eos-after", "0"], ...workerOrcd } },
+    reporters: ["default"],
+  });
+  projects.push(p);
+  return p;
+};
+const file = (p: FixtureProject, name: string) => join(p.dir, "__transcripts__", "t.test.js", name);
+const read = (p: FixtureProject, name: string): Transcript => JSON.parse(readFileSync(file(p, name), "utf8"));
+const SCRIPTED = {
+  WORKER_ORCD_MOCK_SCRIPT: JSON.stringify({ tokens: [" hello", " there", " changed"], end: "eos" }),
+};
+
+describe("transcripts (issue 13)", () => {
+  it("records beside the test like a snapshot, compares (pass), fails with a token diff when the output changes, and -u rewrites", async () => {
+    const p = project();
+    p.write("t.test.js", RECORD_AND_MATCH);
+    const first = await p.run(LOCAL);
+    expect(first.out).toMatch(/Tests: +2 passed, 2 total/);
+    const t = read(p, "hello.json");
+    expect(t).toMatchObject({
+      schema: 1,
+      name: "hello",
+      test: "records and matches",
+      request: { job_id: "a", prompt: "hello", max_tokens: 8, seed: 7 },
+      context: { kind: "mock", binary: "mock", model: { file: "mock" }, packageVersion: expect.any(String) },
+    });
+    expect(t.events[0]).toMatchObject({ type: "started", job_id: "a" });
+    expect(t.events.filter((e) => e.type === "token")).toHaveLength(8);
+    expect(t.receivedAt).toHaveLength(t.events.length);
+    expect(read(p, "streamed.json").events.at(-1)).toMatchObject({ type: "end", tokens_out: 5 });
+
+    expect((await p.run(["--ci"])).out).toMatch(/Tests: +2 passed, 2 total/); // same output, nothing written
+
+    const changed = await p.run(["--ci"], SCRIPTED);
+    expect(changed.code).toBe(1);
+    expect(changed.out).toMatch(
+      /transcript "hello" \(recorded .* by test "records and matches"\): token #0 differs \(recorded 8 tokens, received 3\)/,
+    );
+    expect(changed.out).toMatch(/recorded: \[".*"\] ".*"/);
+    expect(changed.out).toMatch(/received: \[" hello"\] " there" " changed"/);
+    expect(changed.out).toContain("If the change is expected, re-record it with `jest -u`.");
+
+    const updated = await p.run([...LOCAL, "-u"], SCRIPTED);
+    expect(updated.out).toMatch(/Tests: +2 passed, 2 total/);
+    expect(
+      read(p, "hello.json")
+        .events.filter((e) => e.type === "token")
+        .map((e) => (e as { t: string }).t),
+    ).toEqual([" hello", " there", " changed"]);
+  }, 90_000);
+
+  it("--ci never writes a new transcript and fails instead, naming how to record it", async () => {
+    const p = project();
+    p.write("t.test.js", RECORD_AND_MATCH);
+    const ci = await p.run(["--ci"]);
+    expect(ci.code).toBe(1);
+    expect(ci.out).toMatch(
+      /transcript "hello" \(.*hello\.json\) does not exist, and --ci does not write new transcripts/,
+    );
+    expect(existsSync(file(p, "hello.json"))).toBe(false);
+  }, 60_000);
+
+  it("replays a suite recorded in another run with no generation: same events, recorded timing, and a clear error for an unrecorded request", async () => {
+    const p = project();
+    p.write("t.test.js", RECORD_AND_MATCH);
+    expect((await p.run(LOCAL)).out).toMatch(/Tests: +2 passed, 2 total/);
+    const recorded = read(p, "hello.json");
+    p.write(
+      "t.test.js",
+      `${RECORD_AND_MATCH}
+test("replays what was recorded", async () => {
+  expect(worker.why).toMatch(/replay/);
+  const events = await worker.execute(${REQUEST.replace('"a"', '"another-id"')});
+  expect(events.map((e) => e.type === "started" ? { ...e, job_id: "a" } : e)).toEqual(${JSON.stringify(recorded.events)});
+});
+test("names the closest recorded request when none matches", async () => {
+  await expect(worker.execute({ job_id: "x", prompt: "hello!", max_tokens: 8, temperature: 0, seed: 7 })).rejects.toThrow(
+    /NO_TRANSCRIPT.*the closest is \\\\"hello\\\\" \\(__transcripts__\\/t.test.js\\/hello.json\\), which differs in prompt: recorded \\\\"hello\\\\", requested \\\\"hello!\\\\"/,
+  );
+});`,
+    );
+    // A scripted mock would generate other tokens: replay must not generate at all.
+    const replay = await p.run(["--ci"], { WORKER_ORCD_MODE: "replay", ...SCRIPTED });
+    expect(replay.out).toMatch(/mock worker \(mode is replay/);
+    expect(replay.out).toMatch(/Tests: +4 passed, 4 total/);
+  }, 90_000);
+
+  it("lists transcripts no test used (obsolete) and -u removes them; keyed by GPU, names carry the GPU kind", async () => {
+    const p = project({ transcriptKey: "gpu" });
+    p.write("t.test.js", RECORD_AND_MATCH);
+    expect((await p.run(LOCAL)).out).toMatch(/Tests: +2 passed, 2 total/);
+    expect(existsSync(file(p, "hello@no-gpu.json"))).toBe(true);
+    writeFileSync(file(p, "gone@no-gpu.json"), readFileSync(file(p, "hello@no-gpu.json")));
+    writeFileSync(file(p, "other@NVIDIA-H200.json"), readFileSync(file(p, "hello@no-gpu.json")));
+    const listed = await p.run(LOCAL);
+    expect(listed.out).toMatch(
+      /1 obsolete transcript\(s\), used by no test of this run \(run with -u to remove them\):\n.*gone@no-gpu\.json/,
+    );
+    expect(listed.out).not.toContain("other@NVIDIA-H200.json"); // another GPU's transcripts are not this run's to judge
+    const removed = await p.run([...LOCAL, "-u"]);
+    expect(removed.out).toMatch(/1 obsolete transcript\(s\).*\(removed: -u\)/);
+    expect(existsSync(file(p, "gone@no-gpu.json"))).toBe(false);
+    expect(existsSync(file(p, "other@NVIDIA-H200.json"))).toBe(true);
+  }, 90_000);
+
+  it("recordTranscripts records every call under its job id; a bad name is a clear error", async () => {
+    const p = project({ recordTranscripts: true });
+    p.write(
+      "t.test.js",
+      `test("every call", async () => {
+  await worker.execute({ job_id: "job-one", prompt: "a", max_tokens: 2 });
+  await expect(worker.execute({ job_id: "j", prompt: "a", max_tokens: 2 }, { record: "../escape" })).rejects.toThrow(
+    'transcript name "../escape" must be 1-120 letters, digits, spaces',
+  );
+});`,
+    );
+    expect((await p.run(LOCAL)).out).toMatch(/Tests: +1 passed, 1 total/);
+    expect(read(p, "job-one.json").request).toMatchObject({ job_id: "job-one" });
+  }, 60_000);
+});
+
+describe("worker-orcd-mock --replay", () => {
+  it("sends a transcript's events at their recorded times, scaled by --replay-speed", async () => {
+    const { mkdtempSync, mkdirSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { startMock, stopAllMocks } = await import("../helpers/mock");
+    const dir = mkdtempSync(join(tmpdir(), "wojest-replay-"));
+    try {
+      mkdirSync(join(dir, "__transcripts__", "x.test.js"), { recursive: true });
+      const transcript = {
+        schema: 1,
+        name: "slow",
+        recordedAt: "2026-01-01T00:00:00Z",
+        context: { kind: "real", binary: "worker-orcd", model: { file: "qwen.gguf" }, packageVersion: "0" },
+        request: { job_id: "r", prompt: "p", max_tokens: 2 },
+        events: [
+          { type: "started", job_id: "r", model: "qwen.gguf", started_at: "2026-01-01T00:00:00Z" },
+          { type: "token", t: "a", i: 0 },
+          { type: "token", t: "b", i: 1 },
+          { type: "end", tokens_out: 2, decode_time_ms: 600, stop_reason: "max_tokens" },
+        ],
+        receivedAt: [5, 300, 600, 601],
+      };
+      writeFileSync(join(dir, "__transcripts__", "x.test.js", "slow.json"), JSON.stringify(transcript));
+      const timed = async (speed: string) => {
+        const w = await startMock({ extraArgs: ["--replay", dir, "--replay-speed", speed] });
+        const events = await w.client.execute({ job_id: "new-id", prompt: "p", max_tokens: 2 });
+        const sent = (events as unknown as Record<symbol, { requestedAt: number }>)[
+          Symbol.for("worker-orcd-jest.eventSource")
+        ].requestedAt;
+        return { events, last: events.at(-1)!.receivedAt! - sent, second: events[2].receivedAt! - sent };
+      };
+      const real = await timed("1");
+      expect(real.events[0]).toMatchObject({ type: "started", job_id: "new-id" });
+      expect(real.events.map((e) => e.type)).toEqual(["started", "token", "token", "end"]);
+      expect(real.second).toBeGreaterThanOrEqual(550); // the recorded 600 ms, not generated at the mock's pace
+      const fast = await timed("0");
+      expect(fast.last).toBeLessThan(real.second); // speed 0: at once
+      await expect(startMock({ extraArgs: ["--replay", join(dir, "nope")] })).rejects.toThrow(
+        /--replay .*nope/,
+      );
+    } finally {
+      await stopAllMocks();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
