@@ -1,5 +1,6 @@
 import { readSseFrames, type SseFrame } from "../client/sse-reader";
 import { SSE_CONTENT_TYPE } from "../protocol/routes";
+import { percentiles as sharedPercentiles } from "../util/percentiles";
 import { timeoutSignal } from "../util/timers";
 
 /** An `/execute` answer read frame by frame, with the time each network chunk arrived. */
@@ -66,12 +67,10 @@ export function firstLines(frames: SseFrame[], n = 3): string {
   return shown.join(" / ") + (frames.length > n ? ` / … (${frames.length} frames)` : "");
 }
 
-/** Median and 95th percentile of a list of numbers. */
+/** Median and 95th percentile (NaN for none: evidence then reads "NaN ms"). */
 export function percentiles(values: number[]): { p50: number; p95: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) =>
-    sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-  return { p50: at(0.5), p95: at(0.95) };
+  const { p50 = Number.NaN, p95 = Number.NaN } = sharedPercentiles(values);
+  return { p50, p95 };
 }
 
 /** A duration for evidence. */

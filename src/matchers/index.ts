@@ -1,36 +1,35 @@
 import type { MatcherContext } from "expect";
 import { awaitGuard } from "./await-guard";
 
-/** Every matcher's type, by name (each lives in a file of its own name). */
-type All = {
-  toHaveValidEventOrder: typeof import("./toHaveValidEventOrder").toHaveValidEventOrder;
-  toCompleteSuccessfully: typeof import("./toCompleteSuccessfully").toCompleteSuccessfully;
-  toHaveTokenCount: typeof import("./toHaveTokenCount").toHaveTokenCount;
-  toHaveStopReason: typeof import("./toHaveStopReason").toHaveStopReason;
-  toHaveMatchedStopSequence: typeof import("./toHaveMatchedStopSequence").toHaveMatchedStopSequence;
-  toFailWithCode: typeof import("./toFailWithCode").toFailWithCode;
-  toHaveText: typeof import("./toHaveText").toHaveText;
-  toHaveFirstTokenWithin: typeof import("./toHaveFirstTokenWithin").toHaveFirstTokenWithin;
-  toStreamAtLeast: typeof import("./toStreamAtLeast").toStreamAtLeast;
-  toBeHealthy: typeof import("./toBeHealthy").toBeHealthy;
-  toBeRejectedFor: typeof import("./toBeRejectedFor").toBeRejectedFor;
-  toMatchTranscript: typeof import("./toMatchTranscript").toMatchTranscript;
+/**
+ * Each matcher, loaded from its own file on first use: the preset registers
+ * every matcher in every test file, and a file pays only for those it calls.
+ */
+const LOADERS = {
+  toHaveValidEventOrder: () =>
+    (require("./toHaveValidEventOrder") as typeof import("./toHaveValidEventOrder")).toHaveValidEventOrder,
+  toCompleteSuccessfully: () =>
+    (require("./toCompleteSuccessfully") as typeof import("./toCompleteSuccessfully")).toCompleteSuccessfully,
+  toHaveTokenCount: () =>
+    (require("./toHaveTokenCount") as typeof import("./toHaveTokenCount")).toHaveTokenCount,
+  toHaveStopReason: () =>
+    (require("./toHaveStopReason") as typeof import("./toHaveStopReason")).toHaveStopReason,
+  toHaveMatchedStopSequence: () =>
+    (require("./toHaveMatchedStopSequence") as typeof import("./toHaveMatchedStopSequence"))
+      .toHaveMatchedStopSequence,
+  toFailWithCode: () => (require("./toFailWithCode") as typeof import("./toFailWithCode")).toFailWithCode,
+  toHaveText: () => (require("./toHaveText") as typeof import("./toHaveText")).toHaveText,
+  toHaveFirstTokenWithin: () =>
+    (require("./toHaveFirstTokenWithin") as typeof import("./toHaveFirstTokenWithin")).toHaveFirstTokenWithin,
+  toStreamAtLeast: () => (require("./toStreamAtLeast") as typeof import("./toStreamAtLeast")).toStreamAtLeast,
+  toBeHealthy: () => (require("./toBeHealthy") as typeof import("./toBeHealthy")).toBeHealthy,
+  toBeRejectedFor: () => (require("./toBeRejectedFor") as typeof import("./toBeRejectedFor")).toBeRejectedFor,
+  toMatchTranscript: () =>
+    (require("./toMatchTranscript") as typeof import("./toMatchTranscript")).toMatchTranscript,
 };
 
-const NAMES: (keyof All)[] = [
-  "toHaveValidEventOrder",
-  "toCompleteSuccessfully",
-  "toHaveTokenCount",
-  "toHaveStopReason",
-  "toHaveMatchedStopSequence",
-  "toFailWithCode",
-  "toHaveText",
-  "toHaveFirstTokenWithin",
-  "toStreamAtLeast",
-  "toBeHealthy",
-  "toBeRejectedFor",
-  "toMatchTranscript",
-];
+/** Every matcher's type, by name. */
+type All = { [K in keyof typeof LOADERS]: ReturnType<(typeof LOADERS)[K]> };
 
 type AnyMatcher = (
   this: MatcherContext,
@@ -38,19 +37,15 @@ type AnyMatcher = (
   ...args: never[]
 ) => { pass: boolean; message: () => string };
 
-/**
- * A matcher that loads its module on first use: the preset registers every
- * matcher in every test file, and a file pays only for those it calls.
- */
-function lazy(name: keyof All): AnyMatcher {
+function lazy(load: () => unknown): AnyMatcher {
   let real: AnyMatcher | undefined;
   return function (this: MatcherContext, received: unknown, ...args: never[]) {
-    real ??= (require(`./${name}`) as Record<string, AnyMatcher>)[name];
+    real ??= load() as AnyMatcher;
     return real.call(this, received, ...args);
   };
 }
 
 /** Every matcher, for `expect.extend(matchers)`; each says "did you forget `await`?" when given a Promise. */
 export const matchers = Object.fromEntries(
-  NAMES.map((name) => [name, awaitGuard(name, lazy(name))]),
+  Object.entries(LOADERS).map(([name, load]) => [name, awaitGuard(name, lazy(load))]),
 ) as unknown as All;

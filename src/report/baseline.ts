@@ -1,4 +1,4 @@
-import { percentiles } from "./build";
+import { percentiles } from "../util/percentiles";
 import type { RunReport } from "./types";
 
 /** How far a figure may move before the gate fails: relative, and (for durations) at least `minDeltaMs`. */

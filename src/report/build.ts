@@ -2,15 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { cpus, hostname, platform, totalmem } from "node:os";
 import { join } from "node:path";
 import type { SharedState } from "../jest/state";
+import { percentiles } from "../util/percentiles";
 import type { FileRecord, RunReport } from "./types";
-
-/** Median and 95th percentile (nearest rank) of the defined values. */
-export function percentiles(values: (number | undefined)[]): { p50?: number; p95?: number } {
-  const v = values.filter((x): x is number => typeof x === "number").sort((a, b) => a - b);
-  if (v.length === 0) return {};
-  const at = (q: number) => v[Math.min(v.length - 1, Math.max(0, Math.ceil(q * v.length) - 1))];
-  return { p50: at(0.5), p95: at(0.95) };
-}
 
 /** The file records test files left in `dir`, sorted by file name. */
 export function readFileRecords(dir: string): FileRecord[] {

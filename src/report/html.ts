@@ -1,4 +1,4 @@
-import { percentiles } from "./build";
+import { percentiles } from "../util/percentiles";
 import type { JobRecord, RunReport } from "./types";
 
 const esc = (s: string) =>

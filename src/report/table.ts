@@ -1,4 +1,4 @@
-import { percentiles } from "./build";
+import { percentiles } from "../util/percentiles";
 import type { RunReport } from "./types";
 
 const fmt = (v: number | undefined, unit = "") =>

@@ -122,3 +122,15 @@ export function fakeNvidiaSmi(project: FixtureProject, gpus: string[], cuda = "1
   );
   return join(project.dir, "fake-gpu");
 }
+
+/** Waits `ms`. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every 25 ms until it holds; throws after `ms`. */
+export async function until(check: () => boolean, ms = 20000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await sleep(25);
+  }
+}

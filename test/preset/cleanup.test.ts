@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { isAlive } from "../../src/worker/processes";
 import { recordWorker } from "../../src/worker/registry";
-import { FixtureProject } from "../helpers/jest-run";
+import { FixtureProject, sleep, until } from "../helpers/jest-run";
 
 const projects: FixtureProject[] = [];
 const project = (config: Record<string, unknown> = {}) => {
@@ -18,7 +18,6 @@ const project = (config: Record<string, unknown> = {}) => {
 afterAll(() => {
   for (const p of projects) p.remove();
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const STUBBORN = `/** @jest-environment-options {"workerOrcd": {"env": {"WORKER_ORCD_MOCK_FAULT": "ignore-sigterm"}}} */`;
 
@@ -30,14 +29,6 @@ test("waits", async () => {
   await new Promise((r) => setTimeout(r, 60000));
 }, 70000);
 `;
-
-async function until(check: () => boolean, ms = 20000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await sleep(25);
-  }
-}
 
 describe("no worker outlives its test file", () => {
   it("after passing, failing and timed-out tests, with a worker that ignores SIGTERM and has a child", async () => {

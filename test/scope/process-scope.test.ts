@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { isAlive } from "../../src/worker/processes";
-import { FixtureProject } from "../helpers/jest-run";
+import { FixtureProject, sleep, until } from "../helpers/jest-run";
 
 const projects: FixtureProject[] = [];
 const project = (workerOrcd: Record<string, unknown> = { scope: "process" }, config = {}) => {
@@ -16,14 +16,6 @@ const project = (workerOrcd: Record<string, unknown> = { scope: "process" }, con
 afterAll(() => {
   for (const p of projects) p.remove();
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => boolean, ms = 20000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await sleep(25);
-  }
-}
 
 /** A file whose test records which worker process served it. */
 const recording = (name: string, docblock = "", body = "") => `${docblock}
