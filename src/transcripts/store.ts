@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ReceivedEvent } from "../protocol/events";
 import type { ExecuteRequest } from "../protocol/request";
@@ -37,8 +37,6 @@ export function keySuffix(keyBy: "none" | "gpu", context: TranscriptContext): st
 export class TranscriptStore {
   /** File names (with key suffix) that a test recorded or compared with. */
   readonly used = new Set<string>();
-  /** Transcripts written in this file. */
-  readonly written: string[] = [];
 
   private ctx?: TranscriptContext;
 
@@ -103,12 +101,7 @@ export class TranscriptStore {
     const file = this.fileName(name);
     this.used.add(file);
     const path = join(this.dir, file);
-    let exists = true;
-    try {
-      readFileSync(path);
-    } catch {
-      exists = false;
-    }
+    const exists = existsSync(path);
     if (exists && this.mode !== "all") return false;
     if (!exists && this.mode === "none") {
       throw new TranscriptError(
@@ -128,7 +121,6 @@ export class TranscriptStore {
     };
     mkdirSync(this.dir, { recursive: true });
     writeFileSync(path, `${stringifyExact(transcript, 2)}\n`);
-    this.written.push(file);
     return true;
   }
 }
