@@ -388,7 +388,8 @@ async function wholeRun() {
 /** A real-style suite: 10 files at --maxWorkers=2 against a worker whose load takes 2 s, scope "file" against "process". */
 async function realStyle() {
   const body = `test("uses its worker", async () => { expect((await worker.health()).status).toBe("healthy"); });\n`;
-  const options = { mode: "mock", mockArgs: ["--load-time-ms", "2000"] };
+  // prestart: false: a real worker is never started ahead, and this suite stands for one.
+  const options = { mode: "mock", mockArgs: ["--load-time-ms", "2000"], prestart: false };
   const dirs = {
     file: project(presetWith(options), 10, body),
     process: project(presetWith({ ...options, scope: "process" }), 10, body),

@@ -45,6 +45,12 @@ export interface WorkerOrcdOptions {
   env?: Record<string, string>;
   /** `"file"` (default): a worker per test file; `"process"`: one per Jest worker process, handed from file to file. */
   scope?: WorkerScope;
+  /**
+   * Scope `"file"` with the mock: start the next file's mock while this file
+   * runs (a spare, never shared; stopped with the process when no file takes
+   * it). Default true. Real workers are never started ahead.
+   */
+  prestart?: boolean;
   /** Record every call of the global worker as a transcript named by its job id. Default false. */
   recordTranscripts?: boolean;
   /** `"gpu"`: one transcript per GPU kind (`name@<GPU>.json`); `"none"` (default): one per name. */
@@ -72,6 +78,7 @@ export interface ResolvedOptions {
   realArgs: string[];
   env: Record<string, string>;
   scope: WorkerScope;
+  prestart: boolean;
   recordTranscripts: boolean;
   transcriptKey: "none" | "gpu";
   replayDir?: string;
@@ -139,6 +146,7 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
       ? undefined
       : "must be an object of string values",
   scope: (v) => (v === "file" || v === "process" ? undefined : 'must be "file" or "process"'),
+  prestart: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
   recordTranscripts: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
   transcriptKey: (v) => (v === "none" || v === "gpu" ? undefined : 'must be "none" or "gpu"'),
   replayDir: (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a folder path"),
@@ -256,6 +264,7 @@ export function resolveOptions(
     env: { ...config.env, ...file.env },
     // The one exception to "environment first": a file that needs its own worker knows it better than the run.
     scope: file.scope ?? merged.scope ?? "file",
+    prestart: merged.prestart ?? true,
     recordTranscripts: merged.recordTranscripts ?? false,
     transcriptKey: merged.transcriptKey ?? "none",
     replayDir: merged.replayDir === undefined ? undefined : path(merged.replayDir),

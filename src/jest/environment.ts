@@ -14,13 +14,14 @@ import { WorkerExitedError } from "../worker/errors";
 import type { WorkerProcess } from "../worker/worker-process";
 import { type EnvironmentHandle, HANDLE_KEY } from "./handle";
 import { loadNodeEnvironment } from "./node-environment";
-import { planWorker, type WorkerPlan } from "./plan";
+import { planWorker, type WorkerPlan, workerStartOptions } from "./plan";
 import { GPU_PRAGMA, pragmaWarnings } from "./pragmas";
+import { moreFilesFollow } from "./run-shape";
 
 /** The base class: jest-environment-node of the running Jest (29 or 30). */
 const NodeEnvironment = loadNodeEnvironment();
 
-import { noteWorkerUse, readState, STATE_VAR } from "./state";
+import { noteWorkerUse, readState, STATE_VAR, type WorkerOrigin } from "./state";
 import { countSkippedGpuTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";
 
@@ -58,8 +59,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   private handle?: EnvironmentHandle;
   /** Where the worker comes from and goes back to (scope "file" or "process"). */
   private scope?: WorkerScope;
-  /** Whether the worker came from an earlier file (scope "process"). */
-  private reused = false;
+  /** How the worker came to this file: started for it, kept from an earlier file, or started ahead. */
+  private origin: WorkerOrigin = "started";
   /** The run report's collector for this file. */
   private report?: FileReport;
   private gpu?: GpuReport;
@@ -134,7 +135,13 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     this.global.worker = createWorkerGlobal(handle);
     // The mock is cheap: start it now, overlapping Jest's loading of the test file.
     // A real worker starts only once run_start shows that a test will run.
-    if (plan.kind === "mock" && !(GPU_PRAGMA in this.pragmas)) this.starting = this.startWorker();
+    if (plan.kind === "mock" && !(GPU_PRAGMA in this.pragmas)) {
+      let underWay = () => {};
+      const spawned = new Promise<void>((resolve) => (underWay = resolve));
+      this.starting = this.startWorker(underWay);
+      // Jest loads the test file synchronously next, which blocks this event loop: spawn before that, not after.
+      await Promise.race([spawned, this.starting]);
+    }
   }
 
   async handleTestEvent(event: Circus.AsyncEvent, state: Circus.State): Promise<void> {
@@ -185,7 +192,9 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       const proc = (h as { process?: WorkerProcess }).process;
       return proc ? [workerRecord("harness", proc, false)] : [];
     });
-    const own = this.worker ? [workerRecord("env", this.worker, this.reused)] : [];
+    const own = this.worker
+      ? [workerRecord("env", this.worker, this.origin === "reused", this.origin === "ahead")]
+      : [];
     this.report?.finish([...own, ...harnesses]);
   }
 
@@ -233,32 +242,18 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   }
 
   /** Starts the file's worker; resolves to the worker or to the error to show for every test (never rejects). */
-  private async startWorker(): Promise<WorkerProcess | Error> {
+  private async startWorker(onUnderWay?: () => void): Promise<WorkerProcess | Error> {
     const plan = this.plan!;
     const options = this.options!;
     this.scope = workerScope(options.scope);
     try {
-      const { worker, reused } = await this.scope.acquire({
-        binary: plan.binary,
-        model: plan.model,
-        gpuDevice: plan.device,
-        startupTimeoutMs: options.startupTimeoutMs,
-        shutdownGraceMs: options.shutdownGraceMs,
-        requestTimeoutMs: options.requestTimeoutMs,
-        idleTimeoutMs: options.idleTimeoutMs,
-        extraArgs: [
-          ...options.extraArgs,
-          ...(plan.kind === "mock" ? options.mockArgs : options.realArgs),
-          ...(options.mode === "replay"
-            ? ["--replay", options.replayDir ?? this.rootDir, "--replay-speed", String(options.replaySpeed)]
-            : []),
-        ],
-        env: options.env,
-        jobs: this.handle?.jobs,
-      });
-      noteWorkerUse(this.scope.name, reused);
-      this.reused = reused;
-      return worker;
+      const acquired = await this.scope.acquire(
+        { ...workerStartOptions(plan, options, this.rootDir), jobs: this.handle?.jobs },
+        { prestart: plan.kind === "mock" && options.prestart && moreFilesFollow(), onUnderWay },
+      );
+      this.origin = acquired.reused ? "reused" : acquired.ahead ? "ahead" : "started";
+      noteWorkerUse(this.scope.name, this.origin, acquired.spareStarted);
+      return acquired.worker;
     } catch (error) {
       const file = relative(this.rootDir, this.testPath);
       const message = `worker-orcd-jest could not start the ${plan.kind} worker for ${file}: ${(error as Error).message}`;

@@ -1,8 +1,9 @@
 import type { Config } from "@jest/types";
 import { detectGpus } from "../checks/gpu";
 import { ConfigError, presentConfigError, resolveOptions } from "../config/options";
+import { offerFirstWorker } from "../scope/worker-scope";
 import { reapOrphans } from "../worker/registry";
-import { banner, planWorker, type WorkerPlan } from "./plan";
+import { banner, planWorker, type WorkerPlan, workerStartOptions } from "./plan";
 import {
   ownState,
   readState,
@@ -61,6 +62,9 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
     configOptions: { ...existing?.configOptions, [projectConfig.id]: raw ?? null },
     models: [...(existing?.models ?? []), ...(plan.modelReport.ok ? [plan.modelReport] : [])],
   };
+  // An in-band run starts this worker ahead once Jest has scheduled it (see runScheduled).
+  if (plan.kind === "mock" && options.prestart)
+    offerFirstWorker(workerStartOptions(plan, options, projectConfig.rootDir));
   if (existing) removeState(process.env[STATE_VAR]);
   process.env[STATE_VAR] = writeState(state);
   const scope =

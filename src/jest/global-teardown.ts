@@ -14,9 +14,16 @@ export default async function globalTeardown(globalConfig?: Config.GlobalConfig)
   if (!ownState(readState())) return;
   const use = readWorkerUse();
   if (use.files > 0 && !globalConfig?.silent) {
+    const how = [
+      use.reused > 0 ? `${use.reused} took over a kept worker` : "",
+      use.ahead > 0 ? `${use.ahead} got one started ahead, while Jest loaded them` : "",
+      use.unusedSpares > 0
+        ? `${use.unusedSpares} spare(s) started ahead were not needed and were stopped`
+        : "",
+    ].filter(Boolean);
     process.stderr.write(
       `worker-orcd-jest: scope ${use.scopes.map((s) => `"${s}"`).join(" and ")}: ${use.started} worker(s) started for ${use.files} file(s)` +
-        (use.reused > 0 ? ` (${use.reused} took over a kept worker)` : "") +
+        (how.length > 0 ? ` (${how.join("; ")})` : "") +
         "\n",
     );
   }

@@ -2,6 +2,7 @@ import { type BinaryReport, checkBinary, findOnPath } from "../checks/binary";
 import type { GpuInfo, GpuReport } from "../checks/gpu";
 import { checkModel, type ModelReport, vramShortfall } from "../checks/model";
 import { ConfigError, pickDevice, type ResolvedOptions } from "../config/options";
+import type { WorkerStartOptions } from "../worker/worker-process";
 
 /** Which worker a test file gets, and whether GPU-tagged tests can run. */
 export interface WorkerPlan {
@@ -19,6 +20,35 @@ export interface WorkerPlan {
   gpuSkipReason?: string;
   modelReport: ModelReport;
   binaryReport: BinaryReport;
+}
+
+/**
+ * How the worker of a plan is started (global setup, for a spare started
+ * ahead of the first file, and the environment build the same options, so
+ * the two are interchangeable). `rootDir` is the default replay folder.
+ */
+export function workerStartOptions(
+  plan: WorkerPlan,
+  options: ResolvedOptions,
+  rootDir: string,
+): WorkerStartOptions {
+  return {
+    binary: plan.binary,
+    model: plan.model,
+    gpuDevice: plan.device,
+    startupTimeoutMs: options.startupTimeoutMs,
+    shutdownGraceMs: options.shutdownGraceMs,
+    requestTimeoutMs: options.requestTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    extraArgs: [
+      ...options.extraArgs,
+      ...(plan.kind === "mock" ? options.mockArgs : options.realArgs),
+      ...(options.mode === "replay"
+        ? ["--replay", options.replayDir ?? rootDir, "--replay-speed", String(options.replaySpeed)]
+        : []),
+    ],
+    env: options.env,
+  };
 }
 
 function source(options: ResolvedOptions, key: "model" | "binary"): string {

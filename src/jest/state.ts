@@ -104,34 +104,59 @@ export function removeStaleRuns(dir = tmpdir()): number {
   return removed;
 }
 
+/** How a file got its worker: started for it, taken over from an earlier file (scope `"process"`), or started ahead while the file before ran (a spare). */
+export type WorkerOrigin = "started" | "reused" | "ahead";
+
 /** How the files of a run got their workers, for the summary global teardown prints. */
 export interface WorkerUse {
   /** Files that got a worker. */
   files: number;
-  /** Workers started for them. */
+  /** Workers started: for a file, or ahead as a spare (taken or not). */
   started: number;
   /** Files that took over a worker an earlier file had used (scope `"process"`). */
   reused: number;
+  /** Files whose worker was started ahead, while the file before ran. */
+  ahead: number;
+  /** Spares started ahead that no file took (stopped with their process). */
+  unusedSpares: number;
   /** The scopes in force. */
   scopes: string[];
 }
 
 const USE_FILE = "workers.log";
 
-/** Notes, in the run's folder, that a file got a worker (fresh or reused) under `scope`. No-op without global setup. */
-export function noteWorkerUse(scope: string, reused: boolean, env: NodeJS.ProcessEnv = process.env): void {
+function noteUse(line: string, env: NodeJS.ProcessEnv): void {
   const path = env[STATE_VAR];
   if (!path) return;
   try {
-    appendFileSync(join(dirname(path), USE_FILE), `${scope} ${reused ? "reused" : "started"}\n`);
+    appendFileSync(join(dirname(path), USE_FILE), `${line}\n`);
   } catch {
     // the summary is informative only
   }
 }
 
+/**
+ * Notes, in the run's folder, how a file got its worker under `scope`, and
+ * whether a spare was begun for the next file. No-op without global setup.
+ */
+export function noteWorkerUse(
+  scope: string,
+  origin: WorkerOrigin,
+  spareStarted = false,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  noteUse(`${scope} ${origin}`, env);
+  if (spareStarted) noteSpareStarted(env);
+}
+
+/** Notes that a spare was started ahead (for the next file, or for the first one of an in-band run). */
+export function noteSpareStarted(env: NodeJS.ProcessEnv = process.env): void {
+  noteUse("spare", env);
+}
+
 /** What {@link noteWorkerUse} noted in this run. */
 export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
-  const use: WorkerUse = { files: 0, started: 0, reused: 0, scopes: [] };
+  const use: WorkerUse = { files: 0, started: 0, reused: 0, ahead: 0, unusedSpares: 0, scopes: [] };
   const path = env[STATE_VAR];
   let text = "";
   try {
@@ -139,13 +164,51 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
   } catch {
     return use;
   }
+  let spares = 0;
   for (const line of text.split("\n")) {
     const [scope, what] = line.split(" ");
+    if (scope === "spare") spares++;
     if (!what) continue;
     use.files++;
     if (what === "reused") use.reused++;
+    else if (what === "ahead") use.ahead++;
     else use.started++;
     if (!use.scopes.includes(scope)) use.scopes.push(scope);
   }
+  use.started += spares; // every spare is a start; those taken are counted there, not again as the file's
+  use.unusedSpares = Math.max(0, spares - use.ahead);
   return use;
+}
+
+/** What Jest decided for this run when it scheduled the files (a reporter learns it at `onRunStart`). */
+export interface RunShape {
+  /** Test files in the run. */
+  files: number;
+  /** Whether Jest runs them in its main process, one after another. */
+  inBand: boolean;
+  /** Jest processes that run files (1 in band). */
+  workers: number;
+}
+
+const SHAPE_FILE = "run.json";
+
+/** Notes the run's shape in the run's folder. No-op without global setup. */
+export function writeRunShape(shape: RunShape, env: NodeJS.ProcessEnv = process.env): void {
+  const path = env[STATE_VAR];
+  if (!path) return;
+  try {
+    writeFileSync(join(dirname(path), SHAPE_FILE), JSON.stringify(shape));
+  } catch {
+    // only an optimisation depends on it
+  }
+}
+
+/** The run's shape, when the preset's reporter noted it. */
+export function readRunShape(env: NodeJS.ProcessEnv = process.env): RunShape | undefined {
+  const path = env[STATE_VAR];
+  try {
+    return path ? (JSON.parse(readFileSync(join(dirname(path), SHAPE_FILE), "utf8")) as RunShape) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Config } from "@jest/types";
+import { runScheduled } from "../jest/run-shape";
 import { readState, STATE_VAR } from "../jest/state";
 import { didYouMean } from "../util/suggest";
 import { compareWithBaseline, formatComparison, type Tolerances } from "./baseline";
@@ -77,8 +78,16 @@ export default class WorkerOrcdReporter {
     }
   }
 
-  onRunStart(): void {
+  async onRunStart(
+    results: { numTotalTestSuites: number },
+    options: { showStatus?: boolean },
+  ): Promise<void> {
     if (this.error) process.stderr.write(`${this.error.message}\n`);
+    await runScheduled(
+      results.numTotalTestSuites,
+      options.showStatus === false,
+      this.globalConfig.maxWorkers,
+    );
   }
 
   private path(p: string | undefined): string | undefined {

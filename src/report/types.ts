@@ -16,6 +16,8 @@ export interface WorkerRecord {
   startupMs: number;
   /** True when an earlier file of the same Jest process used it first (scope `"process"`); its start-up was paid there. */
   reused: boolean;
+  /** True when it was started ahead, while the file before ran (a spare of scope `"file"`, the mock only); no file used it before. */
+  ahead?: boolean;
   /** `vram_bytes` of the readiness callback. */
   vramBytes?: number;
   /** `vram_bytes_used` (or the last builds' `vram_bytes`) of `/health` when it became ready. */

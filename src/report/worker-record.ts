@@ -8,6 +8,7 @@ export function workerRecord(
   role: WorkerRecord["role"],
   worker: WorkerProcess,
   reused: boolean,
+  ahead = false,
 ): WorkerRecord {
   const { binary, model, gpuDevice } = worker.spec;
   const callback = worker.callbackBody as { vram_bytes?: unknown } | undefined;
@@ -22,6 +23,7 @@ export function workerRecord(
     pid: worker.pid,
     startupMs: worker.startupMs,
     reused,
+    ...(ahead ? { ahead } : {}),
     vramBytes: num(callback?.vram_bytes),
     vramBytesUsed: num(health?.vram_bytes_used) ?? num(health?.vram_bytes),
   };

@@ -1,35 +1,39 @@
 import type { JobLedger } from "../client/job-ledger";
 import type { WorkerScope as ScopeName } from "../config/options";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
+import { keyOf } from "./key";
+import { Spare } from "./spare";
 
-/** A worker handed to a test file, and whether an earlier file of this process used it already. */
+/** A worker handed to a test file, and how it came to be. */
 export interface Acquired {
   worker: WorkerProcess;
+  /** An earlier file of this process used it already (scope `"process"`). */
   reused: boolean;
+  /** It was started ahead, while the file before ran (a spare, scope `"file"`); no file used it before. */
+  ahead: boolean;
+  /** A spare was begun for the next file. */
+  spareStarted: boolean;
+}
+
+/** How a file wants its worker. */
+export interface AcquireHow {
+  /** Scope `"file"`, the bundled mock: start the next file's worker ahead, while this one runs. Default false. */
+  prestart?: boolean;
+  /** Called as soon as the worker's process exists (spawned, or a spare or kept worker taken), before it is ready. */
+  onUnderWay?: () => void;
 }
 
 /** How a test file gets its worker and gives it back. */
 export interface WorkerScope {
   readonly name: ScopeName;
   /** A ready worker started with `options`: a fresh one, or (scope `"process"`) an idle one of this process. */
-  acquire(options: WorkerStartOptions): Promise<Acquired>;
+  acquire(options: WorkerStartOptions, how?: AcquireHow): Promise<Acquired>;
   /** The file is done with `worker`; `jobs` are its calls (a worker with one unfinished is never handed on). */
   release(worker: WorkerProcess, jobs?: JobLedger): Promise<void>;
 }
 
 /** How long a kept worker may take to answer `/health` before it is replaced. */
 const HEALTH_CHECK_MS = 2_000;
-
-/** The start options that make two workers interchangeable (the calls ledger aside). */
-function keyOf(options: WorkerStartOptions): string {
-  const { jobs: _jobs, ...rest } = options;
-  const record = rest as Record<string, unknown>;
-  return JSON.stringify(
-    Object.keys(record)
-      .sort()
-      .map((k) => [k, record[k]]),
-  );
-}
 
 /** True when a kept worker is alive and answers `/health` healthy within {@link HEALTH_CHECK_MS}. */
 async function usable(worker: WorkerProcess): Promise<boolean> {
@@ -60,17 +64,25 @@ class ProcessScope implements WorkerScope {
   private readonly keys = new WeakMap<WorkerProcess, string>();
   private hooked = false;
 
-  async acquire(options: WorkerStartOptions): Promise<Acquired> {
+  async acquire(options: WorkerStartOptions, how: AcquireHow = {}): Promise<Acquired> {
     const key = keyOf(options);
     const kept = this.kept;
     this.kept = undefined;
     if (kept) {
-      if (kept.key === key && (await usable(kept.worker))) return { worker: kept.worker, reused: true };
+      if (kept.key === key && (await usable(kept.worker))) {
+        void spare.stop(); // this process keeps its worker: a spare is not needed
+        kept.worker.holdProcessOpen(true);
+        return { worker: kept.worker, reused: true, ahead: false, spareStarted: false };
+      }
       await kept.worker.stop();
     }
-    const worker = await WorkerProcess.start(options);
+    // A worker started ahead (the first of an in-band run, or a spare of a file of scope "file") is fresh: take it.
+    const taking = spare.take(options);
+    if (taking) void taking.spawned.then(how.onUnderWay);
+    const taken = taking && (await taking.ready);
+    const worker = taken ?? (await WorkerProcess.start({ ...options, onSpawn: how.onUnderWay }));
     this.keys.set(worker, key);
-    return { worker, reused: false };
+    return { worker, reused: false, ahead: taken !== undefined, spareStarted: false };
   }
 
   async release(worker: WorkerProcess, jobs?: JobLedger): Promise<void> {
@@ -81,6 +93,8 @@ class ProcessScope implements WorkerScope {
     }
     if (this.kept && this.kept.worker !== worker) await this.kept.worker.stop();
     this.kept = { key, worker };
+    // Kept between files, it must not hold the process open: a Jest worker process ends once its loop is empty.
+    worker.holdProcessOpen(false);
     if (!this.hooked) {
       this.hooked = true;
       process.once("exit", () => this.kept?.worker.terminateNow());
@@ -96,13 +110,33 @@ class ProcessScope implements WorkerScope {
 }
 
 const processScope = new ProcessScope();
+const spare = new Spare();
 
-/** Scope `"file"`: every file starts its own worker and stops it at teardown. */
+/** A spare is only ever the bundled mock on a free port (a real worker would load the model on the GPU twice). */
+const canPrestart = (options: WorkerStartOptions) => options.binary === "mock" && options.port === undefined;
+
+/**
+ * Scope `"file"`: every file has a worker of its own, stopped at its
+ * teardown. With `prestart` (the mock), the next file's worker is started
+ * ahead while this one runs (see {@link Spare}).
+ */
 const fileScope: WorkerScope = {
   name: "file",
-  acquire: async (options) => {
+  acquire: async (options, how = {}) => {
     await processScope.stopKept(); // a worker kept by earlier files must not share the GPU with this one
-    return { worker: await WorkerProcess.start(options), reused: false };
+    const prestart = how.prestart === true && canPrestart(options);
+    const taking = spare.take(options);
+    if (taking) {
+      // Most often ready by now. The next spare begins at once, and setup goes on only once both processes
+      // exist: Jest's synchronous loading of the test file, which comes next, would hold up their spawn.
+      const next = prestart ? spare.prepare(options) : undefined;
+      void Promise.all([taking.spawned, next]).then(() => how.onUnderWay?.());
+      const taken = await taking.ready;
+      if (taken) return { worker: taken, reused: false, ahead: true, spareStarted: prestart };
+    }
+    const worker = await WorkerProcess.start({ ...options, onSpawn: how.onUnderWay });
+    if (prestart && !taking) void spare.prepare(options);
+    return { worker, reused: false, ahead: false, spareStarted: prestart };
   },
   release: async (worker) => {
     await worker.stop();
@@ -114,7 +148,28 @@ export function workerScope(name: ScopeName): WorkerScope {
   return name === "process" ? processScope : fileScope;
 }
 
-/** Stops the worker this process keeps for scope `"process"` (global teardown of an in-band run). */
-export function stopKeptWorkers(): Promise<void> {
-  return processScope.stopKept();
+let firstWorker: WorkerStartOptions | undefined;
+
+/** Global setup: how the first file's worker would be started, for {@link prestartFirstWorker}. */
+export function offerFirstWorker(options: WorkerStartOptions): void {
+  firstWorker = options;
+}
+
+/**
+ * Once Jest has scheduled the run: when it runs in band (global setup and
+ * the files share this process), the offered first worker is started ahead
+ * as a spare, if it is the mock (resolves once it is spawned, with whether
+ * one was started); the offer is dropped either way.
+ */
+export async function prestartFirstWorker(inBand: boolean): Promise<boolean> {
+  const options = firstWorker;
+  firstWorker = undefined;
+  if (!inBand || !options || !canPrestart(options)) return false;
+  await spare.prepare(options);
+  return true;
+}
+
+/** Stops the worker this process keeps for scope `"process"` and any spare (global teardown of an in-band run). */
+export async function stopKeptWorkers(): Promise<void> {
+  await Promise.all([processScope.stopKept(), spare.stop()]);
 }

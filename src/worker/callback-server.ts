@@ -38,7 +38,8 @@ export class CallbackServer {
         } catch {
           body = Buffer.concat(chunks).toString("utf8");
         }
-        res.writeHead(200, { "content-type": "application/json" }).end("{}");
+        // Connection: close, so the worker's keep-alive connection does not hold this process open afterwards.
+        res.writeHead(200, { "content-type": "application/json", connection: "close" }).end("{}");
         this.received ??= body;
         for (const listener of this.listeners.splice(0)) listener(body);
       });
@@ -50,6 +51,12 @@ export class CallbackServer {
     });
     const address = server.address();
     return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/ready`;
+  }
+
+  /** Whether the listening server keeps this Node process alive (it does by default). */
+  holdProcessOpen(on: boolean): void {
+    if (on) this.server?.ref();
+    else this.server?.unref();
   }
 
   /** The body received, if any. */

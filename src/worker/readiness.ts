@@ -22,13 +22,15 @@ export interface ReadinessInput {
   exited: Promise<unknown>;
   timeoutMs: number;
   startedAt: number;
+  /** Ends the wait at once when aborted (whoever started the worker no longer wants it). */
+  signal?: AbortSignal;
 }
 
 /** Why the wait ended without a ready worker. */
 export class NotReadyError extends Error {
   constructor(
     message: string,
-    readonly reason: "exited" | "timeout",
+    readonly reason: "exited" | "timeout" | "aborted",
   ) {
     super(message);
   }
@@ -51,8 +53,11 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
     wake?.();
   });
   void input.callback?.wait().then(() => wake?.());
+  const { signal } = input;
+  const onAbort = () => wake?.();
+  signal?.addEventListener("abort", onAbort, { once: true });
   let delay = 5;
-  while (!exited) {
+  while (!exited && !signal?.aborted) {
     const remaining = deadline - performance.now();
     if (remaining <= 0) break;
     try {
@@ -68,6 +73,7 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       }
       const b = body as { status?: unknown; resident?: unknown } | undefined;
       if (res.status === 200 && b?.status === "healthy" && b.resident !== false) {
+        signal?.removeEventListener("abort", onAbort);
         return {
           ms: Math.round(performance.now() - input.startedAt),
           health: body,
@@ -78,6 +84,7 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       const e = error as Error & { cause?: { code?: string } };
       last = e instanceof BodyTooLargeError ? `GET /health: ${e.message}` : (e.cause?.code ?? e.message);
     }
+    if (signal?.aborted) break;
     await new Promise<void>((resolve) => {
       wake = resolve;
       void guard(Math.min(delay, Math.max(0, deadline - performance.now()))).then(() => resolve());
@@ -91,6 +98,10 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       ? "received"
       : "not received"
     : "not requested";
+  signal?.removeEventListener("abort", onAbort);
+  if (signal?.aborted) {
+    throw new NotReadyError(`the start was abandoned after ${waited} ms (no longer wanted)`, "aborted");
+  }
   if (exited) {
     throw new NotReadyError(`worker exited before it was ready (after ${waited} ms)`, "exited");
   }

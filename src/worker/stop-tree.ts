@@ -17,7 +17,8 @@ function treeSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
 
 /**
  * Stops a worker spawned as the leader of its own process group, and its
- * whole tree: SIGTERM to the tree (tree-kill) and the group, then SIGKILL to
+ * whole tree: SIGTERM to the group and, when the leader has descendants, to
+ * its tree (tree-kill), then SIGKILL to
  * whatever is left after `graceMs` — the leader, every group member, and any
  * descendant that left the group.
  */
@@ -27,13 +28,15 @@ export async function stopProcessTree(child: ChildProcess, graceMs: number): Pro
   if (pid === undefined) return { ms: 0, forced: false };
   const leaderGone = () => child.exitCode !== null || child.signalCode !== null;
   const exited = leaderGone() ? Promise.resolve() : new Promise<void>((r) => child.once("exit", () => r()));
-  const strays = isAlive(pid) ? descendantsOf(pid).filter((row) => row.pgid !== pid) : [];
+  const descendants = isAlive(pid) ? descendantsOf(pid) : [];
+  const strays = descendants.filter((row) => row.pgid !== pid);
   const everythingGone = () => leaderGone() && !isAlive(-pid) && strays.every((s) => !isAlive(s.pid));
 
   signal(-pid, "SIGTERM");
   for (const s of strays) signal(s.pid, "SIGTERM");
   // tree-kill walks the tree with ps; it runs beside the wait, not before it, so a cooperative worker stops fast.
-  const walking = isAlive(pid) ? treeSignal(pid, "SIGTERM") : Promise.resolve();
+  // A leader without descendants has no tree to walk (the group signal reached it): no ps is spawned for it.
+  const walking = descendants.length > 0 && isAlive(pid) ? treeSignal(pid, "SIGTERM") : Promise.resolve();
   const deadline = started + graceMs;
   while (!everythingGone() && performance.now() < deadline) await sleep(5);
 

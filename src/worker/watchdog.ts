@@ -5,12 +5,14 @@ import { spawn } from "node:child_process";
  * its owners is gone — for when Jest is interrupted or killed and never runs
  * teardown. It exits by itself once the group is gone.
  */
-const SCRIPT = `group=$1; grace=$2; mark=$3; shift 3
+const SCRIPT = `group=$1; ticks=$2; mark=$3; shift 3
 alive() { for p in "$@"; do kill -0 "$p" 2>/dev/null || return 1; done; }
 while alive "$@" && kill -0 -"$group" 2>/dev/null; do sleep 0.2; done
 alive "$@" && exit 0
 if kill -0 -"$group" 2>/dev/null; then
-  kill -TERM -"$group" 2>/dev/null; sleep "$grace"; kill -KILL -"$group" 2>/dev/null
+  kill -TERM -"$group" 2>/dev/null
+  n=0; while kill -0 -"$group" 2>/dev/null && [ "$n" -lt "$ticks" ]; do sleep 0.1; n=$((n+1)); done
+  kill -KILL -"$group" 2>/dev/null
 fi
 for f in /proc/[0-9]*/environ; do
   if grep -qsz "^WORKER_ORCD_JEST_WORKER=$mark$" "$f" 2>/dev/null; then
@@ -29,8 +31,9 @@ export function owners(): number[] {
 
 /**
  * Starts the watchdog for a worker group. When an owner dies it ends the
- * group, then every process that carries the worker's environment mark (one
- * that left the group, e.g. a `setsid` daemon).
+ * group (SIGTERM; SIGKILL once `graceMs` has passed, and no later than it
+ * is gone), then every process that carries the worker's environment mark
+ * (one that left the group, e.g. a `setsid` daemon).
  */
 export function startWatchdog(
   workerPgid: number,
@@ -38,13 +41,14 @@ export function startWatchdog(
   mark: string,
   ownerPids: number[] = owners(),
 ): void {
-  const grace = Math.max(0.1, graceMs / 1000).toFixed(1);
+  // The grace in ticks of 0.1 s: the group gets SIGKILL once they are spent, or the watchdog goes on as soon as it is gone.
+  const ticks = String(Math.max(1, Math.ceil(graceMs / 100)));
   const args = [
     "-c",
     SCRIPT,
     "worker-orcd-watchdog",
     String(workerPgid),
-    grace,
+    ticks,
     mark,
     ...ownerPids.map(String),
   ];

@@ -37,6 +37,16 @@ export interface WorkerStartOptions extends WorkerCommandSpec {
   port?: number;
   /** The ledger of calls in flight the client shares (the Jest environment's, which knows the running test). */
   jobs?: JobLedger;
+  /**
+   * Never hold this Node process open: the child, its output pipes and the
+   * callback server are unref'd (a spare started ahead; it is stopped by an
+   * exit hook, global teardown or the watchdog instead). Default false.
+   */
+  unref?: boolean;
+  /** Abandons the start when aborted: the process is stopped and the start rejects (a spare no file wants). */
+  signal?: AbortSignal;
+  /** Called once the process is spawned, before readiness is awaited. */
+  onSpawn?: () => void;
 }
 
 /** Variables of the last real builds that change sampling; not inherited unless given in `env`. */
@@ -164,6 +174,13 @@ export class WorkerProcess {
     Object.assign(env, options.env);
     const mark = randomUUID();
     env[MARK_VAR] = mark;
+    if (options.signal?.aborted) {
+      await callback?.close();
+      throw new WorkerStartupError("worker start abandoned before it was spawned (no longer wanted)", {
+        command,
+        logTail: [],
+      });
+    }
     const startedAt = performance.now();
     const logs = new LogBuffer();
     const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
@@ -187,8 +204,10 @@ export class WorkerProcess {
       callback,
       mark,
     );
+    if (options.unref) worker.holdProcessOpen(false);
     // The watchdog covers the worker from now on; the registry record (for a later run) once it has exec'd and is ready.
     if (child.pid !== undefined) startWatchdog(child.pid, worker.graceMs, mark);
+    options.onSpawn?.();
     try {
       const ready = await waitForReady({
         healthUrl: `${worker.baseUrl}${ROUTES.health}`,
@@ -196,6 +215,7 @@ export class WorkerProcess {
         exited,
         timeoutMs,
         startedAt,
+        signal: options.signal,
       });
       worker.startupMs = ready.ms;
       worker.readyHealth = ready.health;
@@ -219,6 +239,18 @@ export class WorkerProcess {
           : `worker could not be started: ${(error as Error).message}`;
       throw new WorkerStartupError(hint(summary, options, logs), worker.facts(waitedMs));
     }
+  }
+
+  /**
+   * Whether this worker (its child, output pipes and callback server) keeps
+   * this Node process alive; true unless it was started with `unref`.
+   */
+  holdProcessOpen(on: boolean): void {
+    const method = on ? "ref" : "unref";
+    this.child[method]();
+    for (const stream of [this.child.stdout, this.child.stderr])
+      (stream as { ref?: () => void; unref?: () => void } | null)?.[method]?.();
+    this.callback?.holdProcessOpen(on);
   }
 
   /** Facts for failure messages: command, exit, output tail. */

@@ -1,0 +1,113 @@
+import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
+import { keyOf } from "./key";
+
+interface Held {
+  key: string;
+  /** Resolves once the spare's process is spawned (or its start failed before). */
+  spawned: Promise<void>;
+  /** Aborts the start of a spare no file wants (it is stopped at once, not awaited until ready). */
+  abort: AbortController;
+  ready: Promise<WorkerProcess | undefined>;
+  worker?: WorkerProcess;
+}
+
+/**
+ * A mock worker started ahead for the next test file of this process (scope
+ * `"file"`), with the current file's options, so its Node start overlaps the
+ * current file instead of delaying the next one. It is never shared: the
+ * next file takes it (only when its options are the same, else it is
+ * stopped) and owns it from then on, exactly like a worker it started itself.
+ * At most one is held per process.
+ *
+ * A spare never holds the process open (its child, pipes and callback server
+ * are unref'd until a file takes it). An unused one is stopped by
+ * {@link Spare.stop} (global teardown, for in-band runs; a file of another
+ * scope or options), else by an exit hook (SIGTERM to its group) and its
+ * watchdog, which also cover Ctrl-C and a killed Jest, as for every worker.
+ */
+export class Spare {
+  private held?: Held;
+  /** Stops of spares that no file took, still under way. */
+  private readonly stopping = new Set<Promise<unknown>>();
+  private hooked = false;
+
+  /**
+   * Starts a spare with `options` (replacing a held one); resolves once its
+   * process is spawned. Never rejects: a spare that fails to start is simply
+   * not there.
+   */
+  prepare(options: WorkerStartOptions): Promise<void> {
+    this.discard();
+    const { jobs: _jobs, onSpawn: _onSpawn, ...rest } = options;
+    const abort = new AbortController();
+    let spawned = () => {};
+    const held: Held = {
+      key: keyOf(options),
+      abort,
+      spawned: new Promise<void>((resolve) => (spawned = resolve)),
+      ready: WorkerProcess.start({
+        ...rest,
+        unref: true,
+        signal: abort.signal,
+        onSpawn: () => spawned(),
+      }).then(
+        (worker) => (held.worker = worker),
+        () => undefined,
+      ),
+    };
+    void held.ready.then(() => spawned());
+    this.held = held;
+    if (!this.hooked) {
+      this.hooked = true;
+      // An exiting process cannot await a stop; a spare still starting is its watchdog's.
+      process.once("exit", () => this.held?.worker?.terminateNow());
+    }
+    return held.spawned;
+  }
+
+  /**
+   * Takes the held spare when it was started with the same options as
+   * `options`: undefined at once when there is none (a held one with other
+   * options is stopped); else when its process is spawned, and the worker
+   * once ready (undefined when it failed to start or has died since).
+   */
+  take(
+    options: WorkerStartOptions,
+  ): { spawned: Promise<void>; ready: Promise<WorkerProcess | undefined> } | undefined {
+    const held = this.held;
+    if (!held) return undefined;
+    if (held.key !== keyOf(options)) {
+      this.discard();
+      return undefined;
+    }
+    this.held = undefined;
+    const ready = (async () => {
+      // Everything of a spare is unref'd: while it finishes starting, something must keep this process alive.
+      const keepAlive = setInterval(() => undefined, 60_000);
+      const worker = await held.ready.finally(() => clearInterval(keepAlive));
+      if (!worker || worker.exit) {
+        await worker?.stop();
+        return undefined;
+      }
+      worker.holdProcessOpen(true); // from now on it is the taking file's, like a worker it started itself
+      return worker;
+    })();
+    return { spawned: held.spawned, ready };
+  }
+
+  /** Stops the held spare, if any, and waits for every spare stop under way. */
+  async stop(): Promise<void> {
+    this.discard();
+    await Promise.all(this.stopping);
+  }
+
+  /** Stops the held spare in the background: a start under way is abandoned, a ready one stopped. */
+  private discard(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (!held) return;
+    held.abort.abort();
+    const stop = held.ready.then((w) => w?.stop()).finally(() => this.stopping.delete(stop));
+    this.stopping.add(stop);
+  }
+}
