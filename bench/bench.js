@@ -68,7 +68,7 @@ async function spawnToReady() {
     "mock worker: spawn to ready",
     "ms",
     ours,
-    "target <= 4x baseline",
+    "target <= 1.3x baseline",
   );
   results.spawn_ratio = o.median / b.median;
 }

@@ -4,7 +4,6 @@
  * protocol (PROTOCOL.md), with a compat switch, a tunable pace and fault
  * injection. See the README's "Mock worker" section.
  */
-import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { TestModel } from "../fixtures/test-model";
@@ -123,6 +122,8 @@ function listen(server: MockServer, o: MockOptions): Promise<void> {
 
 function startStubbornChild(): void {
   const script = "process.on('SIGTERM',()=>{});process.on('SIGINT',()=>{});setInterval(()=>{},1000);";
+  // Loaded here, not at start: only this fault needs it, and every module loaded at start delays readiness.
+  const { spawn } = require("node:child_process") as typeof import("node:child_process");
   spawn(process.execPath, ["-e", script, "worker-orcd-mock-child"], { stdio: "ignore" });
 }
 
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
   }
   await listen(server, o);
   for (const percent of [0, 25, 50, 75, 100]) {
-    if (percent > 0) await sleep(loadMs / 4);
+    if (percent > 0 && loadMs > 0) await sleep(loadMs / 4);
     log("INFO", "model load progress", { event: "model_load_progress", percent });
   }
   server.loaded = true;

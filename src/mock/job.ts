@@ -1,4 +1,3 @@
-import { randomInt } from "node:crypto";
 import { basename } from "node:path";
 import type { ErrorCode, ExecuteRequest, StopReason, WorkerEvent } from "../protocol";
 import { COMPAT_DEFAULT_SEED } from "../protocol/limits";
@@ -104,7 +103,7 @@ export class Job {
     if (faults["inference-failed"]) return fail("INFERENCE_FAILED", "inference failed (mock fault)", false);
 
     const req = this.request;
-    const seed = req.seed ?? (compat ? COMPAT_DEFAULT_SEED : randomInt(2 ** 47));
+    const seed = req.seed ?? (compat ? COMPAT_DEFAULT_SEED : Math.floor(Math.random() * 2 ** 47));
     const gen = this.script ? scripted(this.script) : generate(req.prompt, seed, o.eosAfter);
     const max = req.max_tokens ?? o.maxTokensOut;
     // Build 5d6c9a4a ignores stop sequences: SamplingConfig::from_request leaves the tokenized list empty.

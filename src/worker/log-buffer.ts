@@ -85,11 +85,18 @@ export class LogBuffer {
   private lines: LogLine[] = [];
   private start = 0;
   private chars = 0;
+  private readonly watchers = new Set<() => void>();
 
   constructor(
     private readonly capacity = 2000,
     private readonly maxChars = 8 * 1024 * 1024,
   ) {}
+
+  /** Calls `listener` after every line added from now on; returns the function that stops it. */
+  watch(listener: () => void): () => void {
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
 
   /** Reads a stream line by line into the buffer. */
   attach(stream: Readable, name: LogLine["stream"]): void {
@@ -114,6 +121,7 @@ export class LogBuffer {
     }
     this.lines.push({ stream, text, json });
     this.chars += text.length;
+    for (const watcher of this.watchers) watcher();
     while (this.lines.length - this.start > this.capacity || (this.chars > this.maxChars && this.size > 1)) {
       this.chars -= this.lines[this.start].text.length;
       this.start++;

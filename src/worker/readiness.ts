@@ -5,6 +5,7 @@ import { guard, timeoutSignal } from "../util/timers";
 const MAX_HEALTH_BYTES = 64 * 1024;
 
 import type { CallbackServer } from "./callback-server";
+import type { LogBuffer } from "./log-buffer";
 
 /** How readiness was established. */
 export interface Readiness {
@@ -24,6 +25,8 @@ export interface ReadinessInput {
   startedAt: number;
   /** Ends the wait at once when aborted (whoever started the worker no longer wants it). */
   signal?: AbortSignal;
+  /** The worker's output: each line it writes triggers a probe at once (a worker says when it is ready). */
+  logs?: LogBuffer;
 }
 
 /** Why the wait ended without a ready worker. */
@@ -40,7 +43,7 @@ export class NotReadyError extends Error {
  * Waits until the worker is ready: `/health` answers 200 with status
  * `healthy` and, where reported, `resident` true. The readiness callback
  * triggers an immediate probe (a real worker posts it before it listens, so
- * it is never enough alone). Probes back off from 5 ms to 100 ms. The worker's
+ * it is never enough alone), and so does each line the worker writes. Probes back off from 5 ms to 100 ms. The worker's
  * exit or the deadline ends the wait with a {@link NotReadyError}.
  */
 export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
@@ -56,10 +59,16 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
   const { signal } = input;
   const onAbort = () => wake?.();
   signal?.addEventListener("abort", onAbort, { once: true });
+  // A chatty worker (a progress line per tensor) must not turn probing into a busy loop: at most one per 10 ms.
+  let probedAt = 0;
+  const unwatch = input.logs?.watch(() => {
+    if (performance.now() - probedAt >= 10) wake?.();
+  });
   let delay = 5;
   while (!exited && !signal?.aborted) {
     const remaining = deadline - performance.now();
     if (remaining <= 0) break;
+    probedAt = performance.now();
     try {
       const res = await fetch(input.healthUrl, {
         signal: timeoutSignal(Math.max(50, Math.min(2000, remaining))),
@@ -74,6 +83,7 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       const b = body as { status?: unknown; resident?: unknown } | undefined;
       if (res.status === 200 && b?.status === "healthy" && b.resident !== false) {
         signal?.removeEventListener("abort", onAbort);
+        unwatch?.();
         return {
           ms: Math.round(performance.now() - input.startedAt),
           health: body,
@@ -99,6 +109,7 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       : "not received"
     : "not requested";
   signal?.removeEventListener("abort", onAbort);
+  unwatch?.();
   if (signal?.aborted) {
     throw new NotReadyError(`the start was abandoned after ${waited} ms (no longer wanted)`, "aborted");
   }

@@ -216,6 +216,7 @@ export class WorkerProcess {
         timeoutMs,
         startedAt,
         signal: options.signal,
+        logs,
       });
       worker.startupMs = ready.ms;
       worker.readyHealth = ready.health;
