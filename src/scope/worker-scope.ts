@@ -115,6 +115,37 @@ const spare = new Spare();
 /** A spare is only ever the bundled mock on a free port (a real worker would load the model on the GPU twice). */
 const canPrestart = (options: WorkerStartOptions) => options.binary === "mock" && options.port === undefined;
 
+/** Mock workers that files let go of, with their stops still finishing (seen through by {@link stopKeptWorkers}). */
+const finishing = new Map<WorkerProcess, Promise<unknown>>();
+
+/**
+ * Stops a worker a file is done with. The stop begins at once (SIGTERM to its
+ * group, then SIGKILL after the grace). A real worker is awaited to the end:
+ * its GPU memory must be free before another loads. The bundled mock, which
+ * holds no GPU and ends within milliseconds, is not: the file's teardown goes
+ * on while it exits, and global teardown (in band), an exit hook and the
+ * watchdog see the stop through.
+ */
+async function letGo(worker: WorkerProcess): Promise<void> {
+  const stopping = worker.stop();
+  if (worker.spec.binary !== "mock") {
+    await stopping;
+    return;
+  }
+  if (finishing.size === 0 && !exitHooked) {
+    exitHooked = true;
+    // An exiting process cannot await: its unfinished stops get SIGTERM again and lose their registry records.
+    process.once("exit", () => {
+      for (const w of finishing.keys()) w.terminateNow();
+    });
+  }
+  finishing.set(
+    worker,
+    stopping.finally(() => finishing.delete(worker)),
+  );
+}
+let exitHooked = false;
+
 /**
  * Scope `"file"`: every file has a worker of its own, stopped at its
  * teardown. With `prestart` (the mock), the next file's worker is started
@@ -139,7 +170,7 @@ const fileScope: WorkerScope = {
     return { worker, reused: false, ahead: false, spareStarted: prestart };
   },
   release: async (worker) => {
-    await worker.stop();
+    await letGo(worker);
   },
 };
 
@@ -169,7 +200,7 @@ export async function prestartFirstWorker(inBand: boolean): Promise<boolean> {
   return true;
 }
 
-/** Stops the worker this process keeps for scope `"process"` and any spare (global teardown of an in-band run). */
+/** Stops the worker this process keeps for scope `"process"` and any spare, and sees every stop under way through (global teardown of an in-band run). */
 export async function stopKeptWorkers(): Promise<void> {
-  await Promise.all([processScope.stopKept(), spare.stop()]);
+  await Promise.all([processScope.stopKept(), spare.stop(), ...finishing.values()]);
 }

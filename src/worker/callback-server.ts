@@ -1,4 +1,6 @@
 import { createServer, type Server } from "node:http";
+import { BodyTooLargeError } from "../client/body";
+import { ProbeTimeoutError, probe } from "./probe";
 
 /** Body the worker posts when it is ready (PROTOCOL.md, `--callback-url`). */
 export interface ReadyCallback {
@@ -24,12 +26,10 @@ export class CallbackServer {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", async () => {
         if (this.probeUrl && this.listeningAtCallback === undefined) {
-          this.listeningAtCallback = await fetch(this.probeUrl, { signal: AbortSignal.timeout(500) }).then(
-            async (r) => {
-              await r.arrayBuffer().catch(() => undefined);
-              return true;
-            },
-            (error: { name?: string }) => error?.name === "TimeoutError", // connected but slow still means it listens
+          this.listeningAtCallback = await probe(this.probeUrl, 500, 64 * 1024).then(
+            () => true,
+            // Connected but slow (or a body too large) still means it listens.
+            (error: Error) => error instanceof ProbeTimeoutError || error instanceof BodyTooLargeError,
           );
         }
         let body: unknown;

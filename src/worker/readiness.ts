@@ -1,11 +1,12 @@
-import { BodyTooLargeError, readBodyText } from "../client/body";
-import { guard, timeoutSignal } from "../util/timers";
+import { BodyTooLargeError } from "../client/body";
+import { guard } from "../util/timers";
 
 /** Largest `/health` body read while waiting for readiness (a real one is under 1 KiB). */
 const MAX_HEALTH_BYTES = 64 * 1024;
 
 import type { CallbackServer } from "./callback-server";
 import type { LogBuffer } from "./log-buffer";
+import { probe } from "./probe";
 
 /** How readiness was established. */
 export interface Readiness {
@@ -70,13 +71,10 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
     if (remaining <= 0) break;
     probedAt = performance.now();
     try {
-      const res = await fetch(input.healthUrl, {
-        signal: timeoutSignal(Math.max(50, Math.min(2000, remaining))),
-      });
-      const text = await readBodyText(res, MAX_HEALTH_BYTES);
+      const res = await probe(input.healthUrl, Math.max(50, Math.min(2000, remaining)), MAX_HEALTH_BYTES);
       let body: unknown;
       try {
-        body = JSON.parse(text);
+        body = JSON.parse(res.text);
       } catch {
         body = undefined;
       }
@@ -89,10 +87,10 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
           health: body,
         };
       }
-      last = `HTTP ${res.status} ${text.slice(0, 200)}`;
+      last = `HTTP ${res.status} ${res.text.slice(0, 200)}`;
     } catch (error) {
-      const e = error as Error & { cause?: { code?: string } };
-      last = e instanceof BodyTooLargeError ? `GET /health: ${e.message}` : (e.cause?.code ?? e.message);
+      const e = error as Error & { code?: string };
+      last = e instanceof BodyTooLargeError ? `GET /health: ${e.message}` : (e.code ?? e.message);
     }
     if (signal?.aborted) break;
     await new Promise<void>((resolve) => {
