@@ -54,14 +54,16 @@ async function spawnToReady() {
   const baselineScript =
     "require('http').createServer().listen(0, '127.0.0.1', function () { this.close(); process.exit(0); })";
   await run(process.execPath, ["-e", baselineScript]);
-  const base = await repeat(REPS, async () => (await run(process.execPath, ["-e", baselineScript])).ms);
-  const ours = await repeat(REPS, async () => {
+  const base = [];
+  const ours = [];
+  // Interleaved, so the drift of a shared machine falls on both alike.
+  for (let k = 0; k < REPS; k++) {
+    base.push((await run(process.execPath, ["-e", baselineScript])).ms);
     const t0 = performance.now();
     const w = await mock();
-    const ms = performance.now() - t0;
+    ours.push(performance.now() - t0);
     await w.stop();
-    return ms;
-  });
+  }
   const b = record("node_http_listen_ms", "baseline: node -e http listen", "ms", base);
   const o = record(
     "mock_spawn_to_ready_ms",
@@ -115,10 +117,10 @@ async function perFileOverhead() {
   };
   try {
     for (const dir of Object.values(dirs)) await jestWall(dir, ["--runInBand"]);
-    const reps = Math.max(3, Math.ceil(REPS / 2));
-    const wall = {};
-    for (const [name, dir] of Object.entries(dirs))
-      wall[name] = await repeat(reps, () => jestWall(dir, ["--runInBand"]));
+    // Interleaved, so the drift of a shared machine falls on every configuration alike.
+    const wall = Object.fromEntries(Object.keys(dirs).map((name) => [name, []]));
+    for (let k = 0; k < Math.max(3, REPS); k++)
+      for (const [name, dir] of Object.entries(dirs)) wall[name].push(await jestWall(dir, ["--runInBand"]));
     const med = (name) => summary(wall[name]).median;
     record("plain_jest_1_file_ms", "baseline: jest-environment-node, 1 file in band", "ms", wall.plain1);
     record(
