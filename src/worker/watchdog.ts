@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 
 /**
  * A tiny detached shell loop that ends a worker's process group when any of
@@ -30,7 +30,58 @@ export function owners(): number[] {
 }
 
 /**
- * Starts the watchdog for a worker group. When an owner dies it ends the
+ * A shell that starts watchdogs for this process, one per line read from its
+ * stdin (`group ticks mark owner...`), each in the background. A watchdog is
+ * then a fork of this small shell, not of this Node process: a fork costs
+ * time in proportion to the parent's memory (about 14 ms at 300 MB), and
+ * this process is Jest's. It ends when its stdin does (this process is gone,
+ * or has no worker left); the watchdogs it started live on until their own
+ * work is done.
+ */
+const LAUNCHER = `script=$1
+while read -r group ticks mark owners; do
+  /bin/sh -c "$script" worker-orcd-watchdog $group $ticks $mark $owners </dev/null >/dev/null 2>&1 &
+done`;
+
+interface Launcher {
+  child: ChildProcess;
+  alive: boolean;
+}
+let launcher: Launcher | undefined;
+/** Launchers lost so far (killed from outside); after a few, no more are started (a missing `/bin/sh` must not loop). */
+let losses = 0;
+/** Watchdogs asked for, by group, until their worker is stopped: asked again if the launcher dies. */
+const wanted = new Map<number, string>();
+
+function launch(): Launcher {
+  if (launcher?.alive) return launcher;
+  const child = spawn("/bin/sh", ["-c", LAUNCHER, "worker-orcd-watchdogs", SCRIPT], {
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  const current: Launcher = { child, alive: true };
+  const lost = () => {
+    if (!current.alive) return;
+    current.alive = false;
+    // Killed from outside: the watchdogs of workers still running are asked for again.
+    if (launcher === current && wanted.size > 0 && ++losses <= 3) {
+      launcher = undefined;
+      const again = launch();
+      for (const line of wanted.values()) again.child.stdin?.write(line);
+    }
+  };
+  child.on("error", lost);
+  child.on("exit", lost);
+  child.stdin?.on("error", lost);
+  child.unref();
+  (child.stdin as { unref?: () => void } | null)?.unref?.();
+  launcher = current;
+  return current;
+}
+
+/**
+ * Starts the watchdog for a worker group (through this process's launcher,
+ * started on first use). When an owner dies it ends the
  * group (SIGTERM; SIGKILL once `graceMs` has passed, and no later than it
  * is gone), then every process that carries the worker's environment mark
  * (one that left the group, e.g. a `setsid` daemon).
@@ -43,16 +94,22 @@ export function startWatchdog(
 ): void {
   // The grace in ticks of 0.1 s: the group gets SIGKILL once they are spent, or the watchdog goes on as soon as it is gone.
   const ticks = String(Math.max(1, Math.ceil(graceMs / 100)));
-  const args = [
-    "-c",
-    SCRIPT,
-    "worker-orcd-watchdog",
-    String(workerPgid),
-    ticks,
-    mark,
-    ...ownerPids.map(String),
-  ];
-  const child = spawn("/bin/sh", args, { detached: true, stdio: "ignore" });
-  child.on("error", () => undefined);
-  child.unref();
+  const line = `${workerPgid} ${ticks} ${mark} ${ownerPids.join(" ")}\n`;
+  wanted.set(workerPgid, line);
+  launch().child.stdin?.write(line);
+}
+
+/**
+ * The worker of `workerPgid` was stopped: its watchdog (which exits by
+ * itself) need not be asked for again. With no worker left, the launcher is
+ * let go (its stdin ends, after the lines it has not read yet), so that no
+ * process of ours outlives the workers; the next start begins a new one.
+ */
+export function watchdogDone(workerPgid: number): void {
+  wanted.delete(workerPgid);
+  if (wanted.size > 0 || !launcher) return;
+  const idle = launcher;
+  launcher = undefined;
+  idle.alive = false;
+  idle.child.stdin?.end();
 }

@@ -15,7 +15,7 @@ import { killMarked, MARK_VAR, signal } from "./processes";
 import { NotReadyError, waitForReady } from "./readiness";
 import { commandOf, forgetWorker, recordWorker } from "./registry";
 import { type StopReport, stopProcessTree } from "./stop-tree";
-import { startWatchdog } from "./watchdog";
+import { startWatchdog, watchdogDone } from "./watchdog";
 
 /** Options of {@link WorkerProcess.start}. */
 export interface WorkerStartOptions extends WorkerCommandSpec {
@@ -269,7 +269,10 @@ export class WorkerProcess {
     this.stopping ??= stopProcessTree(this.child, this.graceMs).then(async (report) => {
       // Descendants that left the group (a setsid daemon) but kept the environment mark.
       if (killMarked(this.mark).length > 0) report = { ...report, forced: true };
-      if (this.child.pid !== undefined) forgetWorker(this.child.pid);
+      if (this.child.pid !== undefined) {
+        forgetWorker(this.child.pid);
+        watchdogDone(this.child.pid);
+      }
       await this.callback?.close();
       return report;
     });

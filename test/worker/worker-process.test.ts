@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
@@ -20,7 +20,8 @@ const script = (name: string, text: string, mode = 0o755) => {
   chmodSync(p, mode);
   return p;
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+import { sleep, until } from "../helpers/jest-run";
 
 describe("WorkerProcess", () => {
   it("exposes the facts of a ready worker", async () => {
@@ -121,7 +122,72 @@ describe("WorkerProcess", () => {
     owner.kill("SIGKILL");
     for (let k = 0; k < 60 && isAlive(-pid); k++) await sleep(50);
     expect(isAlive(-pid)).toBe(false);
+    // The killed owner left its registry record; the next global setup's sweep finds nothing alive to end.
+    expect(reapOrphans()).not.toContain(pid);
   });
+});
+
+/** Live processes of this machine whose command line contains `needle`, with their parent. */
+function processesWith(needle: string): { pid: number; ppid: number }[] {
+  const found: { pid: number; ppid: number }[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, "latin1").replace(/\0/g, " ").includes(needle)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (fields[0] !== "Z") found.push({ pid: Number(entry), ppid: Number(fields[1]) });
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+describe("the watchdog launcher", () => {
+  it("one launcher of this process starts every worker's watchdog (no fork of this process per worker), and it ends once no worker is left", async () => {
+    const workers = await Promise.all([startMock(), startMock(), startMock()]);
+    const launchers = () => processesWith("worker-orcd-watchdogs").filter((p) => p.ppid === process.pid);
+    expect(launchers()).toHaveLength(1);
+    for (const w of workers) {
+      await until(() => processesWith(`worker-orcd-watchdog ${w.pid} `).length === 1, 5000);
+      // A child of the launcher, not of this process.
+      expect(processesWith(`worker-orcd-watchdog ${w.pid} `)[0].ppid).toBe(launchers()[0].pid);
+    }
+    await stopAllMocks();
+    await until(() => launchers().length === 0, 5000);
+    for (const w of workers)
+      await until(() => processesWith(`worker-orcd-watchdog ${w.pid} `).length === 0, 5000);
+  });
+
+  it("a launcher killed from outside is replaced: a worker started after it still gets a watchdog that ends it when its owner dies", async () => {
+    const owner = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const { WorkerProcess } = require(${JSON.stringify(join(__dirname, "..", "..", "dist", "worker", "worker-process.js"))});
+         const opts = { binary: "mock", model: "mock", gpuDevice: 0, shutdownGraceMs: 300 };
+         WorkerProcess.start(opts).then((w) => console.log("FIRST " + w.pid));
+         process.stdin.once("data", () => WorkerProcess.start(opts).then((w) => console.log("SECOND " + w.pid)));`,
+      ],
+      { stdio: ["pipe", "pipe", "inherit"] },
+    );
+    let out = "";
+    owner.stdout!.on("data", (d) => (out += d));
+    await until(() => /FIRST (\d+)/.test(out), 10_000);
+    const first = Number(/FIRST (\d+)/.exec(out)![1]);
+    const launcher = processesWith("worker-orcd-watchdogs").find((p) => p.ppid === owner.pid)!;
+    expect(launcher).toBeDefined();
+    process.kill(launcher.pid, "SIGKILL");
+    await until(() => !isAlive(launcher.pid), 5000);
+    owner.stdin!.write("go\n");
+    await until(() => /SECOND (\d+)/.test(out), 10_000);
+    const second = Number(/SECOND (\d+)/.exec(out)![1]);
+    await until(() => processesWith(`worker-orcd-watchdog ${second} `).length === 1, 5000);
+    owner.kill("SIGKILL");
+    await until(() => !isAlive(-first) && !isAlive(-second), 10_000);
+    expect(reapOrphans()).toEqual([]); // nothing left alive for the next global setup; the records are cleared
+  }, 30_000);
 });
 
 describe("orphan registry", () => {
