@@ -134,3 +134,32 @@ export async function until(check: () => boolean, ms = 20000): Promise<void> {
     await sleep(25);
   }
 }
+
+/** A Jest test sequencer (write it as `sequencer.js`, set `testSequencer`) that runs the files in name order. */
+export const NAME_ORDER_SEQUENCER = `const Base = require(${JSON.stringify(require.resolve("@jest/test-sequencer"))}).default;
+module.exports = class extends Base { sort(tests) { return [...tests].sort((a, b) => a.path.localeCompare(b.path)); } };
+`;
+
+/**
+ * Fixture projects with `workerOrcd` options over a short `shutdownGraceMs`
+ * (300 ms); `remove()` deletes every one made (call it from `afterAll`).
+ */
+export function scopeProjects(defaults: Record<string, unknown> = {}): {
+  project: (workerOrcd?: Record<string, unknown>, config?: Record<string, unknown>) => FixtureProject;
+  remove: () => void;
+} {
+  const made: FixtureProject[] = [];
+  return {
+    project: (workerOrcd = defaults, config = {}) => {
+      const p = new FixtureProject({
+        testEnvironmentOptions: { workerOrcd: { shutdownGraceMs: 300, ...workerOrcd } },
+        ...config,
+      });
+      made.push(p);
+      return p;
+    },
+    remove: () => {
+      for (const p of made.splice(0)) p.remove();
+    },
+  };
+}

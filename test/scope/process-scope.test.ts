@@ -2,20 +2,10 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { isAlive } from "../../src/worker/processes";
-import { FixtureProject, sleep, until } from "../helpers/jest-run";
+import { type FixtureProject, NAME_ORDER_SEQUENCER, scopeProjects, sleep, until } from "../helpers/jest-run";
 
-const projects: FixtureProject[] = [];
-const project = (workerOrcd: Record<string, unknown> = { scope: "process" }, config = {}) => {
-  const p = new FixtureProject({
-    testEnvironmentOptions: { workerOrcd: { shutdownGraceMs: 300, ...workerOrcd } },
-    ...config,
-  });
-  projects.push(p);
-  return p;
-};
-afterAll(() => {
-  for (const p of projects) p.remove();
-});
+const { project, remove } = scopeProjects({ scope: "process" });
+afterAll(remove);
 
 /** A file whose test records which worker process served it. */
 const recording = (name: string, docblock = "", body = "") => `${docblock}
@@ -27,11 +17,6 @@ test("${name}", async () => {
 `;
 const pids = (p: FixtureProject, names: string[]) =>
   Object.fromEntries(names.map((n) => [n, Number(readFileSync(join(p.dir, `${n}.pid`), "utf8"))]));
-
-/** Runs the fixture's files in name order, in band, so the hand-over order is known. */
-const SEQUENCER = `const Base = require(${JSON.stringify(require.resolve("@jest/test-sequencer"))}).default;
-module.exports = class extends Base { sort(tests) { return [...tests].sort((a, b) => a.path.localeCompare(b.path)); } };
-`;
 
 describe('scope "process" (issue 11)', () => {
   it("a Jest worker process keeps its worker across files: 6 files at --maxWorkers=2 start at most 2, and nothing outlives the run (a failing file included)", async () => {
@@ -55,7 +40,7 @@ describe('scope "process" (issue 11)', () => {
 
   it("hands over only a healthy, idle worker started with the same options; a crashed, exited, busy or differently configured one is replaced", async () => {
     const p = project({ scope: "process" }, { testSequencer: "<rootDir>/sequencer.js" });
-    p.write("sequencer.js", SEQUENCER);
+    p.write("sequencer.js", NAME_ORDER_SEQUENCER);
     const otherEnv = `/** @jest-environment-options {"workerOrcd": {"env": {"SOMETHING": "else"}}} */`;
     const ownWorker = `/** @jest-environment-options {"workerOrcd": {"scope": "file"}} */`;
     p.write("a.test.js", recording("a"));

@@ -4,20 +4,10 @@ import { afterAll, describe, expect, it } from "@jest/globals";
 import { Spare } from "../../src/scope/spare";
 import { isAlive } from "../../src/worker/processes";
 import { WorkerProcess, type WorkerStartOptions } from "../../src/worker/worker-process";
-import { FixtureProject, sleep, until } from "../helpers/jest-run";
+import { type FixtureProject, NAME_ORDER_SEQUENCER, scopeProjects, sleep, until } from "../helpers/jest-run";
 
-const projects: FixtureProject[] = [];
-const project = (workerOrcd: Record<string, unknown> = {}, config = {}) => {
-  const p = new FixtureProject({
-    testEnvironmentOptions: { workerOrcd: { shutdownGraceMs: 300, ...workerOrcd } },
-    ...config,
-  });
-  projects.push(p);
-  return p;
-};
-afterAll(() => {
-  for (const p of projects) p.remove();
-});
+const { project, remove } = scopeProjects();
+afterAll(remove);
 
 /** A file whose test records the worker that served it, and which leaves a mark in that worker (a job it ran). */
 const recording = (name: string, docblock = "") => `${docblock}
@@ -31,11 +21,6 @@ test("${name}", async () => {
 `;
 const pidOf = (p: FixtureProject, name: string) => Number(readFileSync(join(p.dir, `${name}.pid`), "utf8"));
 
-/** Runs the fixture's files in name order. */
-const SEQUENCER = `const Base = require(${JSON.stringify(require.resolve("@jest/test-sequencer"))}).default;
-module.exports = class extends Base { sort(tests) { return [...tests].sort((a, b) => a.path.localeCompare(b.path)); } };
-`;
-
 const mockOptions = (extra: Partial<WorkerStartOptions> = {}): WorkerStartOptions => ({
   binary: "mock",
   model: "mock",
@@ -48,7 +33,7 @@ const mockOptions = (extra: Partial<WorkerStartOptions> = {}): WorkerStartOption
 describe('a spare mock started ahead, scope "file" (issue 11, item 3)', () => {
   it("in band, every file still gets a fresh worker of its own (never one another file used), the first and the next ones started ahead, none left unused, nothing left running", async () => {
     const p = project({}, { testSequencer: "<rootDir>/sequencer.js" });
-    p.write("sequencer.js", SEQUENCER);
+    p.write("sequencer.js", NAME_ORDER_SEQUENCER);
     const names = ["a", "b", "c", "d", "e"];
     for (const n of names) p.write(`${n}.test.js`, recording(n));
     const result = await p.run(["--runInBand"]);
@@ -67,7 +52,7 @@ describe('a spare mock started ahead, scope "file" (issue 11, item 3)', () => {
 
   it("a file whose options differ does not take the spare (it is stopped); prestart: false starts none", async () => {
     const p = project({}, { testSequencer: "<rootDir>/sequencer.js" });
-    p.write("sequencer.js", SEQUENCER);
+    p.write("sequencer.js", NAME_ORDER_SEQUENCER);
     p.write("a.test.js", recording("a"));
     p.write(
       "b.test.js",
@@ -110,7 +95,7 @@ describe('a spare mock started ahead, scope "file" (issue 11, item 3)', () => {
     "a spare held while the in-band Jest run is killed with %s ends with it",
     async (signal) => {
       const p = project({}, { testSequencer: "<rootDir>/sequencer.js" });
-      p.write("sequencer.js", SEQUENCER);
+      p.write("sequencer.js", NAME_ORDER_SEQUENCER);
       p.write("a.test.js", recording("a"));
       p.write(
         "b.test.js",
