@@ -2,7 +2,8 @@ import type { JobLedger } from "../client/job-ledger";
 import type { WorkerScope as ScopeName } from "../config/options";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { keyOf } from "./key";
-import { Spare } from "./spare";
+import { finishingStops, letGo } from "./let-go";
+import { canPrestart, spare } from "./spare";
 
 /** A worker handed to a test file, and how it came to be. */
 export interface Acquired {
@@ -74,7 +75,7 @@ class ProcessScope implements WorkerScope {
         kept.worker.holdProcessOpen(true);
         return { worker: kept.worker, reused: true, ahead: false, spareStarted: false };
       }
-      await kept.worker.stop();
+      await letGo(kept.worker);
     }
     // A worker started ahead (the first of an in-band run, or a spare of a file of scope "file") is fresh: take it.
     const taking = spare.take(options);
@@ -88,10 +89,10 @@ class ProcessScope implements WorkerScope {
   async release(worker: WorkerProcess, jobs?: JobLedger): Promise<void> {
     const key = this.keys.get(worker);
     if (key === undefined || worker.exit || (jobs && !jobs.settled)) {
-      await worker.stop();
+      await letGo(worker);
       return;
     }
-    if (this.kept && this.kept.worker !== worker) await this.kept.worker.stop();
+    if (this.kept && this.kept.worker !== worker) await letGo(this.kept.worker);
     this.kept = { key, worker };
     // Kept between files, it must not hold the process open: a Jest worker process ends once its loop is empty.
     worker.holdProcessOpen(false);
@@ -110,46 +111,11 @@ class ProcessScope implements WorkerScope {
 }
 
 const processScope = new ProcessScope();
-const spare = new Spare();
-
-/** A spare is only ever the bundled mock on a free port (a real worker would load the model on the GPU twice). */
-const canPrestart = (options: WorkerStartOptions) => options.binary === "mock" && options.port === undefined;
-
-/** Mock workers that files let go of, with their stops still finishing (seen through by {@link stopKeptWorkers}). */
-const finishing = new Map<WorkerProcess, Promise<unknown>>();
-
-/**
- * Stops a worker a file is done with. The stop begins at once (SIGTERM to its
- * group, then SIGKILL after the grace). A real worker is awaited to the end:
- * its GPU memory must be free before another loads. The bundled mock, which
- * holds no GPU and ends within milliseconds, is not: the file's teardown goes
- * on while it exits, and global teardown (in band), an exit hook and the
- * watchdog see the stop through.
- */
-async function letGo(worker: WorkerProcess): Promise<void> {
-  const stopping = worker.stop();
-  if (worker.spec.binary !== "mock") {
-    await stopping;
-    return;
-  }
-  if (finishing.size === 0 && !exitHooked) {
-    exitHooked = true;
-    // An exiting process cannot await: its unfinished stops get SIGTERM again and lose their registry records.
-    process.once("exit", () => {
-      for (const w of finishing.keys()) w.terminateNow();
-    });
-  }
-  finishing.set(
-    worker,
-    stopping.finally(() => finishing.delete(worker)),
-  );
-}
-let exitHooked = false;
 
 /**
  * Scope `"file"`: every file has a worker of its own, stopped at its
  * teardown. With `prestart` (the mock), the next file's worker is started
- * ahead while this one runs (see {@link Spare}).
+ * ahead while this one runs (see {@link spare}).
  */
 const fileScope: WorkerScope = {
   name: "file",
@@ -179,28 +145,9 @@ export function workerScope(name: ScopeName): WorkerScope {
   return name === "process" ? processScope : fileScope;
 }
 
-let firstWorker: WorkerStartOptions | undefined;
-
-/** Global setup: how the first file's worker would be started, for {@link prestartFirstWorker}. */
-export function offerFirstWorker(options: WorkerStartOptions): void {
-  firstWorker = options;
-}
-
-/**
- * Once Jest has scheduled the run: when it runs in band (global setup and
- * the files share this process), the offered first worker is started ahead
- * as a spare, if it is the mock (resolves once it is spawned, with whether
- * one was started); the offer is dropped either way.
- */
-export async function prestartFirstWorker(inBand: boolean): Promise<boolean> {
-  const options = firstWorker;
-  firstWorker = undefined;
-  if (!inBand || !options || !canPrestart(options)) return false;
-  await spare.prepare(options);
-  return true;
-}
-
 /** Stops the worker this process keeps for scope `"process"` and any spare, and sees every stop under way through (global teardown of an in-band run). */
 export async function stopKeptWorkers(): Promise<void> {
-  await Promise.all([processScope.stopKept(), spare.stop(), ...finishing.values()]);
+  await Promise.all([processScope.stopKept(), spare.stop(), finishingStops()]);
 }
+
+export { offerFirstWorker, prestartFirstWorker } from "./spare";

@@ -1,0 +1,37 @@
+import type { WorkerProcess } from "../worker/worker-process";
+
+/** Mock workers that files let go of, with their stops still finishing (seen through by {@link finishingStops}). */
+const finishing = new Map<WorkerProcess, Promise<unknown>>();
+
+/**
+ * Stops a worker a file is done with. The stop begins at once (SIGTERM to its
+ * group, then SIGKILL after the grace). A real worker is awaited to the end:
+ * its GPU memory must be free before another loads. The bundled mock, which
+ * holds no GPU and ends within milliseconds, is not: the file's teardown goes
+ * on while it exits, and global teardown (in band), an exit hook and the
+ * watchdog see the stop through.
+ */
+export async function letGo(worker: WorkerProcess): Promise<void> {
+  const stopping = worker.stop();
+  if (worker.spec.binary !== "mock") {
+    await stopping;
+    return;
+  }
+  if (finishing.size === 0 && !exitHooked) {
+    exitHooked = true;
+    // An exiting process cannot await: its unfinished stops get SIGTERM again and lose their registry records.
+    process.once("exit", () => {
+      for (const w of finishing.keys()) w.terminateNow();
+    });
+  }
+  finishing.set(
+    worker,
+    stopping.finally(() => finishing.delete(worker)),
+  );
+}
+let exitHooked = false;
+
+/** Resolves once every stop {@link letGo} left under way has finished (global teardown of an in-band run). */
+export async function finishingStops(): Promise<void> {
+  await Promise.all(finishing.values());
+}
