@@ -21,7 +21,7 @@ import { moreFilesFollow } from "./run-shape";
 /** The base class: jest-environment-node of the running Jest (29 or 30). */
 const NodeEnvironment = loadNodeEnvironment();
 
-import { noteWorkerUse, readState, STATE_VAR, type WorkerOrigin } from "./state";
+import { noteSpareStarted, noteWorkerUse, readState, STATE_VAR, type WorkerOrigin } from "./state";
 import { countSkippedGpuTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";
 
@@ -249,10 +249,14 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     try {
       const acquired = await this.scope.acquire(
         { ...workerStartOptions(plan, options, this.rootDir), jobs: this.handle?.jobs },
-        { prestart: plan.kind === "mock" && options.prestart && moreFilesFollow(), onUnderWay },
+        {
+          prestart: plan.kind === "mock" && options.prestart && moreFilesFollow(),
+          onUnderWay,
+          onSpareStart: () => noteSpareStarted(),
+        },
       );
       this.origin = acquired.reused ? "reused" : acquired.ahead ? "ahead" : "started";
-      noteWorkerUse(this.scope.name, this.origin, acquired.spareStarted);
+      noteWorkerUse(this.scope.name, this.origin);
       return acquired.worker;
     } catch (error) {
       const file = relative(this.rootDir, this.testPath);

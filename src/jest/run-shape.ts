@@ -11,7 +11,7 @@ import { noteSpareStarted, readRunShape, readWorkerUse, writeRunShape } from "./
  */
 export async function runScheduled(files: number, inBand: boolean, maxWorkers: number): Promise<void> {
   writeRunShape({ files, inBand, workers: inBand ? 1 : Math.max(1, Math.min(maxWorkers, files)) });
-  if (await prestartFirstWorker(inBand)) noteSpareStarted();
+  await prestartFirstWorker(inBand, () => noteSpareStarted());
 }
 
 /**

@@ -135,18 +135,13 @@ function noteUse(line: string, env: NodeJS.ProcessEnv): void {
   }
 }
 
-/**
- * Notes, in the run's folder, how a file got its worker under `scope`, and
- * whether a spare was begun for the next file. No-op without global setup.
- */
+/** Notes, in the run's folder, how a file got its worker under `scope`. No-op without global setup. */
 export function noteWorkerUse(
   scope: string,
   origin: WorkerOrigin,
-  spareStarted = false,
   env: NodeJS.ProcessEnv = process.env,
 ): void {
   noteUse(`${scope} ${origin}`, env);
-  if (spareStarted) noteSpareStarted(env);
 }
 
 /** Notes that a spare was started ahead (for the next file, or for the first one of an in-band run). */

@@ -7,7 +7,8 @@ interface Held {
   spawned: Promise<void>;
   /** Aborts the start of a spare no file wants (it is stopped at once, not awaited until ready). */
   abort: AbortController;
-  ready: Promise<WorkerProcess | undefined>;
+  /** The worker once ready, or the error its start failed with (never rejects). */
+  ready: Promise<WorkerProcess | Error>;
   worker?: WorkerProcess;
 }
 
@@ -32,12 +33,13 @@ export class Spare {
   private hooked = false;
 
   /**
-   * Starts a spare with `options` (replacing a held one); resolves once its
-   * process is spawned. Never rejects: a spare that fails to start is simply
+   * Starts a spare with `options` (replacing a held one), telling `onStart`;
+   * resolves once its process is spawned. Never rejects: a spare that fails to start is simply
    * not there.
    */
-  prepare(options: WorkerStartOptions): Promise<void> {
+  prepare(options: WorkerStartOptions, onStart?: () => void): Promise<void> {
     this.discard();
+    onStart?.();
     const { jobs: _jobs, onSpawn: _onSpawn, ...rest } = options;
     const abort = new AbortController();
     let spawned = () => {};
@@ -52,7 +54,7 @@ export class Spare {
         onSpawn: () => spawned(),
       }).then(
         (worker) => (held.worker = worker),
-        () => undefined,
+        (error: Error) => error,
       ),
     };
     void held.ready.then(() => spawned());
@@ -69,7 +71,9 @@ export class Spare {
    * Takes the held spare when it was started with the same options as
    * `options`: undefined at once when there is none (a held one with other
    * options is stopped); else when its process is spawned, and the worker
-   * once ready (undefined when it failed to start or has died since).
+   * once ready: undefined when it has died since, a rejection with the error
+   * its start failed with (a fresh start with the same options would only
+   * fail the same way, after the same wait).
    */
   take(
     options: WorkerStartOptions,
@@ -85,8 +89,9 @@ export class Spare {
       // Everything of a spare is unref'd: while it finishes starting, something must keep this process alive.
       const keepAlive = setInterval(() => undefined, 60_000);
       const worker = await held.ready.finally(() => clearInterval(keepAlive));
-      if (!worker || worker.exit) {
-        await worker?.stop();
+      if (worker instanceof Error) throw worker;
+      if (worker.exit) {
+        await worker.stop();
         return undefined;
       }
       worker.holdProcessOpen(true); // from now on it is the taking file's, like a worker it started itself
@@ -107,7 +112,9 @@ export class Spare {
     this.held = undefined;
     if (!held) return;
     held.abort.abort();
-    const stop = held.ready.then((w) => w?.stop()).finally(() => this.stopping.delete(stop));
+    const stop = held.ready
+      .then((w) => (w instanceof Error ? undefined : w.stop()))
+      .finally(() => this.stopping.delete(stop));
     this.stopping.add(stop);
   }
 }
@@ -129,13 +136,11 @@ export function offerFirstWorker(options: WorkerStartOptions): void {
 /**
  * Once Jest has scheduled the run: when it runs in band (global setup and
  * the files share this process), the offered first worker is started ahead
- * as {@link spare}, if it is the mock (resolves once it is spawned, with whether
- * one was started); the offer is dropped either way.
+ * as {@link spare}, if it is the mock (resolves once it is spawned); the
+ * offer is dropped either way.
  */
-export async function prestartFirstWorker(inBand: boolean): Promise<boolean> {
+export async function prestartFirstWorker(inBand: boolean, onStart?: () => void): Promise<void> {
   const options = firstWorker;
   firstWorker = undefined;
-  if (!inBand || !options || !canPrestart(options)) return false;
-  await spare.prepare(options);
-  return true;
+  if (inBand && options && canPrestart(options)) await spare.prepare(options, onStart);
 }

@@ -12,8 +12,6 @@ export interface Acquired {
   reused: boolean;
   /** It was started ahead, while the file before ran (a spare, scope `"file"`); no file used it before. */
   ahead: boolean;
-  /** A spare was begun for the next file. */
-  spareStarted: boolean;
 }
 
 /** How a file wants its worker. */
@@ -22,6 +20,8 @@ export interface AcquireHow {
   prestart?: boolean;
   /** Called as soon as the worker's process exists (spawned, or a spare or kept worker taken), before it is ready. */
   onUnderWay?: () => void;
+  /** Called when a spare is begun for the next file (for the run's summary). */
+  onSpareStart?: () => void;
 }
 
 /** How a test file gets its worker and gives it back. */
@@ -73,7 +73,7 @@ class ProcessScope implements WorkerScope {
       if (kept.key === key && (await usable(kept.worker))) {
         void spare.stop(); // this process keeps its worker: a spare is not needed
         kept.worker.holdProcessOpen(true);
-        return { worker: kept.worker, reused: true, ahead: false, spareStarted: false };
+        return { worker: kept.worker, reused: true, ahead: false };
       }
       await letGo(kept.worker);
     }
@@ -83,7 +83,7 @@ class ProcessScope implements WorkerScope {
     const taken = taking && (await taking.ready);
     const worker = taken ?? (await WorkerProcess.start({ ...options, onSpawn: how.onUnderWay }));
     this.keys.set(worker, key);
-    return { worker, reused: false, ahead: taken !== undefined, spareStarted: false };
+    return { worker, reused: false, ahead: taken !== undefined };
   }
 
   async release(worker: WorkerProcess, jobs?: JobLedger): Promise<void> {
@@ -126,14 +126,16 @@ const fileScope: WorkerScope = {
     if (taking) {
       // Most often ready by now. The next spare begins at once, and setup goes on only once both processes
       // exist: Jest's synchronous loading of the test file, which comes next, would hold up their spawn.
-      const next = prestart ? spare.prepare(options) : undefined;
+      const next = prestart ? spare.prepare(options, how.onSpareStart) : undefined;
       void Promise.all([taking.spawned, next]).then(() => how.onUnderWay?.());
+      // A spare whose start failed fails this file at once: a fresh start would fail the same way, after
+      // the same wait. The next spare, begun with the same options, fails the next file as fast.
       const taken = await taking.ready;
-      if (taken) return { worker: taken, reused: false, ahead: true, spareStarted: prestart };
+      if (taken) return { worker: taken, reused: false, ahead: true };
     }
     const worker = await WorkerProcess.start({ ...options, onSpawn: how.onUnderWay });
-    if (prestart && !taking) void spare.prepare(options);
-    return { worker, reused: false, ahead: false, spareStarted: prestart };
+    if (prestart && !taking) void spare.prepare(options, how.onSpareStart);
+    return { worker, reused: false, ahead: false };
   },
   release: async (worker) => {
     await letGo(worker);

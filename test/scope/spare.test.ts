@@ -79,6 +79,24 @@ describe('a spare mock started ahead, scope "file" (issue 11, item 3)', () => {
     expect(await q.survivors(3000)).toEqual([]);
   }, 90_000);
 
+  it("a spare that cannot start fails the file that takes it at once, with the start's error, instead of a second wait for a fresh one", async () => {
+    const p = project({ startupTimeoutMs: 4000, mockArgs: ["--fault", "never-ready"] });
+    p.write("a.test.js", recording("a"));
+    p.write("b.test.js", recording("b"));
+    const t0 = performance.now();
+    const result = await p.run(["--runInBand"]);
+    const took = performance.now() - t0;
+    expect(result.code).toBe(1);
+    expect(
+      result.out.match(
+        /could not start the mock worker for [ab]\.test\.js: worker was not ready within 4000 ms/g,
+      ),
+    ).toHaveLength(2);
+    // Each file waiting for its own start would take two timeouts (8 s and more); the spares overlap them.
+    expect(took).toBeLessThan(7500);
+    expect(await p.survivors(3000)).toEqual([]);
+  }, 60_000);
+
   it("runs at --maxWorkers=2 end without Jest's 'failed to exit gracefully', in both scopes, and leave nothing running", async () => {
     for (const scope of ["file", "process"]) {
       const p = project({ scope });
