@@ -1,5 +1,6 @@
 import { percentiles } from "../util/percentiles";
 import type { RunReport } from "./types";
+import { measuredStartup } from "./worker-record";
 
 /** How far a figure may move before the gate fails: relative, and (for durations) at least `minDeltaMs`. */
 export interface Tolerances {
@@ -93,7 +94,7 @@ export function compareWithBaseline(
   const startups = (r: RunReport) =>
     new Map(
       r.files.flatMap((f) => {
-        const w = f.workers.find((x) => x.role === "env" && !x.reused);
+        const w = f.workers.find((x) => x.role === "env" && measuredStartup(x));
         return w ? [[f.file, w.startupMs] as const] : [];
       }),
     );

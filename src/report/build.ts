@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { SharedState } from "../jest/state";
 import { percentiles } from "../util/percentiles";
 import type { FileRecord, RunReport } from "./types";
+import { measuredStartup } from "./worker-record";
 
 /** The file records test files left in `dir`, sorted by file name. */
 export function readFileRecords(dir: string): FileRecord[] {
@@ -75,7 +76,7 @@ export function buildReport(
       ttftP50: ttft.p50,
       ttftP95: ttft.p95,
       tokensPerSecP50: percentiles(jobs.map((j) => j.tokensPerSec)).p50,
-      startupP50: percentiles(started.map((w) => w.startupMs)).p50,
+      startupP50: percentiles(started.filter(measuredStartup).map((w) => w.startupMs)).p50,
     },
   };
 }

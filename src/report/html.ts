@@ -1,5 +1,6 @@
 import { percentiles } from "../util/percentiles";
 import type { JobRecord, RunReport } from "./types";
+import { measuredStartup } from "./worker-record";
 
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -103,13 +104,11 @@ export function renderHtml(report: RunReport): string {
       return values.length ? [{ label, values, ...percentiles(values) }] : [];
     });
   const startup: Row[] = report.files.flatMap((f) =>
-    f.workers
-      .filter((w) => !w.reused)
-      .map((w) => ({
-        label: `${f.file} (${w.role === "env" ? w.kind : `harness ${w.kind}`})`,
-        values: [w.startupMs],
-        p50: w.startupMs,
-      })),
+    f.workers.filter(measuredStartup).map((w) => ({
+      label: `${f.file} (${w.role === "env" ? w.kind : `harness ${w.kind}`})`,
+      values: [w.startupMs],
+      p50: w.startupMs,
+    })),
   );
   const vram: Row[] = report.files.flatMap((f) =>
     f.workers.flatMap((w) => {
@@ -164,7 +163,7 @@ ${dotPlot(
   "tps",
 )}
 ${timeline(jobs)}
-${dotPlot("Start-up per file (spawn to ready; workers taken over from an earlier file left out)", startup, " ms", "start")}
+${dotPlot("Start-up per file (spawn to ready; workers taken over from an earlier file or started ahead left out)", startup, " ms", "start")}
 ${dotPlot("VRAM per worker (MiB; /health vram_bytes_used, else the callback's vram_bytes)", vram, "", "vram")}
 </body></html>
 `;

@@ -12,7 +12,11 @@ export interface WorkerRecord {
   device: number;
   baseUrl: string;
   pid: number;
-  /** Spawn to ready. */
+  /**
+   * Spawn to ready, as this process saw it. For a worker started ahead that
+   * includes time the process was busy elsewhere (loading, compiling), so
+   * such figures are left out of the start-up statistics and the baseline.
+   */
   startupMs: number;
   /** True when an earlier file of the same Jest process used it first (scope `"process"`); its start-up was paid there. */
   reused: boolean;

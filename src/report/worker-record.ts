@@ -28,3 +28,13 @@ export function workerRecord(
     vramBytesUsed: num(health?.vram_bytes_used) ?? num(health?.vram_bytes),
   };
 }
+
+/**
+ * Whether a worker's `startupMs` is a start-up figure: not for one taken
+ * over (its start was paid by an earlier file) nor for one started ahead
+ * (it started while this process was busy loading or compiling, and the
+ * moment it was ready could only be seen once that work was done).
+ */
+export function measuredStartup(w: WorkerRecord): boolean {
+  return !w.reused && !w.ahead;
+}
