@@ -34,8 +34,8 @@ export class Spare {
 
   /**
    * Starts a spare with `options` (replacing a held one), telling `onStart`;
-   * resolves once its process is spawned. Never rejects: a spare that fails to start is simply
-   * not there.
+   * resolves once its process is spawned. Never rejects: a start that fails
+   * is kept as its error, for the file that takes the spare.
    */
   prepare(options: WorkerStartOptions, onStart?: () => void): Promise<void> {
     this.discard();
