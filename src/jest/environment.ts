@@ -6,7 +6,7 @@ import { JobLedger } from "../client/job-ledger";
 import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
 import { FileReport } from "../report/file-report";
 import { workerRecord } from "../report/worker-record";
-import { type WorkerScope, workerScope } from "../scope/worker-scope";
+import { type WorkerOrigin, type WorkerScope, workerScope } from "../scope/worker-scope";
 import { transcriptContext } from "../transcripts/context";
 import { TranscriptStore, type UpdateMode } from "../transcripts/store";
 import { noteTranscriptUse } from "../transcripts/usage";
@@ -21,7 +21,7 @@ import { moreFilesFollow } from "./run-shape";
 /** The base class: jest-environment-node of the running Jest (29 or 30). */
 const NodeEnvironment = loadNodeEnvironment();
 
-import { noteSpareStarted, noteWorkerUse, readState, STATE_VAR, type WorkerOrigin } from "./state";
+import { noteSpareStarted, noteWorkerUse, readState, STATE_VAR } from "./state";
 import { countSkippedGpuTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";
 
@@ -255,7 +255,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
           onSpareStart: () => noteSpareStarted(),
         },
       );
-      this.origin = acquired.reused ? "reused" : acquired.ahead ? "ahead" : "started";
+      this.origin = acquired.origin;
       noteWorkerUse(this.scope.name, this.origin);
       return acquired.worker;
     } catch (error) {

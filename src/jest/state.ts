@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { GpuReport } from "../checks/gpu";
 import type { ModelReport } from "../checks/model";
+import type { WorkerOrigin } from "../scope/worker-scope";
 import { isAlive } from "../worker/processes";
 
 /** What global setup shares with every test file (through a file named by an environment variable). */
@@ -103,9 +104,6 @@ export function removeStaleRuns(dir = tmpdir()): number {
   }
   return removed;
 }
-
-/** How a file got its worker: started for it, taken over from an earlier file (scope `"process"`), or started ahead while the file before ran (a spare). */
-export type WorkerOrigin = "started" | "reused" | "ahead";
 
 /** How the files of a run got their workers, for the summary global teardown prints. */
 export interface WorkerUse {

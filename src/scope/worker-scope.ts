@@ -5,13 +5,17 @@ import { keyOf } from "./key";
 import { finishingStops, letGo } from "./let-go";
 import { canPrestart, spare } from "./spare";
 
+/**
+ * How a file got its worker: `"started"` for it; `"reused"`, taken over from
+ * an earlier file of this process (scope `"process"`); `"ahead"`, started
+ * ahead as a spare while Jest loaded the file, used by no file before.
+ */
+export type WorkerOrigin = "started" | "reused" | "ahead";
+
 /** A worker handed to a test file, and how it came to be. */
 export interface Acquired {
   worker: WorkerProcess;
-  /** An earlier file of this process used it already (scope `"process"`). */
-  reused: boolean;
-  /** It was started ahead, while the file before ran (a spare, scope `"file"`); no file used it before. */
-  ahead: boolean;
+  origin: WorkerOrigin;
 }
 
 /** How a file wants its worker. */
@@ -73,7 +77,7 @@ class ProcessScope implements WorkerScope {
       if (kept.key === key && (await usable(kept.worker))) {
         void spare.stop(); // this process keeps its worker: a spare is not needed
         kept.worker.holdProcessOpen(true);
-        return { worker: kept.worker, reused: true, ahead: false };
+        return { worker: kept.worker, origin: "reused" };
       }
       await letGo(kept.worker);
     }
@@ -83,7 +87,7 @@ class ProcessScope implements WorkerScope {
     const taken = taking && (await taking.ready);
     const worker = taken ?? (await WorkerProcess.start({ ...options, onSpawn: how.onUnderWay }));
     this.keys.set(worker, key);
-    return { worker, reused: false, ahead: taken !== undefined };
+    return { worker, origin: taken ? "ahead" : "started" };
   }
 
   async release(worker: WorkerProcess, jobs?: JobLedger): Promise<void> {
@@ -131,11 +135,11 @@ const fileScope: WorkerScope = {
       // A spare whose start failed fails this file at once: a fresh start would fail the same way, after
       // the same wait. The next spare, begun with the same options, fails the next file as fast.
       const taken = await taking.ready;
-      if (taken) return { worker: taken, reused: false, ahead: true };
+      if (taken) return { worker: taken, origin: "ahead" };
     }
     const worker = await WorkerProcess.start({ ...options, onSpawn: how.onUnderWay });
     if (prestart && !taking) void spare.prepare(options, how.onSpareStart);
-    return { worker, reused: false, ahead: false };
+    return { worker, origin: "started" };
   },
   release: async (worker) => {
     await letGo(worker);
