@@ -1,7 +1,7 @@
 import type { Config } from "@jest/types";
 import { detectGpus } from "../checks/gpu";
 import { ConfigError, presentConfigError, resolveOptions } from "../config/options";
-import { offerFirstWorker } from "../scope/worker-scope";
+import { offerFirstWorker } from "../scope/first-worker";
 import { reapOrphans } from "../worker/registry";
 import { banner, planWorker, type WorkerPlan, workerStartOptions } from "./plan";
 import {

@@ -1,4 +1,4 @@
-import { prestartFirstWorker } from "../scope/worker-scope";
+import { prestartFirstWorker } from "../scope/first-worker";
 import { noteSpareStarted, readRunShape, readWorkerUse, writeRunShape } from "./state";
 
 /**

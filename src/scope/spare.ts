@@ -125,22 +125,3 @@ export const spare = new Spare();
 /** A spare is only ever the bundled mock on a free port (a real worker would load the model on the GPU twice). */
 export const canPrestart = (options: WorkerStartOptions) =>
   options.binary === "mock" && options.port === undefined;
-
-let firstWorker: WorkerStartOptions | undefined;
-
-/** Global setup: how the first file's worker would be started, for {@link prestartFirstWorker}. */
-export function offerFirstWorker(options: WorkerStartOptions): void {
-  firstWorker = options;
-}
-
-/**
- * Once Jest has scheduled the run: when it runs in band (global setup and
- * the files share this process), the offered first worker is started ahead
- * as {@link spare}, if it is the mock (resolves once it is spawned); the
- * offer is dropped either way.
- */
-export async function prestartFirstWorker(inBand: boolean, onStart?: () => void): Promise<void> {
-  const options = firstWorker;
-  firstWorker = undefined;
-  if (inBand && options && canPrestart(options)) await spare.prepare(options, onStart);
-}

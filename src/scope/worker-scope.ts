@@ -155,5 +155,3 @@ export function workerScope(name: ScopeName): WorkerScope {
 export async function stopKeptWorkers(): Promise<void> {
   await Promise.all([processScope.stopKept(), spare.stop(), finishingStops()]);
 }
-
-export { offerFirstWorker, prestartFirstWorker } from "./spare";
