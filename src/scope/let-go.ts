@@ -17,7 +17,7 @@ export async function letGo(worker: WorkerProcess): Promise<void> {
     await stopping;
     return;
   }
-  if (finishing.size === 0 && !exitHooked) {
+  if (!exitHooked) {
     exitHooked = true;
     // An exiting process cannot await: its unfinished stops get SIGTERM again and lose their registry records.
     process.once("exit", () => {
