@@ -1,6 +1,7 @@
 import type { Config } from "@jest/types";
 import { stopKeptWorkers } from "../scope/worker-scope";
 import { obsoleteTranscripts } from "../transcripts/usage";
+import { holdingOpen } from "../util/timers";
 import { ownState, readState, readWorkerUse, removeState, STATE_VAR } from "./state";
 
 /**
@@ -9,7 +10,11 @@ import { ownState, readState, readWorkerUse, removeState, STATE_VAR } from "./st
  * what this run's global setup created (the state file's temp dir), never an
  * outer run's.
  */
-export default async function globalTeardown(globalConfig?: Config.GlobalConfig): Promise<void> {
+export default function globalTeardown(globalConfig?: Config.GlobalConfig): Promise<void> {
+  return holdingOpen(() => teardown(globalConfig));
+}
+
+async function teardown(globalConfig?: Config.GlobalConfig): Promise<void> {
   await stopKeptWorkers();
   if (!ownState(readState())) return;
   const use = readWorkerUse();

@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Config } from "@jest/types";
 import { runScheduled } from "../jest/run-shape";
 import { readState, STATE_VAR } from "../jest/state";
 import { didYouMean } from "../util/suggest";
+import { readBaseline } from "./baseline-file";
 import { compareWithBaseline, formatComparison, type Tolerances } from "./baseline";
 import { buildReport, readFileRecords } from "./build";
 import { recordsDir } from "./file-report";
@@ -30,7 +31,9 @@ function checkOptions(o: unknown): ReporterOptions {
   if (o === undefined || o === null) return {};
   if (typeof o !== "object" || Array.isArray(o))
     throw new Error(`worker-orcd-jest reporter: options must be an object, got ${JSON.stringify(o)}`);
-  for (const [k, v] of Object.entries(o)) {
+  // An option whose value is undefined (`baseline: process.env.BL` with BL unset) is an absent option.
+  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  for (const [k, v] of Object.entries(given)) {
     if (!KNOWN.includes(k))
       throw new Error(
         `worker-orcd-jest reporter: unknown option ${k}${didYouMean(k, KNOWN)}; known: ${KNOWN.join(", ")}`,
@@ -50,7 +53,7 @@ function checkOptions(o: unknown): ReporterOptions {
       }
     }
   }
-  return o as ReporterOptions;
+  return given as ReporterOptions;
 }
 
 /**
@@ -98,6 +101,21 @@ export default class WorkerOrcdReporter {
 
   onRunComplete(): void {
     if (this.error) return;
+    // Whatever goes wrong here must not cost the run Jest's summary nor its global teardown: it becomes the run's error, printed.
+    try {
+      this.complete();
+    } catch (error) {
+      this.fail(`worker-orcd-jest reporter: the run report failed: ${(error as Error).stack ?? error}`);
+    }
+  }
+
+  /** Fails the run with `message`, and prints it (Jest 30 does not print a reporter's error). */
+  private fail(message: string): void {
+    this.error = new Error(message);
+    process.stderr.write(`\n${message}\n`);
+  }
+
+  private complete(): void {
     const statePath = process.env[STATE_VAR];
     if (!statePath) return; // no global setup: the preset's environment did not run
     const report = buildReport(readFileRecords(recordsDir(statePath)), readState());
@@ -118,17 +136,16 @@ export default class WorkerOrcdReporter {
   }
 
   private gate(report: RunReport, path: string, out: (text: string) => void): void {
-    let baseline: RunReport;
-    try {
-      baseline = JSON.parse(readFileSync(path, "utf8"));
-      if (baseline?.schema !== 1 || !Array.isArray(baseline.files))
-        throw new Error("not a worker-orcd-report.json (schema 1)");
-    } catch (error) {
-      this.error = new Error(
-        `worker-orcd-jest reporter: baseline ${path} cannot be read: ${(error as Error).message}`,
-      );
+    const read = readBaseline(path, this.options.outputDir);
+    if (read.kind === "missing") {
+      out(read.message);
       return;
     }
+    if (read.kind === "damaged") {
+      this.fail(read.message);
+      return;
+    }
+    const baseline = read.report;
     const result = compareWithBaseline(
       report,
       baseline,
@@ -146,10 +163,9 @@ export default class WorkerOrcdReporter {
       return;
     }
     const table = formatComparison(result);
-    this.error = new Error(
+    this.fail(
       `worker-orcd-jest reporter: ${result.regressions.length} figure(s) regressed against the baseline ${path}:\n${table}`,
     );
-    out(`\n${this.error.message}`);
   }
 
   /** Jest fails the run with this (a regression, or an unreadable baseline). */

@@ -27,6 +27,36 @@ export function guard(ms: number): Promise<undefined> {
   return new Promise((resolve) => setTimeout(() => resolve(undefined), timerDelay(ms)).unref());
 }
 
+/**
+ * Waits for `promise`, at most `ms`: its value, or `undefined` once the time
+ * is up. The timer keeps this process alive while the wait lasts (a wait on
+ * an unref'd child's exit must not let Node's event loop empty and end the
+ * process in the middle of a teardown) and is cleared as soon as the wait
+ * ends, so nothing is left behind to hold Jest open.
+ */
+export function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), timerDelay(ms));
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Runs `work` with a timer that keeps this process alive until it has
+ * settled: for Jest's global teardown, whose waits on unref'd workers must
+ * never let Node's event loop empty and end the run in the middle (Jest's
+ * exit code and `--outputFile` would be lost).
+ */
+export async function holdingOpen<T>(work: () => Promise<T>): Promise<T> {
+  const hold = setInterval(() => undefined, 1000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(hold);
+  }
+}
+
 /** An `AbortSignal` that aborts after `ms` (bounded by {@link timerDelay}). */
 export function timeoutSignal(ms: number): AbortSignal {
   return AbortSignal.timeout(timerDelay(ms));

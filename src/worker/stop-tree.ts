@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import treeKill from "tree-kill";
-import { guard, sleep } from "../util/timers";
+import { sleep, within } from "../util/timers";
 import { descendantsOf, isAlive, signal } from "./processes";
 
 /** What stopping a worker took. */
@@ -47,10 +47,10 @@ export async function stopProcessTree(child: ChildProcess, graceMs: number): Pro
     signal(-pid, "SIGKILL");
     for (const s of strays) signal(s.pid, "SIGKILL");
   }
-  await Promise.race([exited, guard(2000)]);
+  await within(exited, 2000);
   // Once everything is gone, tree-kill's ps walk has nothing left to find: let it finish on its own.
   if (everythingGone()) walking.catch(() => undefined);
-  else await Promise.race([walking, guard(1000)]);
+  else await within(walking, 1000);
   while (isAlive(-pid) && performance.now() < deadline + 2000) await sleep(5);
   return { ms: Math.round(performance.now() - started), forced };
 }

@@ -5,7 +5,7 @@ import type { JobLedger } from "../client/job-ledger";
 import { WorkerClient } from "../client/worker-client";
 import { ROUTES } from "../protocol/routes";
 import { checkDuration } from "../util/duration";
-import { guard } from "../util/timers";
+import { within } from "../util/timers";
 import { CallbackServer } from "./callback-server";
 import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
 import { WorkerExitedError, type WorkerFacts, WorkerStartupError } from "./errors";
@@ -107,7 +107,7 @@ export class WorkerProcess {
   /** Waits up to `ms` for the readiness callback (a worker may post it just after it answers `/health`); its body, or undefined. */
   async waitForCallback(ms: number): Promise<unknown> {
     if (!this.callback) return undefined;
-    return Promise.race([this.callback.wait(), guard(ms)]);
+    return within(this.callback.wait(), ms);
   }
 
   /** Whether the worker's port answered when its readiness callback arrived (the specification says it must). */
@@ -303,7 +303,7 @@ export class WorkerProcess {
    */
   async explainFailure(error: Error, requestedAt = performance.now()): Promise<Error | undefined> {
     if (this.stopping) return undefined;
-    const exit = await Promise.race([this.exited, guard(300)]);
+    const exit = await within(this.exited, 300);
     if (!exit) return undefined;
     await flushed(this.child);
     const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
@@ -338,7 +338,10 @@ function flushed(child: ChildProcess): Promise<void> {
       ? Promise.resolve()
       : new Promise<void>((r) => s.once("close", () => r())),
   );
-  return Promise.race([Promise.all(ends).then(() => undefined), guard(500)]);
+  return within(
+    Promise.all(ends).then(() => undefined),
+    500,
+  );
 }
 
 function hint(summary: string, options: WorkerStartOptions, logs: LogBuffer): string {
