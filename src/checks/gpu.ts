@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { clearTimeout, now, setTimeout } from "../util/clock";
 import { timerDelay } from "../util/timers";
 
 /** One GPU as nvidia-smi reports it. */
@@ -160,11 +161,11 @@ export async function detectGpus(timeoutMs = 5000): Promise<GpuReport> {
       reason: `nvidia-smi at ${file} could not be run: it is not executable (chmod +x it, or fix PATH)`,
     };
   }
-  const deadline = performance.now() + timeoutMs;
+  const deadline = now() + timeoutMs;
   try {
     const gpus = parseGpuCsv(await run(file, QUERY, timeoutMs));
     if (gpus.length === 0) return { gpus, reason: "nvidia-smi lists no GPU" };
-    const left = Math.max(1, deadline - performance.now());
+    const left = Math.max(1, deadline - now());
     const banner = await run(file, [], left).catch(() => "");
     const cudaVersion = /CUDA Version:\s*([\d.]+)/.exec(banner)?.[1];
     return cudaVersion ? { gpus, cudaVersion } : { gpus };

@@ -1,3 +1,4 @@
+import { clearTimeout, setTimeout } from "../util/clock";
 import { timeoutSignal, timerDelay } from "../util/timers";
 
 /**

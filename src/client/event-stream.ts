@@ -1,4 +1,5 @@
 import { isTerminal, type ReceivedEvent } from "../protocol/events";
+import { now } from "../util/clock";
 import { IdleTimeoutError, IncompleteStreamError, ProtocolError } from "./errors";
 import { decodeEvent } from "./event-decoder";
 import type { EventSink } from "./event-sink";
@@ -49,7 +50,7 @@ export async function* decodeEventStream(
       ),
   };
   for await (const frames of readSseFrames(body, reading)) {
-    const at = performance.now();
+    const at = now();
     const batch: ReceivedEvent[] = [];
     for (const frame of frames) {
       const decoded = decodeEvent(frame);

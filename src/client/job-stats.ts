@@ -1,4 +1,5 @@
 import { normalizeErrorCode, normalizeStopReason, type ReceivedEvent } from "../protocol/events";
+import { now } from "../util/clock";
 
 /** What one `execute()`/`stream()` call measured: the run report's job record. */
 export interface JobRecord {
@@ -59,7 +60,7 @@ export class JobStats {
         else if (e.type === "error") this.terminal = normalizeErrorCode(String(e.code));
         continue;
       }
-      const at = e.receivedAt ?? performance.now();
+      const at = e.receivedAt ?? now();
       if (this.last !== undefined) {
         const gap = at - this.last;
         if (gap > this.maxGap) this.maxGap = gap;
@@ -85,7 +86,7 @@ export class JobStats {
     failure?: Error,
   ): JobRecord {
     const sent = this.sentAt();
-    const now = performance.now();
+    const at = now();
     const round = (v: number) => Math.round(v * 100) / 100;
     const span = this.first !== undefined && this.last !== undefined ? this.last - sent : undefined;
     return {
@@ -98,7 +99,7 @@ export class JobStats {
           ? { p50: round(this.quantile(0.5)), p95: round(this.quantile(0.95)), max: round(this.maxGap) }
           : undefined,
       tokensPerSec: span && span > 0 ? round((this.tokens / span) * 1000) : undefined,
-      totalMs: round(now - sent),
+      totalMs: round(at - sent),
       streamed: this.first !== undefined && this.last !== undefined && this.last - this.first > 1,
       arrivals: this.arrivalsKept.map((a) => round(a - sent)),
     };

@@ -1,4 +1,5 @@
 import type { ReceivedEvent, WorkerEvent } from "../protocol/events";
+import { now } from "../util/clock";
 
 /** Key (shared across Jest's realms) under which an event list records where it came from. */
 export const EVENT_SOURCE = Symbol.for("worker-orcd-jest.eventSource");
@@ -9,7 +10,7 @@ export interface EventSource {
   label: string;
   /** Last lines of that worker's log, when known. */
   logTail?: (lines: number) => string[];
-  /** The time the request was sent (`performance.now()`), for latency matchers. */
+  /** The time the request was sent (`now()`), for latency matchers. */
   requestedAt?: number;
 }
 
@@ -26,7 +27,7 @@ class Stamped {
     Object.assign(this, payload);
     this.#at = at;
   }
-  /** `performance.now()` when the client decoded this event. */
+  /** `now()` when the client decoded this event. */
   get receivedAt(): number {
     return this.#at;
   }
@@ -34,7 +35,7 @@ class Stamped {
 Object.defineProperty(Stamped.prototype, "constructor", { value: Object, enumerable: false });
 
 /** The event with its receive time (a new object with the same own properties). */
-export function stampReceived<E extends WorkerEvent>(event: E, at = performance.now()): ReceivedEvent<E> {
+export function stampReceived<E extends WorkerEvent>(event: E, at = now()): ReceivedEvent<E> {
   return new Stamped(event, at) as unknown as ReceivedEvent<E>;
 }
 

@@ -1,4 +1,5 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { clearTimeout, setTimeout } from "../util/clock";
 import { timerDelay } from "../util/timers";
 
 /** One SSE frame: its event name (when it had an `event:` line), its id (from `id:`) and its data. */

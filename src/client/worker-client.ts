@@ -2,6 +2,7 @@ import type { ReceivedEvent } from "../protocol/events";
 import type { HealthBody } from "../protocol/health";
 import { type ExecuteRequest, serializeRequest } from "../protocol/request";
 import { legacyCancelRoute, ROUTES, SSE_CONTENT_TYPE } from "../protocol/routes";
+import { now } from "../util/clock";
 import { checkDuration } from "../util/duration";
 import { asError, sleep } from "../util/timers";
 import { combineSignals, withDeadline } from "./deadline";
@@ -180,7 +181,19 @@ export class WorkerClient {
     options: CallOptions = {},
   ): AsyncGenerator<ReceivedEvent, void, undefined> {
     const events = new EventSink(STREAM_WINDOW);
-    for await (const batch of this.streamInto(request, options, events, this.source())) yield* batch;
+    const entry = this.jobs.begin(String(request?.job_id));
+    // Once its test has ended, the stream throws at the next step, whatever it still holds: user code
+    // iterating it must not run on into later tests.
+    const ended = () => {
+      const reason = entry.controller.signal.reason as Error | undefined;
+      if (reason?.name === "JobAbandonedError") throw reason;
+    };
+    for await (const batch of this.streamInto(request, options, events, this.source(), entry))
+      for (const event of batch) {
+        ended();
+        yield event;
+      }
+    ended();
   }
 
   /**
@@ -247,7 +260,7 @@ export class WorkerClient {
   }
 
   private source(): EventSource {
-    return { label: this.baseUrl, logTail: this.options.logTail, requestedAt: performance.now() };
+    return { label: this.baseUrl, logTail: this.options.logTail, requestedAt: now() };
   }
 
   private async *streamInto(
@@ -261,11 +274,12 @@ export class WorkerClient {
     const timeoutMs = callMs(options.timeoutMs, "timeoutMs", this.options.requestTimeoutMs);
     const idleTimeoutMs = callMs(options.idleTimeoutMs, "idleTimeoutMs", this.options.idleTimeoutMs);
     const signal = combineSignals(timeoutMs, options.signal, entry.controller.signal);
-    source.requestedAt = performance.now();
+    source.requestedAt = now();
     let started = false;
     // Measured only when somebody listens (the Jest environment, for the run report).
-    const stats = this.jobs.onJob ? new JobStats(() => source.requestedAt ?? performance.now()) : undefined;
+    const stats = this.jobs.onJob ? new JobStats(() => source.requestedAt ?? now()) : undefined;
     let failure: Error | undefined;
+    let rejected = false;
     try {
       const res = await this.openStream(request, jobId, signal, options.headers);
       started = true;
@@ -282,6 +296,8 @@ export class WorkerClient {
           yield batch;
         }
     } catch (error) {
+      // The worker answered (400, 503, ...): it started nothing, so the call is not abandoned.
+      rejected = !started && error instanceof WorkerHttpError && error.status > 0;
       failure = await this.explain(
         this.classify(error, jobId, events, timeoutMs, signal, options.signal, entry),
         source.requestedAt,
@@ -303,10 +319,11 @@ export class WorkerClient {
           ),
         );
       }
-      entry.controller.abort();
       // A call aborted before the answer came may have started a job on the worker: count it as abandoned.
       // One the worker answered with a rejection (or never reached) left nothing running.
-      this.jobs.finish(entry, events.sawTerminal || (!started && !signal.aborted));
+      const cutShort = signal.aborted; // read before the abort below, which ends the body's reading
+      entry.controller.abort();
+      this.jobs.finish(entry, events.sawTerminal || rejected || (!started && !cutShort));
     }
   }
 
@@ -324,9 +341,9 @@ export class WorkerClient {
     extraHeaders: Record<string, string> | undefined,
   ): Promise<{ body: ReadableStream<Uint8Array>; sentAt: number }> {
     const body = serializeRequest(request);
-    const giveUpAt = performance.now() + this.options.busyRetryMs;
+    const giveUpAt = now() + this.options.busyRetryMs;
     for (let delay = 5; ; delay = Math.min(100, delay * 2)) {
-      const sentAt = performance.now();
+      const sentAt = now();
       const res = await fetch(`${this.baseUrl}${ROUTES.execute}`, {
         method: "POST",
         headers: { ...lowerKeys(extraHeaders), "content-type": "application/json", accept: SSE_CONTENT_TYPE },
@@ -336,7 +353,7 @@ export class WorkerClient {
       if (res.status === 200) return { body: await eventStreamBody(res, jobId), sentAt };
       const raw = await toRaw(res);
       const running = runningJobOf(raw);
-      if (running !== undefined && this.jobs.wasAbandoned(running) && performance.now() + delay < giveUpAt) {
+      if (running !== undefined && this.jobs.wasAbandoned(running) && now() + delay < giveUpAt) {
         await sleep(delay);
         continue;
       }
@@ -396,9 +413,17 @@ export class WorkerClient {
   ): Promise<RawResponse> {
     const timeoutMs = callMs(options.timeoutMs, "timeoutMs", this.options.requestTimeoutMs);
     const what = `${method} ${this.baseUrl}${path}`;
-    const controller = new AbortController();
-    const signal = combineSignals(undefined, options.signal, controller.signal);
-    const requestedAt = performance.now();
+    // Owned like execute(): ended with the test that made it. A POST /execute can start a job: stopped before
+    // its answer ended, the job may still run, and the worker is not handed on until it is known idle.
+    const startsJob = method === "POST" && path === ROUTES.execute;
+    const entry = this.jobs.begin(
+      startsJob ? rawJobId(body) : `${method} ${path}`,
+      startsJob ? "job" : "request",
+    );
+    const signal = combineSignals(undefined, options.signal, entry.controller.signal);
+    const requestedAt = now();
+    let answered = false;
+    let cutShort = false;
     const call = (async () => {
       const headers: Record<string, string> = lowerKeys(options.headers);
       if (body !== undefined && contentType !== null) headers["content-type"] = contentType;
@@ -408,7 +433,9 @@ export class WorkerClient {
         body,
         signal,
       });
-      return toRaw(res);
+      const raw = await toRaw(res);
+      answered = true;
+      return raw;
     })();
     try {
       return await withDeadline(
@@ -420,16 +447,31 @@ export class WorkerClient {
           ),
       );
     } catch (error) {
+      cutShort = signal.aborted || error instanceof RequestTimeoutError;
+      const ended = entry.controller.signal.reason as Error | undefined;
+      if (entry.controller.signal.aborted && ended?.name === "JobAbandonedError") throw ended;
       if (options.signal?.aborted || error instanceof RequestTimeoutError) throw error;
       throw await this.explain(
         new WorkerHttpError(`${what} failed: ${causeText(asError(error))}`, 0, ""),
         requestedAt,
       );
     } finally {
-      controller.abort();
+      entry.controller.abort();
       call.catch(() => undefined);
+      this.jobs.finish(entry, answered || !cutShort);
     }
   }
+}
+
+/** The `job_id` of a raw `/execute` body, for the ledger; a placeholder when the body names none. */
+function rawJobId(body: string | undefined): string {
+  try {
+    const id = (JSON.parse(body ?? "") as { job_id?: unknown })?.job_id;
+    if (typeof id === "string") return id;
+  } catch {
+    // not JSON: the worker will reject it, but it is still owned until it has answered
+  }
+  return "(raw POST /execute)";
 }
 
 /** The job a busy worker names in its 503 body (`running_job_id`), if any. */

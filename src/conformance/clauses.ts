@@ -1,6 +1,7 @@
 import type { WorkerClient } from "../client/worker-client";
 import { checkEventOrder } from "../matchers/rules";
 import type { ReceivedEvent } from "../protocol/events";
+import { now, setTimeout } from "../util/clock";
 import { timeoutSignal } from "../util/timers";
 import { firstLines, json, ms, percentiles, rawExecute } from "./probe";
 import type { Clause, ClauseContext, Outcome } from "./types";
@@ -66,9 +67,9 @@ async function whileBusy(
 ): Promise<{ answer: string; took: number; endedFirst: boolean }> {
   const job = background(client, jobId);
   await job.started;
-  const t0 = performance.now();
+  const t0 = now();
   const answer = await probe();
-  const took = performance.now() - t0;
+  const took = now() - t0;
   await finish(client, job, jobId);
   const ended = job.endedAt();
   return { answer, took, endedFirst: ended !== undefined && ended < t0 };
@@ -293,7 +294,7 @@ const cancelRoute: Clause = {
     const { client, worker } = ctx;
     const job = background(client, "conf-cancel");
     await job.started;
-    const t0 = performance.now();
+    const t0 = now();
     const res = await fetch(`${worker.baseUrl}/cancel`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -305,7 +306,7 @@ const cancelRoute: Clause = {
     );
     await job.done;
     const last = job.events.at(-1) as Record<string, unknown> | undefined;
-    const took = (last?.receivedAt as number | undefined) ?? performance.now();
+    const took = (last?.receivedAt as number | undefined) ?? now();
     const cancelled = last?.code === "CANCELLED" || String(last?.stop_reason).toLowerCase() === "cancelled";
     if (cancelled) cancelTimes.set(ctx, { ms: took - t0, events: job.events });
     return judge(
@@ -489,9 +490,9 @@ const timingHealth: Clause = {
     for (let round = 0; round < 3 && !(best && best.p95 < 10); round++) {
       const times: number[] = [];
       for (let k = 0; k < 20; k++) {
-        const t0 = performance.now();
+        const t0 = now();
         await client.health();
-        times.push(performance.now() - t0);
+        times.push(now() - t0);
       }
       const p = percentiles(times);
       if (!best || p.p95 < best.p95) best = p;

@@ -1,5 +1,6 @@
 import { readSseFrames, type SseFrame } from "../client/sse-reader";
 import { SSE_CONTENT_TYPE } from "../protocol/routes";
+import { now } from "../util/clock";
 import { percentiles as sharedPercentiles } from "../util/percentiles";
 import { timeoutSignal } from "../util/timers";
 
@@ -10,15 +11,15 @@ export interface RawStream {
   /** The body text when the answer was not an event stream. */
   text?: string;
   frames: (SseFrame & { at: number })[];
-  /** `performance.now()` when the request was sent. */
+  /** `now()` when the request was sent. */
   sentAt: number;
-  /** `performance.now()` when the stream closed. */
+  /** `now()` when the stream closed. */
   closedAt: number;
 }
 
 /** Sends `body` to `/execute` and reads the raw frames (bounded in time). */
 export async function rawExecute(baseUrl: string, body: unknown, timeoutMs = 30_000): Promise<RawStream> {
-  const sentAt = performance.now();
+  const sentAt = now();
   const res = await fetch(`${baseUrl}/execute`, {
     method: "POST",
     headers: { "content-type": "application/json", accept: SSE_CONTENT_TYPE },
@@ -33,7 +34,7 @@ export async function rawExecute(baseUrl: string, body: unknown, timeoutMs = 30_
       text: (await res.text()).slice(0, 500),
       frames: [],
       sentAt,
-      closedAt: performance.now(),
+      closedAt: now(),
     };
   }
   const frames: RawStream["frames"] = [];
@@ -43,10 +44,10 @@ export async function rawExecute(baseUrl: string, body: unknown, timeoutMs = 30_
     onTooLarge: () => new Error("frame too large"),
   };
   for await (const batch of readSseFrames(res.body, reading)) {
-    const at = performance.now();
+    const at = now();
     for (const f of batch) frames.push({ ...f, at });
   }
-  return { status: 200, contentType, frames, sentAt, closedAt: performance.now() };
+  return { status: 200, contentType, frames, sentAt, closedAt: now() };
 }
 
 /** The JSON of a frame, or undefined. */

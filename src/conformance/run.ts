@@ -1,3 +1,4 @@
+import { clearTimeout, now, setTimeout } from "../util/clock";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { CLAUSES } from "./clauses";
 import type { ClauseContext, ClauseResult, ConformanceOptions, ConformanceReport, Verdict } from "./types";
@@ -61,7 +62,7 @@ export async function runConformance(
   try {
     for (const clause of CLAUSES) {
       if (o.only && !o.only.includes(clause.id)) continue;
-      const t0 = performance.now();
+      const t0 = now();
       let timer: NodeJS.Timeout | undefined;
       const outcome = await Promise.race([
         clause.check(ctx),
@@ -83,7 +84,7 @@ export async function runConformance(
         level: clause.level,
         verdict: outcome.verdict,
         evidence: outcome.evidence,
-        ms: Math.round(performance.now() - t0),
+        ms: Math.round(now() - t0),
       };
       results.push(result);
       onClause?.(result);

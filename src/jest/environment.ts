@@ -2,7 +2,7 @@ import { relative } from "node:path";
 import type { EnvironmentContext, JestEnvironmentConfig } from "@jest/environment";
 import type { Circus } from "@jest/types";
 import { detectGpus, type GpuReport } from "../checks/gpu";
-import { JobLedger } from "../client/job-ledger";
+import { JobLedger, ownedBy } from "../client/job-ledger";
 import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
 import { FileReport } from "../report/file-report";
 import { workerRecord } from "../report/worker-record";
@@ -144,8 +144,9 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     }
   }
 
-  async handleTestEvent(event: Circus.AsyncEvent, state: Circus.State): Promise<void> {
-    if (event.name === "run_start") await this.onRunStart(state);
+  async handleTestEvent(event: Circus.Event, state: Circus.State): Promise<void> {
+    if (event.name === "add_test") this.ownConcurrent(state);
+    else if (event.name === "run_start") await this.onRunStart(state);
     else if (event.name === "test_start") {
       if (this.handle) this.handle.jobs.owner = fullName(event.test);
     } else if (event.name === "test_started") {
@@ -155,6 +156,20 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       this.endRequestsOf(event.test);
       this.checkDeath(event.test);
     }
+  }
+
+  /**
+   * A concurrent test's code runs beside other tests', so "the running test"
+   * cannot say whose a call is: its function runs inside the ledger's context
+   * under its own name (Jest's `add_test`, synchronous, right after the test
+   * was added), and every call it makes is owned by it.
+   */
+  private ownConcurrent(state: Circus.State): void {
+    const test = state.currentDescribeBlock.children.at(-1);
+    const jobs = this.handle?.jobs;
+    if (!jobs || test?.type !== "test" || !test.concurrent || !test.fn) return;
+    test.fn = ownedBy(jobs, fullName(test), test.fn);
+    this.handle!.concurrent = true;
   }
 
   /**
@@ -209,6 +224,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   }
 
   private async onRunStart(state: Circus.State): Promise<void> {
+    if (this.handle?.concurrent) this.handle.preload?.();
     const plan = this.plan!;
     const options = this.options!;
     const file = relative(this.rootDir, this.testPath);

@@ -47,6 +47,15 @@ export interface EnvironmentHandle {
   transcripts?: TranscriptStore;
   /** Record every call of the global worker (option `recordTranscripts`), under its job id. */
   recordAll?: boolean;
+  /**
+   * Loads, in the test realm, every module the package would otherwise load
+   * on first use (matchers, the client). Set by the preset's setup file; the
+   * environment calls it before a file with concurrent tests runs, since Jest
+   * refuses a `require` while one concurrent test has ended and others run.
+   */
+  preload?: () => void;
+  /** True once `add_test` saw a `test.concurrent`. */
+  concurrent?: boolean;
   /** The file's worker; throws the startup error when it failed, or says it is not started. */
   current(): WorkerProcess;
 }

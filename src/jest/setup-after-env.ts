@@ -3,7 +3,7 @@
  * rebuilds the global `worker` with this (the test file's) realm's client,
  * so errors it throws are instances of the classes the test imports.
  */
-import { matchers } from "../matchers";
+import { loadAllMatchers, matchers } from "../matchers";
 import { getHandle } from "./handle";
 import { createWorkerGlobal } from "./worker-global";
 
@@ -16,4 +16,10 @@ const jestExpect =
 jestExpect.extend(matchers);
 
 const handle = getHandle();
-if (handle) (globalThis as Record<string, unknown>).worker = createWorkerGlobal(handle);
+if (handle) {
+  (globalThis as Record<string, unknown>).worker = createWorkerGlobal(handle);
+  handle.preload = () => {
+    loadAllMatchers();
+    require("../client/worker-client");
+  };
+}

@@ -2,6 +2,7 @@ import { sourceOf } from "../client/received";
 import type { CallOptions, RawCallOptions, RawRequestOptions, WorkerClient } from "../client/worker-client";
 import type { ReceivedEvent } from "../protocol/events";
 import type { ExecuteRequest } from "../protocol/request";
+import { now } from "../util/clock";
 import type { LogLine } from "../worker/log-buffer";
 import type { EnvironmentHandle } from "./handle";
 
@@ -56,13 +57,13 @@ async function* recordStream(
   request: ExecuteRequest,
   inner: AsyncGenerator<ReceivedEvent, void, undefined>,
 ): AsyncGenerator<ReceivedEvent, void, undefined> {
-  const sentAt = performance.now();
+  const sentAt = now();
   const events: ReceivedEvent[] = [];
   for await (const event of inner) {
     events.push(event);
     yield event;
   }
-  handle.transcripts?.record(name, handle.jobs.owner, request, events, sentAt);
+  handle.transcripts?.record(name, handle.jobs.currentOwner(), request, events, sentAt);
 }
 
 /** Builds the global `worker` over an environment handle, with a client of the calling realm. */
@@ -118,12 +119,12 @@ export function createWorkerGlobal(handle: EnvironmentHandle): WorkerGlobal {
     execute: (request: ExecuteRequest, options?: CallOptions) => {
       const name = transcriptName(handle, request, options);
       if (name === undefined) return getClient().execute(request, options);
-      const calledAt = performance.now();
+      const calledAt = now();
       const recorded = getClient()
         .execute(request, options)
         .then((events) => {
           const sentAt = (sourceOf(events)?.requestedAt as number | undefined) ?? calledAt;
-          handle.transcripts?.record(name, handle.jobs.owner, request, events, sentAt);
+          handle.transcripts?.record(name, handle.jobs.currentOwner(), request, events, sentAt);
           return events;
         });
       recorded.catch(() => undefined); // like the call itself: an abandoned call's rejection is not unhandled

@@ -45,6 +45,11 @@ function lazy(load: () => unknown): AnyMatcher {
   };
 }
 
+/** Loads every matcher now (see `EnvironmentHandle.preload`): none is loaded later, at first use. */
+export function loadAllMatchers(): void {
+  for (const load of Object.values(LOADERS)) load();
+}
+
 /** Every matcher, for `expect.extend(matchers)`; each says "did you forget `await`?" when given a Promise. */
 export const matchers = Object.fromEntries(
   Object.entries(LOADERS).map(([name, load]) => [name, awaitGuard(name, lazy(load))]),

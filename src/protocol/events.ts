@@ -1,3 +1,4 @@
+import { now } from "../util/clock";
 /** Why a generation ended (PROTOCOL.md, `end` event). */
 export type StopReason = "max_tokens" | "eos" | "stop_sequence" | "cancelled" | "error";
 
@@ -106,7 +107,7 @@ export type TerminalEvent = EndEvent | ErrorEvent;
  * event's JSON shape, `toEqual` and `toStrictEqual` against literals are unchanged.
  */
 export type ReceivedEvent<E extends WorkerEvent = WorkerEvent> = E & {
-  /** `performance.now()` when the client decoded this event. */
+  /** `now()` when the client decoded this event. */
   readonly receivedAt?: number;
 };
 

@@ -11,18 +11,22 @@ export type BaselineRead =
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
-const optionalNumber = (v: unknown) => v === undefined || v === null || (typeof v === "number" && Number.isFinite(v));
+const optionalNumber = (v: unknown) =>
+  v === undefined || v === null || (typeof v === "number" && Number.isFinite(v));
 
 /** The first thing wrong with a parsed baseline, as a phrase; undefined when it can be compared with. */
 function problem(b: unknown): string | undefined {
-  if (!isObject(b)) return `it holds ${b === null ? "null" : Array.isArray(b) ? "an array" : typeof b}, not a report object`;
-  if (b.schema !== 1) return `"schema" is ${JSON.stringify(b.schema)}, expected 1 (a worker-orcd-report.json)`;
+  if (!isObject(b))
+    return `it holds ${b === null ? "null" : Array.isArray(b) ? "an array" : typeof b}, not a report object`;
+  if (b.schema !== 1)
+    return `"schema" is ${JSON.stringify(b.schema)}, expected 1 (a worker-orcd-report.json)`;
   if (!isObject(b.machine) || typeof b.machine.cpus !== "number" || typeof b.machine.cpuModel !== "string")
     return `"machine" must be an object with "cpus" (number) and "cpuModel" (string)`;
   if (b.gpu !== null && b.gpu !== undefined && (!isObject(b.gpu) || typeof b.gpu.name !== "string"))
     return `"gpu" must be null or an object with "name" (string)`;
   if (!Array.isArray(b.files)) return `"files" must be an array`;
-  if (b.files.length === 0) return `"files" is empty: it was written by a run that ran no test using a worker`;
+  if (b.files.length === 0)
+    return `"files" is empty: it was written by a run that ran no test using a worker`;
   for (const [i, f] of b.files.entries()) {
     const at = `files[${i}]`;
     if (!isObject(f)) return `${at} is ${JSON.stringify(f)}, not a file record`;
@@ -58,13 +62,18 @@ export function readBaseline(path: string, outputDir?: string): BaselineRead {
   } catch (error) {
     const e = error as NodeJS.ErrnoException;
     if (e.code === "ENOENT") {
-      const from = outputDir ? `${outputDir}/worker-orcd-report.json` : "worker-orcd-report.json (set outputDir)";
+      const from = outputDir
+        ? `${outputDir}/worker-orcd-report.json`
+        : "worker-orcd-report.json (set outputDir)";
       return {
         kind: "missing",
         message: `worker-orcd-jest reporter: baseline ${path} does not exist yet, so nothing was compared; to create it, copy ${from} of a good run there`,
       };
     }
-    return { kind: "damaged", message: `worker-orcd-jest reporter: baseline ${path} cannot be read: ${e.code ?? e.message}` };
+    return {
+      kind: "damaged",
+      message: `worker-orcd-jest reporter: baseline ${path} cannot be read: ${e.code ?? e.message}`,
+    };
   }
   let parsed: unknown;
   try {

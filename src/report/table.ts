@@ -14,7 +14,13 @@ export function formatSummary(report: RunReport): string {
     return [
       f.file,
       w ? `${w.kind}${f.workers.length > 1 ? ` +${f.workers.length - 1}` : ""}` : "none",
-      w ? (w.reused ? "kept" : w.ahead ? "ahead" : fmt(w.startupMs, " ms")) : "-",
+      w
+        ? w.reused
+          ? "kept"
+          : w.ahead
+            ? "ahead"
+            : fmt(w.startupMs, w.blockedMs === undefined ? " ms" : " ms*")
+        : "-",
       String(f.jobs.length),
       String(f.jobs.reduce((n, j) => n + j.tokens, 0)),
       fmt(ttft.p50, " ms"),
@@ -46,7 +52,7 @@ export function formatSummary(report: RunReport): string {
     ? `GPU: ${report.gpu.name}${report.gpu.driver ? `, driver ${report.gpu.driver}` : ""}${report.gpu.cuda ? `, CUDA ${report.gpu.cuda}` : ""}`
     : "GPU: none";
   return [
-    `worker-orcd-jest report (${gpu}; start-up p50 of the workers started; "kept": taken over from an earlier file; "ahead": started while Jest loaded it)`,
+    `worker-orcd-jest report (${gpu}; start-up p50 of the workers started; "kept": taken over from an earlier file; "ahead": started while Jest loaded it; "*": Jest was loading the test file for part of the wait, so the worker was ready sooner)`,
     line(head),
     line(widths.map((w) => "-".repeat(w))),
     ...rows.map(line),

@@ -20,6 +20,13 @@ export interface WorkerRecord {
   startupMs: number;
   /** True when an earlier file of the same Jest process used it first (scope `"process"`); its start-up was paid there. */
   reused: boolean;
+  /**
+   * How long this process's event loop was blocked while it waited for the
+   * worker to be ready (Jest loading and compiling the test file), when that
+   * was over 50 ms: `startupMs` then includes up to this much of that (the
+   * worker was ready sooner); the table marks such a figure with `*`.
+   */
+  blockedMs?: number;
   /** True when it was started ahead, while the file before ran (a spare of scope `"file"`, the mock only); no file used it before. */
   ahead?: boolean;
   /** `vram_bytes` of the readiness callback. */

@@ -1,3 +1,4 @@
+import { BLOCKED_MS } from "../worker/readiness";
 import type { WorkerProcess } from "../worker/worker-process";
 import type { WorkerRecord } from "./types";
 
@@ -24,6 +25,7 @@ export function workerRecord(
     startupMs: worker.startupMs,
     reused,
     ...(ahead ? { ahead } : {}),
+    ...(worker.startupBlockedMs > BLOCKED_MS ? { blockedMs: worker.startupBlockedMs } : {}),
     vramBytes: num(callback?.vram_bytes),
     vramBytesUsed: num(health?.vram_bytes_used) ?? num(health?.vram_bytes),
   };
@@ -33,7 +35,8 @@ export function workerRecord(
  * Whether a worker's `startupMs` is a start-up figure: not for one taken
  * over (its start was paid by an earlier file) nor for one started ahead
  * (it started while this process was busy loading or compiling, and the
- * moment it was ready could only be seen once that work was done).
+ * moment it was ready could only be seen once that work was done). One whose wait saw this process's event loop blocked
+ * (`blockedMs`) is kept: its figure is an upper bound, marked in the table.
  */
 export function measuredStartup(w: WorkerRecord): boolean {
   return !w.reused && !w.ahead;

@@ -1,3 +1,4 @@
+import { clearInterval, setInterval } from "../util/clock";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { keyOf } from "./key";
 

@@ -1,3 +1,4 @@
+import { clearInterval, clearTimeout, setInterval, setTimeout } from "./clock";
 /** Largest delay a Node timer takes (2^31 - 1 ms, about 24.8 days); longer ones fire after 1 ms. */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
 

@@ -1,4 +1,5 @@
 import { BodyTooLargeError } from "../client/body";
+import { clearInterval, now, setInterval } from "../util/clock";
 import { guard } from "../util/timers";
 
 /** Largest `/health` body read while waiting for readiness (a real one is under 1 KiB). */
@@ -14,7 +15,18 @@ export interface Readiness {
   ms: number;
   /** The `/health` body that declared the worker ready. */
   health: unknown;
+  /**
+   * The longest time this process's event loop was blocked during the wait
+   * (ms, rounded; Jest loading and compiling a test file, say). Over
+   * {@link BLOCKED_MS}, `ms` may include up to that much of this process
+   * being busy elsewhere, not of the worker starting.
+   */
+  blockedMs: number;
 }
+
+/** A block of the event loop longer than this makes a start-up figure doubtful (see {@link Readiness.blockedMs}). */
+export const BLOCKED_MS = 50;
+const TICK_MS = 10;
 
 /** Inputs of {@link waitForReady}. */
 export interface ReadinessInput {
@@ -63,13 +75,24 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
   // A chatty worker (a progress line per tensor) must not turn probing into a busy loop: at most one per 10 ms.
   let probedAt = 0;
   const unwatch = input.logs?.watch(() => {
-    if (performance.now() - probedAt >= 10) wake?.();
+    if (now() - probedAt >= 10) wake?.();
   });
+  // Notes how long the event loop was blocked while waiting: then readiness is seen late, and `ms` says more than
+  // the worker's start. Unref'd: the wait of a spare must not hold this process open.
+  let lastTick = now();
+  let blocked = 0;
+  const noteBlock = () => {
+    const t = now();
+    blocked = Math.max(blocked, t - lastTick - TICK_MS);
+    lastTick = t;
+  };
+  const ticker = setInterval(noteBlock, TICK_MS);
+  ticker.unref();
   let delay = 5;
   while (!exited && !signal?.aborted) {
-    const remaining = deadline - performance.now();
+    const remaining = deadline - now();
     if (remaining <= 0) break;
-    probedAt = performance.now();
+    probedAt = now();
     try {
       const res = await probe(input.healthUrl, Math.max(50, Math.min(2000, remaining)), MAX_HEALTH_BYTES);
       let body: unknown;
@@ -82,9 +105,12 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
       if (res.status === 200 && b?.status === "healthy" && b.resident !== false) {
         signal?.removeEventListener("abort", onAbort);
         unwatch?.();
+        noteBlock();
+        clearInterval(ticker);
         return {
-          ms: Math.round(performance.now() - input.startedAt),
+          ms: Math.round(now() - input.startedAt),
           health: body,
+          blockedMs: Math.round(Math.max(0, blocked)),
         };
       }
       last = `HTTP ${res.status} ${res.text.slice(0, 200)}`;
@@ -95,12 +121,13 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
     if (signal?.aborted) break;
     await new Promise<void>((resolve) => {
       wake = resolve;
-      void guard(Math.min(delay, Math.max(0, deadline - performance.now()))).then(() => resolve());
+      void guard(Math.min(delay, Math.max(0, deadline - now()))).then(() => resolve());
     });
     wake = undefined;
     delay = Math.min(100, delay * 2);
   }
-  const waited = Math.round(performance.now() - input.startedAt);
+  clearInterval(ticker);
+  const waited = Math.round(now() - input.startedAt);
   const cb = input.callback
     ? input.callback.body !== undefined
       ? "received"

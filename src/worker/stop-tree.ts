@@ -1,5 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import treeKill from "tree-kill";
+import { now } from "../util/clock";
 import { sleep, within } from "../util/timers";
 import { descendantsOf, isAlive, signal } from "./processes";
 
@@ -23,7 +24,7 @@ function treeSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
  * descendant that left the group.
  */
 export async function stopProcessTree(child: ChildProcess, graceMs: number): Promise<StopReport> {
-  const started = performance.now();
+  const started = now();
   const pid = child.pid;
   if (pid === undefined) return { ms: 0, forced: false };
   const leaderGone = () => child.exitCode !== null || child.signalCode !== null;
@@ -38,7 +39,7 @@ export async function stopProcessTree(child: ChildProcess, graceMs: number): Pro
   // A leader without descendants has no tree to walk (the group signal reached it): no ps is spawned for it.
   const walking = descendants.length > 0 && isAlive(pid) ? treeSignal(pid, "SIGTERM") : Promise.resolve();
   const deadline = started + graceMs;
-  while (!everythingGone() && performance.now() < deadline) await sleep(5);
+  while (!everythingGone() && now() < deadline) await sleep(5);
 
   let forced = false;
   if (!everythingGone()) {
@@ -51,6 +52,6 @@ export async function stopProcessTree(child: ChildProcess, graceMs: number): Pro
   // Once everything is gone, tree-kill's ps walk has nothing left to find: let it finish on its own.
   if (everythingGone()) walking.catch(() => undefined);
   else await within(walking, 1000);
-  while (isAlive(-pid) && performance.now() < deadline + 2000) await sleep(5);
-  return { ms: Math.round(performance.now() - started), forced };
+  while (isAlive(-pid) && now() < deadline + 2000) await sleep(5);
+  return { ms: Math.round(now() - started), forced };
 }

@@ -4,6 +4,7 @@ import { ConfigError } from "../client/errors";
 import type { JobLedger } from "../client/job-ledger";
 import { WorkerClient } from "../client/worker-client";
 import { ROUTES } from "../protocol/routes";
+import { now } from "../util/clock";
 import { checkDuration } from "../util/duration";
 import { within } from "../util/timers";
 import { CallbackServer } from "./callback-server";
@@ -64,10 +65,17 @@ export class WorkerProcess {
   readonly client: WorkerClient;
   /** Exit code and signal, once the process has exited. */
   exit?: Exit;
-  /** `performance.now()` when the process exited. */
+  /** `now()` when the process exited. */
   exitedAt?: number;
-  /** Milliseconds from spawn to ready. */
+  /**
+   * Milliseconds from spawn to ready, as this process saw it. When this
+   * process's event loop was blocked during the wait (see
+   * {@link startupBlockedMs}), readiness was seen late and the figure
+   * includes part of that block.
+   */
   startupMs = 0;
+  /** The longest block of this process's event loop during the wait for readiness (ms). */
+  startupBlockedMs = 0;
   /** The `/health` body that declared it ready. */
   readyHealth?: unknown;
   private stopping?: Promise<StopReport>;
@@ -88,7 +96,7 @@ export class WorkerProcess {
   ) {
     void exited.then((exit) => {
       this.exit = exit;
-      this.exitedAt = performance.now();
+      this.exitedAt = now();
     });
     this.client = new WorkerClient(this.baseUrl, {
       requestTimeoutMs: options.requestTimeoutMs,
@@ -181,7 +189,7 @@ export class WorkerProcess {
         logTail: [],
       });
     }
-    const startedAt = performance.now();
+    const startedAt = now();
     const logs = new LogBuffer();
     const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
     const exited = new Promise<Exit>((resolve) => {
@@ -219,6 +227,7 @@ export class WorkerProcess {
         logs,
       });
       worker.startupMs = ready.ms;
+      worker.startupBlockedMs = ready.blockedMs;
       worker.readyHealth = ready.health;
       if (child.pid !== undefined) {
         recordWorker({
@@ -233,7 +242,7 @@ export class WorkerProcess {
     } catch (error) {
       await worker.stop();
       await flushed(child);
-      const waitedMs = Math.round(performance.now() - startedAt);
+      const waitedMs = Math.round(now() - startedAt);
       const summary =
         error instanceof NotReadyError
           ? error.message
@@ -301,13 +310,13 @@ export class WorkerProcess {
    * (with how long before, and for a clean exit that `shutdown()` or a signal
    * may have caused it). `undefined` when the process is alive.
    */
-  async explainFailure(error: Error, requestedAt = performance.now()): Promise<Error | undefined> {
+  async explainFailure(error: Error, requestedAt = now()): Promise<Error | undefined> {
     if (this.stopping) return undefined;
     const exit = await within(this.exited, 300);
     if (!exit) return undefined;
     await flushed(this.child);
     const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
-    const exitedAt = this.exitedAt ?? performance.now();
+    const exitedAt = this.exitedAt ?? now();
     const when =
       exitedAt < requestedAt
         ? `${Math.round(requestedAt - exitedAt)} ms before this request was sent` +
