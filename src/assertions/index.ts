@@ -73,7 +73,12 @@ export async function collectSseEvents(
   options: { jobId?: string; idleTimeoutMs?: number } = {},
 ): Promise<ReceivedEvent[]> {
   const jobId = options.jobId ?? "(unknown)";
-  const body = await eventStreamBody(response, jobId);
+  // Name what was given: a user's own request may not be POST /execute at all.
+  const body = await eventStreamBody(
+    response,
+    jobId,
+    `the response given to collectSseEvents (${response.url || "a Response without a URL"})`,
+  );
   const events = new EventSink();
   const stream = decodeEventStream(
     body,

@@ -43,15 +43,20 @@ export function clip(text: string, max = 300): string {
 /**
  * The event-stream body of an `/execute` answer: a non-200 answer is a
  * {@link WorkerHttpError} (a 400 names the rejected fields), and so is a 200
- * that is not `text/event-stream`. Shared by the client and `collectSseEvents`.
+ * that is not `text/event-stream`. Shared by the client and `collectSseEvents`;
+ * `what` names the answer in those messages.
  */
-export async function eventStreamBody(res: Response, jobId: string): Promise<ReadableStream<Uint8Array>> {
-  if (res.status !== 200) throw httpError(`POST /execute (job ${JSON.stringify(jobId)})`, await toRaw(res));
+export async function eventStreamBody(
+  res: Response,
+  jobId: string,
+  what = `POST /execute (job ${JSON.stringify(jobId)})`,
+): Promise<ReadableStream<Uint8Array>> {
+  if (res.status !== 200) throw httpError(what, await toRaw(res));
   const type = res.headers.get("content-type") ?? "";
   if (type.includes(SSE_CONTENT_TYPE) && res.body) return res.body;
   const raw = await toRaw(res);
   throw new WorkerHttpError(
-    `POST /execute answered 200 with content-type ${JSON.stringify(type)}, expected text/event-stream: ${clip(raw.text)}`,
+    `${what} answered 200 with content-type ${JSON.stringify(type)}, expected text/event-stream: ${clip(raw.text)}`,
     200,
     raw.text,
   );

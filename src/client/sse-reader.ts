@@ -1,4 +1,4 @@
-import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { createParser, type EventSourceMessage, type ParseError } from "eventsource-parser";
 import { clearTimeout, setTimeout } from "../util/clock";
 import { timerDelay } from "../util/timers";
 
@@ -29,7 +29,8 @@ export const MAX_FRAME_CHARS = 16 * 1024 * 1024;
  * Decodes a byte stream into SSE frames incrementally, yielding the frames
  * each chunk completes as one batch (one await per chunk, not per frame): a
  * chunk may end inside a UTF-8 character, a line or a `\r\n`. Comments, `id:`, `retry:` and
- * multi-line `data:` follow the SSE specification (eventsource-parser).
+ * multi-line `data:` follow the SSE specification (eventsource-parser); lines
+ * with unknown fields, a bad `retry:` or no colon are ignored, as it says.
  */
 export async function* readSseFrames(
   body: ReadableStream<Uint8Array>,
@@ -40,8 +41,11 @@ export async function* readSseFrames(
   let tooLarge = false;
   const parser = createParser({
     onEvent: (m: EventSourceMessage) => pending.push(m),
-    onError: () => {
-      tooLarge = true;
+    // eventsource-parser reports unknown fields (`x-trace: 1`), a non-numeric `retry:` and colon-less lines
+    // through the same callback: the SSE specification says to ignore those lines. Only a frame that really
+    // outgrew the buffer is an error.
+    onError: (error: ParseError) => {
+      if (error.type === "max-buffer-size-exceeded") tooLarge = true;
     },
     maxBufferSize: MAX_FRAME_CHARS,
   });

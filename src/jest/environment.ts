@@ -22,7 +22,13 @@ import { moreFilesFollow } from "./run-shape";
 const NodeEnvironment = loadNodeEnvironment();
 
 import { noteSpareStarted, noteWorkerUse, readState, STATE_VAR } from "./state";
-import { countSkippedGpuTests, fullName, markAllSkipped, runnableTests } from "./test-tree";
+import {
+  countSkippedGpuTests,
+  declaredTestNames,
+  fullName,
+  markAllSkipped,
+  runnableTests,
+} from "./test-tree";
 import { createWorkerGlobal } from "./worker-global";
 
 /** GPU detection of this process, for when global setup did not run (the environment used without the preset). */
@@ -153,6 +159,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       const error = this.gpuFailure ?? this.startError;
       if (error) event.test.errors.push(error);
     } else if (event.name === "test_done") {
+      // Like Jest's snapshots: a failed test's transcripts are never obsolete (it may have failed before using them).
+      if (event.test.errors.length === 0) this.handle?.transcripts?.ranTests.add(fullName(event.test));
       this.endRequestsOf(event.test);
       this.checkDeath(event.test);
     }
@@ -224,6 +232,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   }
 
   private async onRunStart(state: Circus.State): Promise<void> {
+    for (const name of declaredTestNames(state.rootDescribeBlock))
+      this.handle?.transcripts?.declaredTests.add(name);
     if (this.handle?.concurrent) this.handle.preload?.();
     const plan = this.plan!;
     const options = this.options!;

@@ -77,3 +77,10 @@ export function fullName(test: Circus.TestEntry): string {
   for (let block = test.parent; block?.parent; block = block.parent) names.unshift(block.name);
   return names.join(" ");
 }
+
+/** The full name of every test the file declares, whatever its mode (for the obsolete-transcript report). */
+export function declaredTestNames(block: Circus.DescribeBlock): string[] {
+  return children(block).flatMap((child) =>
+    child.type === "describeBlock" ? declaredTestNames(child) : [fullName(child)],
+  );
+}

@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import type { ExecuteRequest } from "../protocol/request";
 import { stringifyExact } from "../protocol/request";
 import type { Transcript } from "../transcripts/types";
+import { transcriptProblem } from "../transcripts/validate";
 
 /** A recorded transcript and where it was found. */
 export interface Recorded {
@@ -30,9 +31,20 @@ export function requestKey(request: object): string {
 
 const SKIP = new Set(["node_modules", ".git", "dist", "coverage"]);
 
-/** Every transcript (`__transcripts__/**\/*.json`, schema 1) under `dir`. */
-export function loadTranscripts(dir: string): Recorded[] {
+/** What a replay found: the transcripts it serves, and those it left out (damaged), with why. */
+export interface Loaded {
+  found: Recorded[];
+  skipped: { file: string; problem: string }[];
+}
+
+/**
+ * Every transcript (`__transcripts__/**\/*.json`, schema 1) under `dir`. A
+ * damaged one is left out and named, with what is wrong, so one bad file
+ * never takes the whole replay down.
+ */
+export function loadTranscripts(dir: string): Loaded {
   const found: Recorded[] = [];
+  const skipped: Loaded["skipped"] = [];
   const walk = (d: string, inside: boolean, depth: number) => {
     if (depth > 12) return;
     let entries: string[];
@@ -52,18 +64,22 @@ export function loadTranscripts(dir: string): Recorded[] {
       }
       if (isDir) walk(path, inside || name === "__transcripts__", depth + 1);
       else if (inside && name.endsWith(".json")) {
+        const file = relative(dir, path);
+        let value: unknown;
         try {
-          const transcript = JSON.parse(readFileSync(path, "utf8")) as Transcript;
-          if (transcript?.schema === 1 && Array.isArray(transcript.events))
-            found.push({ file: relative(dir, path), transcript });
-        } catch {
-          // not a transcript
+          value = JSON.parse(readFileSync(path, "utf8"));
+        } catch (error) {
+          skipped.push({ file, problem: `not JSON (${(error as Error).message})` });
+          continue;
         }
+        const problem = transcriptProblem(value);
+        if (problem) skipped.push({ file, problem });
+        else found.push({ file, transcript: value as Transcript });
       }
     }
   };
   walk(dir, false, 0);
-  return found;
+  return { found, skipped };
 }
 
 /** The recorded transcripts of a replay, looked up by request. */
@@ -73,6 +89,7 @@ export class ReplayIndex {
   constructor(
     readonly dir: string,
     readonly recorded: Recorded[],
+    readonly skipped: Loaded["skipped"] = [],
   ) {
     for (const r of recorded) this.byKey.set(requestKey(r.transcript.request), r);
   }
@@ -84,6 +101,18 @@ export class ReplayIndex {
 
   /** Why nothing matches: the closest recorded request and the fields it differs in. */
   explainMiss(request: ExecuteRequest): string {
+    const left =
+      this.skipped.length === 0
+        ? ""
+        : `; ${this.skipped.length} damaged transcript(s) were left out: ` +
+          this.skipped
+            .slice(0, 3)
+            .map((b) => `${b.file} (${b.problem})`)
+            .join(", ");
+    return this.closest(request) + left;
+  }
+
+  private closest(request: ExecuteRequest): string {
     if (this.recorded.length === 0)
       return `no transcripts are recorded under ${this.dir} (looked for __transcripts__/**/*.json)`;
     const want = fieldsOf(request);

@@ -53,10 +53,14 @@ export class MockServer {
     });
     this.server.keepAliveTimeout = 1000;
     if (o.replay) {
-      this.replay = new ReplayIndex(o.replay, loadTranscripts(o.replay));
+      const loaded = loadTranscripts(o.replay);
+      for (const bad of loaded.skipped)
+        log("WARN", `replay leaves out ${bad.file}: ${bad.problem}`, { file: bad.file });
+      this.replay = new ReplayIndex(o.replay, loaded.found, loaded.skipped);
       log("INFO", "replay mode", {
         dir: o.replay,
         transcripts: this.replay.recorded.length,
+        left_out: loaded.skipped.length,
         speed: o.replaySpeed,
       });
     }

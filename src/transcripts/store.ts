@@ -4,6 +4,7 @@ import type { ReceivedEvent } from "../protocol/events";
 import type { ExecuteRequest } from "../protocol/request";
 import { stringifyExact } from "../protocol/request";
 import type { Transcript, TranscriptContext } from "./types";
+import { checkedTranscript } from "./validate";
 
 /** Jest's `updateSnapshot`: `"all"` with `-u`, `"none"` with `--ci`, else `"new"`. */
 export type UpdateMode = "all" | "new" | "none";
@@ -37,6 +38,11 @@ export function keySuffix(keyBy: "none" | "gpu", context: TranscriptContext): st
 export class TranscriptStore {
   /** File names (with key suffix) that a test recorded or compared with. */
   readonly used = new Set<string>();
+  /** Tests of the file (full names): declared, and those that ran and passed; set by the environment for the obsolete report. */
+  readonly declaredTests = new Set<string>();
+  readonly ranTests = new Set<string>();
+  /** The name each file was asked for under, so two names of one file are an error, not a silent loss. */
+  private readonly nameOf = new Map<string, string>();
 
   private ctx?: TranscriptContext;
 
@@ -69,20 +75,51 @@ export class TranscriptStore {
         `transcript name ${JSON.stringify(name)} must be 1-120 letters, digits, spaces, ".", "_" or "-" (it becomes a file name)`,
       );
     }
-    return `${name.replace(/ /g, "_")}${this.suffix}.json`;
+    const file = `${name.replace(/ /g, "_")}${this.suffix}.json`;
+    const other = this.nameOf.get(file);
+    if (other !== undefined && other !== name) throw collision(name, other, join(this.dir, file));
+    this.nameOf.set(file, name);
+    return file;
   }
 
-  /** Reads a transcript, or undefined when it does not exist. Marks it used. */
+  /**
+   * Reads a transcript, or undefined when it does not exist. Marks it used.
+   * A damaged one (not JSON, a field missing, a `null` event) is a
+   * {@link TranscriptError} naming the file and what is wrong.
+   */
   read(name: string): Transcript | undefined {
     const file = this.fileName(name);
     this.used.add(file);
+    const path = join(this.dir, file);
+    let text: string;
     try {
-      return JSON.parse(readFileSync(join(this.dir, file), "utf8")) as Transcript;
+      text = readFileSync(path, "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new TranscriptError(`transcript ${path} cannot be read: ${(error as Error).message}`);
+    }
+    let transcript: Transcript;
+    try {
+      transcript = checkedTranscript(JSON.parse(text), path);
+    } catch (error) {
+      const e = error as Error;
       throw new TranscriptError(
-        `transcript ${join(this.dir, file)} cannot be read: ${(error as Error).message}`,
+        e instanceof SyntaxError
+          ? `transcript ${path} is not JSON (${e.message}); record it again with -u`
+          : e.message,
       );
+    }
+    if (transcript.name !== name) throw collision(name, transcript.name, path);
+    return transcript;
+  }
+
+  /** The name a stored transcript was recorded under, when the file exists and says. */
+  private storedName(path: string): string | undefined {
+    try {
+      const name = (JSON.parse(readFileSync(path, "utf8")) as { name?: unknown })?.name;
+      return typeof name === "string" ? name : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -102,6 +139,8 @@ export class TranscriptStore {
     this.used.add(file);
     const path = join(this.dir, file);
     const exists = existsSync(path);
+    const stored = exists ? this.storedName(path) : undefined;
+    if (stored !== undefined && stored !== name) throw collision(name, stored, path);
     if (exists && this.mode !== "all") return false;
     if (!exists && this.mode === "none") {
       throw new TranscriptError(
@@ -123,4 +162,12 @@ export class TranscriptStore {
     writeFileSync(path, `${stringifyExact(transcript, 2)}\n`);
     return true;
   }
+}
+
+/** Two transcript names that map to one file (they differ only in a space against a "_"). */
+function collision(name: string, other: string, path: string): TranscriptError {
+  return new TranscriptError(
+    `transcript names ${JSON.stringify(name)} and ${JSON.stringify(other)} map to the same file ${path} ` +
+      '(a space in a name becomes "_"): rename one of them',
+  );
 }

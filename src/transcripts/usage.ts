@@ -7,6 +7,9 @@ interface Usage {
   dir: string;
   suffix: string;
   used: string[];
+  /** Full names of the tests the file declares, and of those that ran. */
+  declared: string[];
+  ran: string[];
 }
 
 const folder = (statePath: string) => join(dirname(statePath), "transcripts");
@@ -26,6 +29,8 @@ export function noteTranscriptUse(store: TranscriptStore, statePath: string | un
     dir: store.dir,
     suffix: store.keyBy === "none" ? "" : store.suffix,
     used: [...store.used],
+    declared: [...store.declaredTests],
+    ran: [...store.ranTests],
   };
   try {
     mkdirSync(folder(statePath), { recursive: true });
@@ -36,9 +41,11 @@ export function noteTranscriptUse(store: TranscriptStore, statePath: string | un
 }
 
 /**
- * Transcripts no test of the run used, in the folders of the files that ran
- * (those of another GPU key are left alone). With `remove` (a `-u` run) they
- * are deleted, as Jest deletes obsolete snapshots.
+ * Obsolete transcripts, in the folders of the files that ran (those of
+ * another GPU key are left alone): like Jest's obsolete snapshots, one whose
+ * test passed without using it, or whose test no longer exists. A transcript
+ * of a test that did not run (skipped, `itGpu` on a machine without a GPU)
+ * or failed is kept. With `remove` (a `-u` run) they are deleted.
  */
 export function obsoleteTranscripts(statePath: string | undefined, remove: boolean): string[] {
   if (!statePath) return [];
@@ -48,19 +55,29 @@ export function obsoleteTranscripts(statePath: string | undefined, remove: boole
   } catch {
     return [];
   }
-  const byDir = new Map<string, { suffix: string; used: Set<string> }>();
+  const byDir = new Map<
+    string,
+    { suffix: string; used: Set<string>; declared: Set<string>; ran: Set<string> }
+  >();
   for (const name of names) {
     try {
       const u = JSON.parse(readFileSync(join(folder(statePath), name), "utf8")) as Usage;
-      const entry = byDir.get(u.dir) ?? { suffix: u.suffix, used: new Set<string>() };
+      const entry = byDir.get(u.dir) ?? {
+        suffix: u.suffix,
+        used: new Set<string>(),
+        declared: new Set<string>(),
+        ran: new Set<string>(),
+      };
       for (const f of u.used) entry.used.add(f);
+      for (const t of u.declared ?? []) entry.declared.add(t);
+      for (const t of u.ran ?? []) entry.ran.add(t);
       byDir.set(u.dir, entry);
     } catch {
       // cut off by a killed worker
     }
   }
   const obsolete: string[] = [];
-  for (const [dir, { suffix, used }] of byDir) {
+  for (const [dir, { suffix, used, declared, ran }] of byDir) {
     let files: string[];
     try {
       files = readdirSync(dir).filter((f) => f.endsWith(".json"));
@@ -70,9 +87,22 @@ export function obsoleteTranscripts(statePath: string | undefined, remove: boole
     for (const f of files) {
       const sameKey = suffix ? f.endsWith(`${suffix}.json`) : !f.includes("@");
       if (!sameKey || used.has(f)) continue;
+      const test = recordedBy(join(dir, f));
+      // Its test exists and did not run: nothing says it is obsolete.
+      if (test !== undefined && declared.has(test) && !ran.has(test)) continue;
       obsolete.push(join(dir, f));
       if (remove) rmSync(join(dir, f), { force: true });
     }
   }
   return obsolete.sort();
+}
+
+/** The test a transcript file says recorded it, when it says. */
+function recordedBy(path: string): string | undefined {
+  try {
+    const test = (JSON.parse(readFileSync(path, "utf8")) as { test?: unknown })?.test;
+    return typeof test === "string" ? test : undefined;
+  } catch {
+    return undefined;
+  }
 }

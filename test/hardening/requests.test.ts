@@ -55,6 +55,15 @@ describe("collectSseEvents decodes and fails like the client (item 22)", () => {
     expect(error).toBeInstanceOf(WorkerHttpError);
     expect(error.message).toMatch(/HTTP 400: rejected field\(s\): job_id, prompt, max_tokens/);
   });
+
+  it("names what it was given, not POST /execute, for another route's answer (issue 17, item 10)", async () => {
+    const error = await collectSseEvents(await fetch(`${w.baseUrl}/health`)).catch((e) => e);
+    expect(error).toBeInstanceOf(WorkerHttpError);
+    expect(error.message).toContain(
+      `the response given to collectSseEvents (${w.baseUrl}/health) answered 200 with content-type "application/json"`,
+    );
+    expect(error.message).not.toMatch(/POST \/execute/);
+  });
 });
 
 describe("stream() keeps memory flat and a break frees the worker (items 23, 24)", () => {

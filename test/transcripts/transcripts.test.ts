@@ -146,6 +146,105 @@ test("names the closest recorded request when none matches", async () => {
   }, 60_000);
 });
 
+describe("transcripts a user can trust (issue 17, items 11-13)", () => {
+  const DIST = JSON.stringify(join(__dirname, "..", "..", "dist"));
+
+  it("-u keeps the transcripts of tests that did not run (itGpu on a CPU runner, skipped, failed) and removes those of tests that are gone", async () => {
+    const p = project();
+    p.write(
+      "t.test.js",
+      `test("gpu answer", async () => { await worker.execute(${REQUEST}, { record: "gpu" }); });
+test("skipped later", async () => { await worker.execute({ job_id: "s", prompt: "s", max_tokens: 2 }, { record: "skipped" }); });
+test("fails later", async () => { await worker.execute({ job_id: "f", prompt: "f", max_tokens: 2 }, { record: "failing" }); });
+test("gone later", async () => { await worker.execute({ job_id: "g", prompt: "g", max_tokens: 2 }, { record: "gone" }); });
+`,
+    );
+    expect((await p.run(LOCAL)).out).toMatch(/Tests: +4 passed, 4 total/);
+    // As on a CPU runner: the GPU test is an itGpu now, one test is skipped, one fails first, one was deleted.
+    p.write(
+      "t.test.js",
+      `const { itGpu } = require(${DIST});
+itGpu("gpu answer", async () => { await worker.execute(${REQUEST}, { record: "gpu" }); });
+test.skip("skipped later", async () => {});
+test("fails later", async () => { throw new Error("broken before the call"); });
+test("other", async () => { await worker.health(); });
+`,
+    );
+    const updated = await p.run([...LOCAL, "-u"]);
+    expect(updated.out).toMatch(/1 obsolete transcript\(s\).*\(removed: -u\):\n.*gone\.json/);
+    for (const kept of ["gpu.json", "skipped.json", "failing.json"])
+      expect(existsSync(file(p, kept))).toBe(true);
+    expect(existsSync(file(p, "gone.json"))).toBe(false);
+  }, 90_000);
+
+  it("two names that map to one file are a clear error, not a silent loss", async () => {
+    const p = project();
+    p.write(
+      "t.test.js",
+      `test("a b then a_b", async () => {
+  await worker.execute({ job_id: "1", prompt: "one", max_tokens: 2 }, { record: "a b" });
+  await expect(worker.execute({ job_id: "2", prompt: "two", max_tokens: 2 }, { record: "a_b" })).rejects.toThrow(
+    'transcript names "a_b" and "a b" map to the same file ' + __dirname + '/__transcripts__/t.test.js/a_b.json (a space in a name becomes "_"): rename one of them',
+  );
+});`,
+    );
+    expect((await p.run(LOCAL)).out).toMatch(/Tests: +1 passed, 1 total/);
+    expect(read(p, "a_b.json").name).toBe("a b");
+  }, 60_000);
+
+  it("a damaged transcript names its file and what is wrong; replay leaves it out and says so", async () => {
+    const p = project();
+    p.write("t.test.js", RECORD_AND_MATCH);
+    expect((await p.run(LOCAL)).out).toMatch(/Tests: +2 passed, 2 total/);
+    const good = read(p, "hello.json");
+    const damaged: [string, unknown, string][] = [
+      ["null", null, "it holds null, not a transcript object"],
+      ["empty", {}, '"schema" is undefined, expected 1'],
+      ["array", [], "it holds an array"],
+      ["nocontext", { ...good, name: "nocontext", context: undefined }, '"context" is missing'],
+      ["noevents", { ...good, name: "noevents", events: undefined }, '"events" is missing'],
+      [
+        "nulls",
+        { ...good, name: "nulls", events: [null, ...good.events.slice(1)] },
+        "events[0] is null, not an event",
+      ],
+      ["notimes", { ...good, name: "notimes", receivedAt: undefined }, '"receivedAt" is missing'],
+    ];
+    for (const [name, value] of damaged) writeFileSync(file(p, `${name}.json`), JSON.stringify(value));
+    p.write(
+      "d.test.js",
+      damaged
+        .map(
+          ([name, , wrong]) => `test("${name}", async () => {
+  const events = await worker.execute({ job_id: "d", prompt: "hello", max_tokens: 2 });
+  let message = "";
+  try { expect(events).toMatchTranscript("${name}"); } catch (e) { message = e.message; }
+  expect(message).toContain(${JSON.stringify(`${name}.json is damaged: `)});
+  expect(message).toContain(${JSON.stringify(wrong)});
+});`,
+        )
+        .join("\n"),
+    );
+    // The damaged files belong to t.test.js's folder; d.test.js compares with them by copying them into its own.
+    for (const [name, value] of damaged)
+      p.write(join("__transcripts__", "d.test.js", `${name}.json`), JSON.stringify(value));
+    const compared = await p.run([...LOCAL, "d.test.js"]);
+    expect(compared.out).not.toMatch(/TypeError/);
+    expect(compared.out).toMatch(/Tests: +7 passed, 7 total/);
+    // Replay: every good transcript is still served, the bad ones are named in the worker's log.
+    p.write(
+      "r.test.js",
+      `test("replays around damaged files", async () => {
+  const events = await worker.execute(${REQUEST.replace('"a"', '"again"')});
+  expect(events.at(-1).type).toBe("end");
+  expect(JSON.stringify(worker.logs)).toContain("replay leaves out __transcripts__/t.test.js/nulls.json: events[0] is null");
+});`,
+    );
+    const replay = await p.run(["--ci", "r.test.js"], { WORKER_ORCD_MODE: "replay" });
+    expect(replay.out).toMatch(/Tests: +1 passed, 1 total/);
+  }, 120_000);
+});
+
 describe("worker-orcd-mock --replay", () => {
   it("sends a transcript's events at their recorded times, scaled by --replay-speed", async () => {
     const { mkdtempSync, mkdirSync, rmSync } = await import("node:fs");
