@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-/** `worker-orcd-jest <command>`: the package's command line (today: `conformance`). */
+/** `worker-orcd-jest <command>`: the package's command line (`conformance`, `--version`, `--help`). */
 import { CONFORMANCE_USAGE, conformanceMain } from "./conformance/cli";
+import { packageInfo } from "./util/package-info";
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === "conformance") {
@@ -11,10 +12,14 @@ if (command === "conformance") {
       process.exit(2);
     },
   );
+} else if (command === "--version") {
+  process.stdout.write(`worker-orcd-jest ${packageInfo().version}\n`);
 } else {
-  const known = command === undefined || command === "--help" || command === "-h";
-  (known ? process.stdout : process.stderr).write(
-    `${known ? "" : `worker-orcd-jest: unknown command ${JSON.stringify(command)}\n`}usage: worker-orcd-jest conformance ...\n\n${CONFORMANCE_USAGE}\n`,
+  // --help (or -h) prints the usage and exits 0; no command, or an unknown one, is a usage error (exit 2).
+  const help = command === "--help" || command === "-h";
+  const why = command === undefined ? "a command is required" : `unknown command ${JSON.stringify(command)}`;
+  (help ? process.stdout : process.stderr).write(
+    `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, --version, --help\n\n${CONFORMANCE_USAGE}\n`,
   );
-  process.exit(known ? 0 : 2);
+  process.exit(help ? 0 : 2);
 }

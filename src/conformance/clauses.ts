@@ -176,7 +176,7 @@ const rawJobs = new WeakMap<ClauseContext, ReturnType<typeof rawExecute>>();
 function rawJob(ctx: ClauseContext) {
   let job = rawJobs.get(ctx);
   if (!job) {
-    job = rawExecute(ctx.worker.baseUrl, request("conf-sse", 32));
+    job = rawExecute(ctx.worker.baseUrl, request("conf-sse", 32), ctx.streamTimeoutMs);
     rawJobs.set(ctx, job);
   }
   return job;

@@ -43,9 +43,20 @@ export async function rawExecute(baseUrl: string, body: unknown, timeoutMs = 30_
     onIdle: () => new Error(`no data for ${timeoutMs} ms`),
     onTooLarge: () => new Error("frame too large"),
   };
-  for await (const batch of readSseFrames(res.body, reading)) {
-    const at = now();
-    for (const f of batch) frames.push({ ...f, at });
+  try {
+    for await (const batch of readSseFrames(res.body, reading)) {
+      const at = now();
+      for (const f of batch) frames.push({ ...f, at });
+    }
+  } catch (error) {
+    // Say what was waited for, and what had come: a stream that never ends is judged on that.
+    const last = frames.at(-1);
+    throw new Error(
+      `waited ${timeoutMs} ms for the stream of job ${JSON.stringify((body as { job_id?: unknown })?.job_id)} to end; ` +
+        `${frames.length} frame(s) came` +
+        (last ? ` (the last: data: ${last.data.slice(0, 120)})` : "") +
+        ` (${(error as Error).message})`,
+    );
   }
   return { status: 200, contentType, frames, sentAt, closedAt: now() };
 }

@@ -28,8 +28,8 @@ export function formatTable(report: ConformanceReport, width = 90): string {
     "",
     `${s.pass} pass, ${s.fail} fail, ${s["n/a"]} n/a, ${s.error} error` +
       (report.failedMust.length > 0
-        ? `; MUST clauses failed: ${report.failedMust.join(", ")}`
-        : "; no MUST clause failed"),
+        ? `; MUST clauses failed or not judged: ${report.failedMust.join(", ")}`
+        : "; no MUST clause failed or went unjudged"),
   ].join("\n");
 }
 
@@ -46,7 +46,7 @@ export function formatMarkdown(report: ConformanceReport): string {
     "",
     `**${s.pass} pass, ${s.fail} fail, ${s["n/a"]} n/a, ${s.error} error.** ` +
       (report.failedMust.length > 0
-        ? `MUST clauses failed: ${report.failedMust.map((id) => `\`${id}\``).join(", ")}.`
+        ? `MUST clauses failed or not judged: ${report.failedMust.map((id) => `\`${id}\``).join(", ")}.`
         : "No MUST clause failed."),
     "",
     "| clause | level | verdict | evidence |",

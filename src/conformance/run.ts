@@ -52,6 +52,7 @@ export async function runConformance(
   const ctx: ClauseContext = {
     worker,
     client: worker.client,
+    streamTimeoutMs: options.idleTimeoutMs ?? 30_000,
     fresh: async () => {
       const w = await WorkerProcess.start(options);
       extra.push(w);
@@ -94,8 +95,15 @@ export async function runConformance(
   }
   const summary: Record<Verdict, number> = { pass: 0, fail: 0, "n/a": 0, error: 0 };
   for (const r of results) summary[r.verdict]++;
+  // A MUST clause that could not be judged (`error`) fails the gate too: a worker whose streams never end
+  // must not pass for want of evidence.
   const failedMust = results
-    .filter((r) => r.level === "MUST" && r.verdict === "fail" && !(o.allow ?? []).includes(r.id))
+    .filter(
+      (r) =>
+        r.level === "MUST" &&
+        (r.verdict === "fail" || r.verdict === "error") &&
+        !(o.allow ?? []).includes(r.id),
+    )
     .map((r) => r.id);
   return {
     worker: {

@@ -21,6 +21,8 @@ export interface ClauseContext {
   client: WorkerClient;
   /** Starts a fresh worker of the same kind (for clauses that end it); the caller stops it. */
   fresh(): Promise<WorkerProcess>;
+  /** Longest wait for a raw stream to end (the CLI's --idle-timeout-ms; default 30 s). */
+  streamTimeoutMs: number;
 }
 
 /** One clause of PROTOCOL.md as an executable check. */

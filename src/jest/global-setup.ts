@@ -1,3 +1,5 @@
+import { realpathSync } from "node:fs";
+import { join } from "node:path";
 import type { Config } from "@jest/types";
 import { detectGpus } from "../checks/gpu";
 import { ConfigError, presentConfigError, resolveOptions } from "../config/options";
@@ -72,4 +74,30 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
       ? `process (one worker per Jest worker process, handed from file to file${options.sources.scope ? `; from ${options.sources.scope}` : ""})`
       : "file (one worker per test file)";
   if (!globalConfig.silent) process.stderr.write(`${banner(plan, gpu)}\n  scope: ${scope}${note}\n`);
+  if (!existing && !globalConfig.silent && reportLostToProjects(globalConfig))
+    process.stderr.write(
+      "  report: off: Jest takes reporters only from the top level of a `projects` configuration, never from a " +
+        'project or its preset; add `reporters: ["default", "worker-orcd-jest/reporter"]` beside `projects` to get it\n',
+    );
+}
+
+/** The package's reporter, as Jest resolves it (the root `reporter.js`, or the compiled module it loads). */
+const OUR_REPORTERS = [
+  join(__dirname, "..", "..", "reporter.js"),
+  join(__dirname, "..", "report", "reporter.js"),
+].map(real);
+
+/** True when `projects` is used and the top level has no worker-orcd-jest reporter: the preset's was dropped. */
+function reportLostToProjects(globalConfig: Config.GlobalConfig): boolean {
+  if ((globalConfig.projects?.length ?? 0) === 0) return false;
+  const names = (globalConfig.reporters ?? []).map((r) => (Array.isArray(r) ? r[0] : r));
+  return !names.some((n) => typeof n === "string" && OUR_REPORTERS.includes(real(n)));
+}
+
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

@@ -7,8 +7,9 @@
 import { statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { TestModel } from "../fixtures/test-model";
+import { packageInfo } from "../util/package-info";
 import { sleep } from "../util/timers";
-import { faultArg } from "./faults";
+import { FAULT_MODES, faultArg } from "./faults";
 import { log, plain } from "./log";
 import { HelpRequested, type MockOptions, parseOptions, USAGE, UsageError } from "./options";
 import { MockServer } from "./server";
@@ -128,12 +129,19 @@ function startStubbornChild(): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.slice(2).includes("--version")) {
+    process.stdout.write(`worker-orcd-mock ${packageInfo().version}\n`);
+    process.exit(0);
+  }
   let o: MockOptions;
   try {
     o = parseOptions(process.argv.slice(2), process.env);
   } catch (error) {
     if (error instanceof HelpRequested) {
-      process.stdout.write(`${USAGE}\n`);
+      const faults = Object.entries(FAULT_MODES).map(([mode, what]) => `  ${mode.padEnd(18)} ${what}`);
+      process.stdout.write(
+        `${USAGE}\nfault modes (--fault or WORKER_ORCD_MOCK_FAULT, comma-separated, some with :n):\n${faults.join("\n")}\n`,
+      );
       process.exit(0);
     }
     if (!(error instanceof UsageError)) throw error;
@@ -169,22 +177,24 @@ async function main(): Promise<void> {
   const server = new MockServer(o, vram);
 
   let stopping = false;
-  const graceful = async (signal: string) => {
+  /** `why`: the signal, or the route, that asked the worker to stop (logged as such). */
+  const graceful = async (why: { signal: string } | { route: string }) => {
     if (stopping) return;
     stopping = true;
-    log("INFO", "shutting down", { signal });
+    log("INFO", "shutting down", why);
     setTimeout(() => process.exit(0), 5000).unref();
     await server.drain();
     server.server.close();
     server.server.closeAllConnections();
     process.exit(0);
   };
-  process.on("SIGINT", () => void graceful("SIGINT"));
+  process.on("SIGINT", () => void graceful({ signal: "SIGINT" }));
+  server.onShutdownRequest = () => void graceful({ route: "POST /shutdown" });
   if (faults["ignore-sigterm"]) {
     process.on("SIGTERM", () => log("WARN", "ignoring SIGTERM (mock fault ignore-sigterm)"));
     startStubbornChild();
   } else if (!compat) {
-    process.on("SIGTERM", () => void graceful("SIGTERM"));
+    process.on("SIGTERM", () => void graceful({ signal: "SIGTERM" }));
   }
 
   if (faults["never-ready"]) {

@@ -66,6 +66,9 @@ export class MockServer {
     }
   }
 
+  /** Called once `POST /shutdown` has drained the running job (the command line ends the process). */
+  onShutdownRequest?: () => void;
+
   /** Stops taking jobs; resolves once the running job (if any) has ended. */
   drain(): Promise<void> {
     this.draining = true;
@@ -96,7 +99,7 @@ export class MockServer {
     if (!compat && req.method === "POST" && url === ROUTES.shutdown) {
       await readBody(req);
       send(res, 202, { status: "shutting_down" });
-      void this.drain().then(() => process.emit("SIGINT"));
+      void this.drain().then(() => this.onShutdownRequest?.());
       return;
     }
     if (!compat && req.method === "GET" && url === ROUTES.metrics) return this.metrics(res);

@@ -1,4 +1,3 @@
-import { now } from "../util/clock";
 /** Why a generation ended (PROTOCOL.md, `end` event). */
 export type StopReason = "max_tokens" | "eos" | "stop_sequence" | "cancelled" | "error";
 

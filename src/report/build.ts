@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { cpus, hostname, platform, totalmem } from "node:os";
 import { join } from "node:path";
 import type { SharedState } from "../jest/state";
+import { packageInfo } from "../util/package-info";
 import { percentiles } from "../util/percentiles";
 import type { FileRecord, RunReport } from "./types";
 import { measuredStartup } from "./worker-record";
@@ -23,15 +24,6 @@ export function readFileRecords(dir: string): FileRecord[] {
     }
   }
   return records.sort((a, b) => a.file.localeCompare(b.file));
-}
-
-function packageInfo(): { name: string; version: string } {
-  try {
-    const pkg = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8"));
-    return { name: pkg.name, version: pkg.version };
-  } catch {
-    return { name: "worker-orcd-jest", version: "unknown" };
-  }
 }
 
 /** The whole run's report from the files' records and global setup's state. */

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
-import { basename, join } from "node:path";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { basename } from "node:path";
 import type { GpuReport } from "../checks/gpu";
+import { packageInfo } from "../util/package-info";
 import type { TranscriptContext } from "./types";
 
 /** sha256 of a file's first 64 KiB (a model's GGUF header), or undefined when it cannot be read. */
@@ -18,17 +19,6 @@ function headerHash(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-let version: string | undefined;
-function packageVersion(): string {
-  if (version) return version;
-  try {
-    version = JSON.parse(readFileSync(join(__dirname, "..", "..", "package.json"), "utf8")).version as string;
-  } catch {
-    version = "unknown";
-  }
-  return version;
 }
 
 /** The context of a worker: what a transcript recorded with it says about where it came from. */
@@ -53,7 +43,7 @@ export function transcriptContext(
       headerSha256: worker.model === "mock" ? undefined : headerHash(worker.model),
     },
     gpu: g ? { name: g.name, driver: g.driverVersion, cuda: gpu?.cudaVersion } : undefined,
-    packageVersion: packageVersion(),
+    packageVersion: packageInfo().version,
   };
 }
 

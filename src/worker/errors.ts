@@ -6,15 +6,24 @@ export interface WorkerFacts {
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   waitedMs?: number;
   logTail: string[];
+  /** Why the process never ran (`ENOENT`, `EACCES`), when spawning it failed. */
+  spawnError?: string;
+  /** Set when the package stopped it (at the start-up deadline, say): the exit that follows is the package's doing. */
+  stoppedBy?: string;
 }
 
 /** Renders the facts as the indented block that ends every harness failure message. */
 export function describeFacts(facts: WorkerFacts): string {
-  const exit = facts.exit
+  const how = facts.exit
     ? facts.exit.signal
       ? `killed by signal ${facts.exit.signal}`
       : `exited with code ${facts.exit.code}`
     : "still running";
+  const exit = facts.spawnError
+    ? `could not be spawned (${facts.spawnError})`
+    : facts.stoppedBy
+      ? `stopped by worker-orcd-jest ${facts.stoppedBy}; it then ${how.replace(/^(killed|still)/, "was $1")}`
+      : how;
   const lines = [
     `  command: ${facts.command}`,
     `  process: ${exit}`,

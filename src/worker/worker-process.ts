@@ -78,6 +78,10 @@ export class WorkerProcess {
   startupBlockedMs = 0;
   /** The `/health` body that declared it ready. */
   readyHealth?: unknown;
+  /** Why spawning failed (`ENOENT`, ...), when it did. */
+  spawnError?: string;
+  /** Why the package stopped it before it was ready, when it did (for failure messages). */
+  stoppedBy?: string;
   private stopping?: Promise<StopReport>;
 
   private constructor(
@@ -192,9 +196,11 @@ export class WorkerProcess {
     const startedAt = now();
     const logs = new LogBuffer();
     const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+    let spawnError: string | undefined;
     const exited = new Promise<Exit>((resolve) => {
       child.once("exit", (code, signal) => resolve({ code, signal }));
       child.once("error", (error: NodeJS.ErrnoException) => {
+        spawnError = error.code ?? error.message;
         logs.push("stderr", `spawn failed: ${error.code ?? ""} ${error.message}`);
         resolve({ code: null, signal: null });
       });
@@ -240,6 +246,12 @@ export class WorkerProcess {
       }
       return worker;
     } catch (error) {
+      worker.spawnError = spawnError;
+      if (error instanceof NotReadyError && error.reason !== "exited")
+        worker.stoppedBy =
+          error.reason === "timeout"
+            ? `at the start-up deadline (${timeoutMs} ms, startupTimeoutMs)`
+            : "when its start was abandoned";
       await worker.stop();
       await flushed(child);
       const waitedMs = Math.round(now() - startedAt);
@@ -265,7 +277,14 @@ export class WorkerProcess {
 
   /** Facts for failure messages: command, exit, output tail. */
   facts(waitedMs?: number, tail = 15): WorkerFacts {
-    return { command: this.command, exit: this.exit, waitedMs, logTail: this.logs.tail(tail) };
+    return {
+      command: this.command,
+      exit: this.exit,
+      waitedMs,
+      logTail: this.logs.tail(tail),
+      ...(this.spawnError ? { spawnError: this.spawnError } : {}),
+      ...(this.stoppedBy ? { stoppedBy: this.stoppedBy } : {}),
+    };
   }
 
   /** Resolves with the exit code and signal once the process exits. */

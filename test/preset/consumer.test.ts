@@ -139,6 +139,42 @@ describe("the npm-installed package", () => {
     expect(existsSync(join(pkg, "dist", "client", map.sources[0]))).toBe(true);
   });
 
+  it("runs the README's projects configuration: the user's tests with the preset, the conformance project, and the run report (issue 17, items 14 and 20)", async () => {
+    const dir = projects.npm;
+    writeFileSync(
+      join(dir, "projects.config.js"),
+      readmeBlock("projects").replace(/^\/\/ jest.config.js\n/, ""),
+    );
+    const result = await runJest(
+      dir,
+      ["--config", "projects.config.js"],
+      {},
+      join(dir, "node_modules", "jest", "bin", "jest.js"),
+    );
+    expect(result.out).toMatch(/PASS e2e \.\/worker\.test\.ts/);
+    expect(result.out).toMatch(/PASS worker-orcd conformance .*conformance\.test\.js/);
+    expect(result.out).toMatch(/worker-orcd-jest report \(GPU: none/);
+    expect(result.out).not.toMatch(/report: off/);
+    expect(result.code).toBe(0);
+    // Without the top-level reporter the report is lost, and global setup says how to get it back.
+    writeFileSync(
+      join(dir, "no-report.config.js"),
+      readmeBlock("projects")
+        .replace(/^\/\/ jest.config.js\n/, "")
+        .replace(/ {2}reporters: .*\n/, ""),
+    );
+    const lost = await runJest(
+      dir,
+      ["--config", "no-report.config.js", "worker.test.ts"],
+      {},
+      join(dir, "node_modules", "jest", "bin", "jest.js"),
+    );
+    expect(lost.out).toMatch(
+      /report: off: Jest takes reporters only from the top level of a `projects` configuration/,
+    );
+    expect(lost.code).toBe(0);
+  }, 180_000);
+
   it("fails the GPU file with WORKER_ORCD_REQUIRE_GPU=1", async () => {
     const result = await jestIn(projects.npm, { WORKER_ORCD_REQUIRE_GPU: "1" });
     expect(result.code).toBe(1);
