@@ -183,7 +183,9 @@ export function readGgufHeader(path: string): GgufHeader {
       throw c.corrupt(`${metadataCount} metadata entries cannot fit in ${fileBytes} bytes`);
     }
     if (tensorCount * 24n > BigInt(fileBytes)) {
-      throw c.corrupt(`${tensorCount} tensors cannot fit in ${fileBytes} bytes`);
+      throw c.corrupt(
+        `${tensorCount} ${tensorCount === 1n ? "tensor" : "tensors"} cannot fit in ${fileBytes} bytes`,
+      );
     }
     let architecture: string | undefined;
     let alignment = DEFAULT_ALIGNMENT;
@@ -201,7 +203,7 @@ export function readGgufHeader(path: string): GgufHeader {
     const declaredBytes = tensorCount > 0n ? readTensorInfos(c, tensorCount, alignment) : undefined;
     if (declaredBytes !== undefined && declaredBytes > fileBytes) {
       throw new GgufError(
-        `${path} is truncated: the file is ${fileBytes} bytes, its header declares ${declaredBytes} (tensor data of ${tensorCount} tensors); an interrupted download?`,
+        `${path} is truncated: the file is ${fileBytes} bytes, its header declares ${declaredBytes} (tensor data of ${tensorCount} ${tensorCount === 1n ? "tensor" : "tensors"}); an interrupted download?`,
       );
     }
     return { version, tensorCount, metadataCount, architecture, fileBytes, declaredBytes };

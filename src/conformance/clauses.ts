@@ -450,7 +450,7 @@ const tokenGaps = new WeakMap<ClauseContext, number[]>();
 
 const timingGap: Clause = {
   id: "TIMING-INTER-TOKEN",
-  title: "10-50 ms between tokens (p95 at most 50 ms)",
+  title: "inter-token gap p95 at most 50 ms",
   level: "SHOULD",
   async check(ctx) {
     const timingGaps = tokenGaps.get(ctx) ?? [];
@@ -463,7 +463,7 @@ const timingGap: Clause = {
     const { p50, p95 } = percentiles(timingGaps);
     return judge(
       p95 <= 50,
-      `inter-token gap p50 ${ms(p50)}, p95 ${ms(p95)} over ${timingGaps.length} gaps (target 10-50 ms)`,
+      `inter-token gap p50 ${ms(p50)}, p95 ${ms(p95)} over ${timingGaps.length} gaps (target p95 <= 50 ms)`,
     );
   },
 };

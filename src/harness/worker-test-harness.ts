@@ -1,11 +1,13 @@
 import type { CallOptions, RawCallOptions, RawRequestOptions, WorkerClient } from "../client/worker-client";
 import { ConfigError } from "../config/options";
 import { getHandle } from "../jest/handle";
+import { noteHarnessStarted } from "../jest/state";
 import type { FaultMode } from "../mock/faults";
 import type { MockScript } from "../mock/script";
 import type { ExecuteRequest } from "../protocol/request";
 import type { StopReport } from "../worker/stop-tree";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
+import { checkMockOptions, checkStartOptions } from "./options";
 
 /** Options of {@link WorkerTestHarness.start}: any worker start option; binary and model default to the preset's. */
 export type HarnessOptions = Partial<WorkerStartOptions>;
@@ -40,6 +42,7 @@ export class WorkerTestHarness {
 
   /** Starts a real worker; binary, model, device and timeouts default to the preset's configuration. */
   static async start(options: HarnessOptions = {}): Promise<WorkerTestHarness> {
+    checkStartOptions(options);
     const defaults = getHandle()?.realDefaults;
     const binary = options.binary ?? defaults?.binary ?? process.env.WORKER_ORCD_BIN;
     if (!binary) {
@@ -47,7 +50,8 @@ export class WorkerTestHarness {
         "WorkerTestHarness.start needs a worker binary: pass { binary }, set WORKER_ORCD_BIN, or use WorkerTestHarness.startMock()",
       );
     }
-    const model = options.model ?? defaults?.model;
+    // The bundled mock needs no model file: the preset's default path is the real worker's.
+    const model = options.model ?? (binary === "mock" ? "mock" : defaults?.model);
     if (!model)
       throw new ConfigError("WorkerTestHarness.start needs a model: pass { model } or set WORKER_ORCD_MODEL");
     return WorkerTestHarness.launch({
@@ -61,6 +65,7 @@ export class WorkerTestHarness {
 
   /** Starts a mock worker. */
   static async startMock(options: MockHarnessOptions = {}): Promise<WorkerTestHarness> {
+    checkMockOptions(options);
     const {
       compat,
       faults,
@@ -96,6 +101,7 @@ export class WorkerTestHarness {
 
   private static async launch(options: WorkerStartOptions): Promise<WorkerTestHarness> {
     const harness = new WorkerTestHarness(await WorkerProcess.start({ jobs: getHandle()?.jobs, ...options }));
+    noteHarnessStarted();
     getHandle()?.harnesses.push(harness);
     return harness;
   }

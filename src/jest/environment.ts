@@ -21,7 +21,7 @@ import { moreFilesFollow } from "./run-shape";
 /** The base class: jest-environment-node of the running Jest (29 or 30). */
 const NodeEnvironment = loadNodeEnvironment();
 
-import { noteSpareStarted, noteWorkerUse, readState, STATE_VAR } from "./state";
+import { noteSpareStarted, noteWorkerUnused, noteWorkerUse, readState, STATE_VAR } from "./state";
 import {
   countSkippedGpuTests,
   declaredTestNames,
@@ -203,6 +203,8 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       this.finishReport(); // after the stops: the calls just aborted have recorded themselves by now
       if (this.handle?.transcripts) noteTranscriptUse(this.handle.transcripts, process.env[STATE_VAR]);
       const worker = this.worker ?? (this.starting ? await this.starting : undefined);
+      // Started for this file, which then never ran a test (it failed to load): counted apart in the summary.
+      if (!this.worker && worker && !(worker instanceof Error)) noteWorkerUnused();
       if (worker && !(worker instanceof Error)) await this.scope!.release(worker, this.handle?.jobs);
     } finally {
       await super.teardown();
@@ -259,7 +261,10 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     this.starting ??= this.startWorker();
     const started = await this.starting;
     if (!runnable) {
-      if (!(started instanceof Error)) await this.scope!.release(started);
+      if (!(started instanceof Error)) {
+        noteWorkerUnused();
+        await this.scope!.release(started);
+      }
       this.starting = undefined;
       return;
     }

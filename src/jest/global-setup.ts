@@ -55,9 +55,13 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
     plan = planWorker(options, gpu);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const fallback = planWorker({ ...options, mode: "mock", binary: undefined, modelConfigured: false }, gpu);
+    // The banner still shows the binary and model as configured (only the plan falls back to the mock).
+    const fallback = planWorker({ ...options, mode: "mock", modelConfigured: false }, gpu);
     plan = { ...fallback, why: `mode "${options.mode}" cannot run as configured; see the note` };
-    note = `\n  note: files that do not override it in their docblock will fail: ${error.message}`;
+    const fromEnv = options.sources.mode?.startsWith("WORKER_ORCD_");
+    note = fromEnv
+      ? `\n  note: every file will fail (${options.sources.mode} sets the mode, and it wins over a docblock): ${error.message}`
+      : `\n  note: files that do not override it in their docblock will fail: ${error.message}`;
   }
   const state: SharedState = {
     gpu,

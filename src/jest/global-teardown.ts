@@ -18,13 +18,17 @@ async function teardown(globalConfig?: Config.GlobalConfig): Promise<void> {
   await stopKeptWorkers();
   if (!ownState(readState())) return;
   const use = readWorkerUse();
-  if (use.files > 0 && !globalConfig?.silent) {
+  if ((use.files > 0 || use.started > 0) && !globalConfig?.silent) {
     const how = [
       use.reused > 0 ? `${use.reused} took over a kept worker` : "",
       use.ahead > 0 ? `${use.ahead} got one started ahead, while Jest loaded them` : "",
       use.unusedSpares > 0
         ? `${use.unusedSpares} spare(s) started ahead were not needed and were stopped`
         : "",
+      use.unusedByFiles > 0
+        ? `${use.unusedByFiles} given back unused by file(s) that ran no test (filtered out, or failed to load)`
+        : "",
+      use.harnesses > 0 ? `${use.harnesses} by WorkerTestHarness` : "",
     ].filter(Boolean);
     process.stderr.write(
       `worker-orcd-jest: scope ${use.scopes.map((s) => `"${s}"`).join(" and ")}: ${use.started} worker(s) started for ${use.files} file(s)` +

@@ -154,7 +154,7 @@ export function banner(plan: WorkerPlan, gpu: GpuReport): string {
       : `none (${gpu.reason})`;
   const model = plan.modelReport.ok
     ? `${plan.modelReport.path} (${field(plan.modelReport.header?.architecture ?? "unknown architecture")}, GGUF v${plan.modelReport.header?.version})`
-    : `${plan.modelReport.reason}`;
+    : `${plan.modelReport.reason}`.replace(/^model /, "");
   const binary = plan.binaryReport.ok ? plan.binaryReport.path : plan.binaryReport.reason;
   return `worker-orcd-jest: ${plan.kind} worker (${plan.why})\n  GPU: ${gpus}\n  model: ${model}\n  binary: ${binary}`;
 }

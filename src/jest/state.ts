@@ -117,6 +117,10 @@ export interface WorkerUse {
   ahead: number;
   /** Spares started ahead that no file took (stopped with their process). */
   unusedSpares: number;
+  /** Workers a file got and gave back without running a test (`-t` filtered it out, or it failed to load). */
+  unusedByFiles: number;
+  /** Workers started by `WorkerTestHarness` (counted in `started` too). */
+  harnesses: number;
   /** The scopes in force. */
   scopes: string[];
 }
@@ -147,9 +151,31 @@ export function noteSpareStarted(env: NodeJS.ProcessEnv = process.env): void {
   noteUse("spare", env);
 }
 
-/** What {@link noteWorkerUse} noted in this run. */
+/** Notes that a file gave its worker back without running a test (the summary counts it apart). */
+export function noteWorkerUnused(env: NodeJS.ProcessEnv = process.env): void {
+  noteUse("unused", env);
+}
+
+/** Notes a worker started by `WorkerTestHarness`. */
+export function noteHarnessStarted(env: NodeJS.ProcessEnv = process.env): void {
+  noteUse("harness", env);
+}
+
+/**
+ * What {@link noteWorkerUse} and its siblings noted in this run: the one
+ * source of every worker count (the run summary and the report's table).
+ */
 export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
-  const use: WorkerUse = { files: 0, started: 0, reused: 0, ahead: 0, unusedSpares: 0, scopes: [] };
+  const use: WorkerUse = {
+    files: 0,
+    started: 0,
+    reused: 0,
+    ahead: 0,
+    unusedSpares: 0,
+    unusedByFiles: 0,
+    harnesses: 0,
+    scopes: [],
+  };
   const path = env[STATE_VAR];
   let text = "";
   try {
@@ -161,6 +187,8 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
   for (const line of text.split("\n")) {
     const [scope, what] = line.split(" ");
     if (scope === "spare") spares++;
+    if (scope === "unused") use.unusedByFiles++;
+    if (scope === "harness") use.harnesses++;
     if (!what) continue;
     use.files++;
     if (what === "reused") use.reused++;
@@ -168,7 +196,8 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
     else use.started++;
     if (!use.scopes.includes(scope)) use.scopes.push(scope);
   }
-  use.started += spares; // every spare is a start; those taken are counted there, not again as the file's
+  use.started += spares + use.harnesses; // every spare is a start; those taken are counted there, not again as the file's
+  use.files -= use.unusedByFiles;
   use.unusedSpares = Math.max(0, spares - use.ahead);
   return use;
 }

@@ -21,7 +21,7 @@ function one(event: Loose): string {
     case "token":
       return `token i=${String(event.i)} ${JSON.stringify(event.t)}`;
     case "metrics":
-      return `metrics ${String(event.tokens_per_sec)} tok/s`;
+      return `metrics ${typeof event.tokens_per_sec === "number" ? Number(event.tokens_per_sec.toFixed(1)) : String(event.tokens_per_sec)} tok/s`;
     case "end": {
       const seq =
         event.stop_sequence_matched !== undefined

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, hostname, platform, totalmem } from "node:os";
 import { join } from "node:path";
-import type { SharedState } from "../jest/state";
+import type { SharedState, WorkerUse } from "../jest/state";
 import { packageInfo } from "../util/package-info";
 import { percentiles } from "../util/percentiles";
 import type { FileRecord, RunReport } from "./types";
@@ -31,6 +31,7 @@ export function buildReport(
   files: FileRecord[],
   state: SharedState | undefined,
   date = new Date(),
+  workerLog?: WorkerUse,
 ): RunReport {
   const gpu = state?.gpu?.gpus?.[0];
   const model = state?.models?.[0];
@@ -62,7 +63,9 @@ export function buildReport(
     files,
     totals: {
       files: files.length,
-      workersStarted: started.length,
+      // The run's worker log is the one source of the count (the summary line reads it too): it also knows
+      // spares and workers given back unused, which no file's record shows.
+      workersStarted: workerLog?.started ?? started.length,
       jobs: jobs.length,
       tokens: jobs.reduce((n, j) => n + j.tokens, 0),
       ttftP50: ttft.p50,

@@ -5,8 +5,9 @@ import { measuredStartup } from "./worker-record";
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 const n1 = (v: number) => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
-const LABEL_W = 260;
-const PLOT_W = 560;
+const LABEL_W = 320;
+/** Wide enough to use a 1400 px page (the SVG scales down on a narrower one). */
+const PLOT_W = 980;
 const ROW_H = 22;
 
 /** Upper end of an axis: a round number at or above `max`. */
@@ -52,7 +53,9 @@ function dotPlot(title: string, rows: Row[], unit: string, cls: string): string 
         r.p95 === undefined
           ? ""
           : `<line x1="${x(r.p95)}" y1="${y - 8}" x2="${x(r.p95)}" y2="${y + 8}" class="p95"><title>p95 ${n1(r.p95)}${unit}</title></line>`;
-      return `<text x="${LABEL_W - 8}" y="${y + 4}" class="label">${esc(r.label.length > 36 ? `${r.label.slice(0, 35)}…` : r.label)}</text>${p50}${dots.join("")}${p95}`;
+      // A long name is cut, with the whole name as its tooltip.
+      const shown = r.label.length > 44 ? `${r.label.slice(0, 43)}…` : r.label;
+      return `<text x="${LABEL_W - 8}" y="${y + 4}" class="label"><title>${esc(r.label)}</title>${esc(shown)}</text>${p50}${dots.join("")}${p95}`;
     })
     .join("");
   return `<h2>${esc(title)}</h2><svg class="chart" viewBox="0 0 ${LABEL_W + PLOT_W + 40} ${h + 20}" width="${LABEL_W + PLOT_W + 40}" height="${h + 20}" role="img" aria-label="${esc(title)}">${axis(max, h, unit)}${body}</svg>`;
@@ -68,9 +71,9 @@ function timeline(jobs: JobRecord[]): string {
   if (slow.length === 0) return `<h2>${title}</h2><p class="none">no job with tokens</p>`;
   const tMax = niceMax(Math.max(...slow.map((j) => j.arrivals.at(-1)!)));
   const nMax = Math.max(...slow.map((j) => j.tokens));
-  const W = 760;
-  const H = 260;
-  const x = (t: number) => 50 + (t / tMax) * (W - 100);
+  const W = 1340;
+  const H = 320;
+  const x = (t: number) => 70 + (t / tMax) * (W - 120);
   const y = (k: number) => H - 30 - (k / nMax) * (H - 60);
   const colors = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c"];
   const lines = slow
@@ -89,7 +92,7 @@ function timeline(jobs: JobRecord[]): string {
   const ticks = [0, 0.5, 1]
     .map((f) => `<text x="${x(f * tMax)}" y="${H - 12}" class="tick">${n1(f * tMax)} ms</text>`)
     .join("");
-  return `<h2>${title}</h2><svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}"><line x1="50" y1="${H - 30}" x2="${W - 50}" y2="${H - 30}" class="grid"/><line x1="50" y1="20" x2="50" y2="${H - 30}" class="grid"/><text x="44" y="${y(nMax) + 4}" class="label">${nMax}</text><text x="44" y="${H - 26}" class="label">0</text>${ticks}${lines}</svg><ul class="legend">${legend}</ul>`;
+  return `<h2>${title}</h2><svg class="chart" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title}"><line x1="70" y1="${H - 30}" x2="${W - 50}" y2="${H - 30}" class="grid"/><line x1="70" y1="20" x2="70" y2="${H - 30}" class="grid"/><text x="64" y="${y(nMax) + 4}" class="label">${nMax}</text><text x="64" y="${H - 26}" class="label">0</text><text x="16" y="${H / 2}" class="axis-title" transform="rotate(-90 16 ${H / 2})">tokens received</text>${ticks}${lines}</svg><ul class="legend">${legend}</ul>`;
 }
 
 /** The report as one self-contained HTML page (inline CSS and SVG; nothing loaded from the network). */
@@ -103,13 +106,16 @@ export function renderHtml(report: RunReport): string {
       const values = js.map(pick).filter((v): v is number => v !== undefined);
       return values.length ? [{ label, values, ...percentiles(values) }] : [];
     });
-  const startup: Row[] = report.files.flatMap((f) =>
-    f.workers.filter(measuredStartup).map((w) => ({
-      label: `${f.file} (${w.role === "env" ? w.kind : `harness ${w.kind}`})`,
-      values: [w.startupMs],
-      p50: w.startupMs,
-    })),
-  );
+  // One row per file and kind of worker, with every start of that kind as a dot (two harnesses of a file are
+  // one row with two dots, not two rows with the same name).
+  const startup: Row[] = report.files.flatMap((f) => {
+    const byKind = new Map<string, number[]>();
+    for (const w of f.workers.filter(measuredStartup)) {
+      const label = `${f.file} (${w.role === "env" ? w.kind : `harness ${w.kind}`})`;
+      byKind.set(label, [...(byKind.get(label) ?? []), w.startupMs]);
+    }
+    return [...byKind].map(([label, values]) => ({ label, values, ...percentiles(values) }));
+  });
   const vram: Row[] = report.files.flatMap((f) =>
     f.workers.flatMap((w) => {
       const b = w.vramBytesUsed ?? w.vramBytes;
@@ -142,7 +148,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 6px}
 .meta{color:#555;margin-bottom:16px}.cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:110px}.k{color:#666;font-size:12px}.v{font-size:18px;font-weight:600}
 .chart{max-width:100%;height:auto}.grid{stroke:#e5e5e5}.tick{font-size:11px;fill:#666;text-anchor:middle}
-.label{font-size:12px;fill:#333;text-anchor:end}.dot{fill-opacity:.75}.dot.ttft{fill:#2563eb}.dot.tps{fill:#16a34a}.dot.start{fill:#ea580c}.dot.vram{fill:#9333ea}
+.label{font-size:12px;fill:#333;text-anchor:end}.axis-title{font-size:12px;fill:#555;text-anchor:middle}.dot{fill-opacity:.75}.dot.ttft{fill:#2563eb}.dot.tps{fill:#16a34a}.dot.start{fill:#ea580c}.dot.vram{fill:#9333ea}
 .bar{fill-opacity:.18}.bar.ttft{fill:#2563eb}.bar.tps{fill:#16a34a}.bar.start{fill:#ea580c}.bar.vram{fill:#9333ea}.p95{stroke:#111;stroke-width:2}
 .legend{list-style:none;padding:0}.legend span{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle}
 .none{color:#888}table{border-collapse:collapse;margin-top:8px}td,th{border-bottom:1px solid #eee;padding:3px 10px;text-align:right}td:first-child,th:first-child{text-align:left}

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Config } from "@jest/types";
 import { runScheduled } from "../jest/run-shape";
-import { readState, STATE_VAR } from "../jest/state";
+import { readState, readWorkerUse, STATE_VAR } from "../jest/state";
 import { didYouMean } from "../util/suggest";
 import { compareWithBaseline, formatComparison, type Tolerances } from "./baseline";
 import { readBaseline } from "./baseline-file";
@@ -118,7 +118,12 @@ export default class WorkerOrcdReporter {
   private complete(): void {
     const statePath = process.env[STATE_VAR];
     if (!statePath) return; // no global setup: the preset's environment did not run
-    const report = buildReport(readFileRecords(recordsDir(statePath)), readState());
+    const report = buildReport(
+      readFileRecords(recordsDir(statePath)),
+      readState(),
+      new Date(),
+      readWorkerUse(),
+    );
     if (report.files.length === 0) return;
     const out = (text: string) => {
       if (!this.globalConfig.silent) process.stderr.write(`${text}\n`);

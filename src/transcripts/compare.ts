@@ -1,4 +1,5 @@
 import type { WorkerEvent } from "../protocol/events";
+import { percent } from "../util/percent";
 import { contextDifferences, describeContext } from "./context";
 import type { Transcript, TranscriptContext } from "./types";
 
@@ -102,7 +103,7 @@ export function compareTranscript(
       if (a === undefined || b === undefined) continue;
       if (Math.abs(b - a) > options.timingTolerance * Math.max(a, 1))
         problems.push(
-          `${what}: recorded ${a.toFixed(1)} ms, received ${b.toFixed(1)} ms (tolerance ${Math.round(options.timingTolerance * 100)} %)`,
+          `${what}: recorded ${a.toFixed(1)} ms, received ${b.toFixed(1)} ms (tolerance ${percent(options.timingTolerance)})`,
         );
     }
   }

@@ -281,7 +281,7 @@ export class WorkerProcess {
       command: this.command,
       exit: this.exit,
       waitedMs,
-      logTail: this.logs.tail(tail),
+      logTail: explanatoryTail(this.logs.tail(tail + 50), tail),
       ...(this.spawnError ? { spawnError: this.spawnError } : {}),
       ...(this.stoppedBy ? { stoppedBy: this.stoppedBy } : {}),
     };
@@ -370,6 +370,15 @@ function flushed(child: ChildProcess): Promise<void> {
     Promise.all(ends).then(() => undefined),
     500,
   );
+}
+
+/** Routine lines that explain no failure (the mock's load progress): left out of failure messages' log tails. */
+const ROUTINE = /model load progress|"event":"model_load_progress"/;
+
+/** The last `n` lines that can explain something: routine progress lines are left out when others exist. */
+function explanatoryTail(lines: string[], n: number): string[] {
+  const telling = lines.filter((l) => !ROUTINE.test(l));
+  return (telling.length > 0 ? telling : lines).slice(-n);
 }
 
 function hint(summary: string, options: WorkerStartOptions, logs: LogBuffer): string {

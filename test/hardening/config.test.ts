@@ -116,4 +116,26 @@ describe("per-file options decide per file (items 14, 16, 18)", () => {
     );
     expect(result.out).toMatch(/Test Suites: +1 failed, 1 passed, 2 total/);
   });
+
+  it("the banner shows the binary as configured, and a mode set by the environment fails every file (issue 17, item 19)", async () => {
+    const p = new FixtureProject();
+    projects.push(p);
+    const bin = p.write(
+      "bin/worker-orcd",
+      `#!/bin/sh\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`,
+      0o755,
+    );
+    p.write("a.test.js", `test("a", async () => { await worker.health(); });\n`);
+    const set = await p.run([], { WORKER_ORCD_MODE: "real", WORKER_ORCD_BIN: bin });
+    expect(set.out).toContain(`binary: ${bin}`);
+    expect(set.out).not.toMatch(/no worker binary configured/);
+    expect(set.out).toMatch(
+      /note: every file will fail \(WORKER_ORCD_MODE sets the mode, and it wins over a docblock\): mode "real" needs a model/,
+    );
+    const missing = await p.run([], {
+      WORKER_ORCD_MODE: "real",
+      WORKER_ORCD_BIN: "/nonexistent/worker-orcd",
+    });
+    expect(missing.out).toMatch(/binary: worker binary \/nonexistent\/worker-orcd not found/);
+  });
 });

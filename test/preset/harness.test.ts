@@ -53,6 +53,33 @@ describe("WorkerTestHarness", () => {
     }
   });
 
+  it("checks its options as the preset does: range, type, unknown with did you mean (issue 17, item 17)", async () => {
+    await expect(WorkerTestHarness.startMock({ tokenIntervalMs: -1 })).rejects.toThrow(
+      "WorkerTestHarness.startMock: option tokenIntervalMs must be a number of milliseconds >= 0, got -1",
+    );
+    await expect(
+      WorkerTestHarness.startMock({ tokenInterval: 5 } as unknown as Parameters<
+        typeof WorkerTestHarness.startMock
+      >[0]),
+    ).rejects.toThrow(/unknown option tokenInterval \(did you mean `tokenIntervalMs`\?\)/);
+    await expect(WorkerTestHarness.startMock({ faults: ["nope" as never] })).rejects.toThrow(
+      /option faults has an unknown fault mode "nope"; known: crash-mid-stream/,
+    );
+    await expect(WorkerTestHarness.start({ binary: "mock", gpuDevice: -1 })).rejects.toThrow(ConfigError);
+    await expect(
+      WorkerTestHarness.start({ binary: "mock", startupTimeoutMs: "5s" as never }),
+    ).rejects.toThrow(/option startupTimeoutMs must be a number of milliseconds/);
+  });
+
+  it('start({ binary: "mock" }) runs the mock without a model file (item 18)', async () => {
+    const h = await WorkerTestHarness.start({ binary: "mock" });
+    try {
+      expect(await h.health()).toMatchObject({ status: "healthy" });
+    } finally {
+      await h.stop();
+    }
+  });
+
   it("a harness a test forgot is stopped at the file's teardown", async () => {
     const p = new FixtureProject({ globalTeardown: "<rootDir>/check-teardown.js" });
     projects.push(p);
