@@ -1,7 +1,11 @@
-/** Jest configuration of this package's own test suite. */
-module.exports = {
+/**
+ * Jest configuration of this package's own test suite: two projects, the
+ * package's tests and the real-build tests (test/real-build, against
+ * ../shared/real-worker/worker-orcd; they skip with a printed reason where
+ * that binary is absent).
+ */
+const shared = {
   testEnvironment: "node",
-  roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.json", diagnostics: false }] },
   setupFiles: ["<rootDir>/test/setup-env.ts"],
@@ -10,4 +14,17 @@ module.exports = {
   globalTeardown: "<rootDir>/test/suite/global-teardown.js",
   testTimeout: 30000,
   slowTestThreshold: 20,
+};
+
+module.exports = {
+  projects: [
+    {
+      ...shared,
+      displayName: "package",
+      rootDir: __dirname,
+      roots: ["<rootDir>/test"],
+      testPathIgnorePatterns: ["/node_modules/", "<rootDir>/test/real-build/"],
+    },
+    { ...shared, displayName: "real-build", rootDir: __dirname, roots: ["<rootDir>/test/real-build"] },
+  ],
 };

@@ -16,6 +16,8 @@ export interface JobEntry {
    * `"request"`: any other route; ending it early leaves nothing running.
    */
   readonly kind: "job" | "request";
+  /** When the worker's answer (its status line and headers) came, once it has. */
+  answeredAt?: number;
   /** The collecting promise of `execute()`, so an abort can mark it handled. */
   promise?: Promise<unknown>;
 }

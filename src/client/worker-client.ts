@@ -283,6 +283,7 @@ export class WorkerClient {
     try {
       const res = await this.openStream(request, jobId, signal, options.headers);
       started = true;
+      entry.answeredAt = now();
       source.requestedAt = res.sentAt;
       const decoding = decodeEventStream(
         res.body,
@@ -380,7 +381,9 @@ export class WorkerClient {
     if (signal.aborted) {
       return new RequestTimeoutError(
         `POST /execute for job ${JSON.stringify(jobId)} did not finish within ${timeoutMs} ms (request timeout); ` +
-          `received ${events.length} event(s): ${events.describe()}`,
+          (entry.answeredAt === undefined
+            ? "no answer at all: a worker busy with another job may block every route until that job ends (the last real builds do)"
+            : `received ${events.length} event(s): ${events.describe()}`),
       );
     }
     const cause = asError(error);

@@ -10,6 +10,7 @@ import { within } from "../util/timers";
 import { CallbackServer } from "./callback-server";
 import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
 import { WorkerExitedError, type WorkerFacts, WorkerStartupError } from "./errors";
+import { exitCause } from "./exit-cause";
 import { LogBuffer } from "./log-buffer";
 import { freePort, portIsFree } from "./ports";
 import { killMarked, MARK_VAR, signal } from "./processes";
@@ -255,10 +256,13 @@ export class WorkerProcess {
       await worker.stop();
       await flushed(child);
       const waitedMs = Math.round(now() - startedAt);
+      const cause =
+        error instanceof NotReadyError && error.reason === "exited" ? exitCause(logs.all()) : undefined;
       const summary =
-        error instanceof NotReadyError
+        (error instanceof NotReadyError
           ? error.message
-          : `worker could not be started: ${(error as Error).message}`;
+          : `worker could not be started: ${(error as Error).message}`) +
+        (cause ? `; the worker said: ${cause}` : "");
       throw new WorkerStartupError(hint(summary, options, logs), worker.facts(waitedMs));
     }
   }

@@ -9,6 +9,8 @@ const { tmpdir } = require("node:os");
 const { join } = require("node:path");
 
 module.exports = async function suiteSetup() {
+  // Each project of the suite's config runs this: the first one sets up for the whole run.
+  if (process.env.WOJEST_SUITE_MARK) return;
   const dir = mkdtempSync(join(tmpdir(), "wojest-suite-"));
   process.env.WOJEST_SUITE_OUTER_TMPDIR = process.env.TMPDIR ?? "";
   process.env.TMPDIR = dir;

@@ -41,6 +41,8 @@ function leftovers(dir) {
 }
 
 module.exports = async function suiteTeardown() {
+  // Each project of the suite's config runs this: the first one checks and cleans up for the whole run.
+  if (!process.env.WOJEST_SUITE_MARK) return;
   const dir = process.env.TMPDIR;
   const mark = process.env.WOJEST_SUITE_MARK;
   const deadline = Date.now() + 5000;
@@ -56,6 +58,7 @@ module.exports = async function suiteTeardown() {
     files = [];
   }
   rmSync(dir, { recursive: true, force: true });
+  delete process.env.WOJEST_SUITE_MARK;
   process.env.TMPDIR = process.env.WOJEST_SUITE_OUTER_TMPDIR || undefined;
   if (!process.env.TMPDIR) delete process.env.TMPDIR;
   if (processes.length > 0 || files.length > 0) {

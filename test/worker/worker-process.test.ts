@@ -94,7 +94,9 @@ describe("WorkerProcess", () => {
       (e) => e,
     );
     expect(error.message).toMatch(/not ready within 300 ms/);
-    expect(error.message).toMatch(/process: killed by signal SIGKILL/);
+    expect(error.message).toMatch(
+      /process: stopped by worker-orcd-jest at the start-up deadline \(300 ms, startupTimeoutMs\); it then was killed by signal SIGKILL/,
+    );
     expect(performance.now() - t0).toBeLessThan(2000);
     const [shell, child] = spawnSync("cat", [pids]).stdout.toString().trim().split(" ").map(Number);
     expect(isAlive(shell)).toBe(false);
