@@ -6,7 +6,7 @@ import { runConformance } from "./run";
 
 export const CONFORMANCE_USAGE = `usage: worker-orcd-jest conformance --bin <path|mock> --model <file|mock> [--gpu-device N]
          [--compat] [--json <file>] [--markdown <file>] [--allow <ID,...>] [--only <ID,...>] [--arg <worker arg>]...
-         [--startup-timeout-ms <ms>] [--idle-timeout-ms <ms>]
+         [--startup-timeout-ms <ms>] [--idle-timeout-ms <ms>] [--env NAME=VALUE]...
   Starts the worker, holds it against every clause of PROTOCOL.md and prints a table.
   Exit 0: no MUST clause failed or went unjudged (those in --allow do not count); 1: one did;
   2: bad arguments or the worker did not start. --arg takes the next argument as it is (--arg --compat).
@@ -72,6 +72,7 @@ export async function conformanceMain(
         arg: { type: "string", multiple: true },
         "startup-timeout-ms": { type: "string" },
         "idle-timeout-ms": { type: "string" },
+        env: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -112,6 +113,15 @@ export async function conformanceMain(
   const startupTimeoutMs = msOption(values, "startup-timeout-ms", err);
   const idleTimeoutMs = msOption(values, "idle-timeout-ms", err);
   if (startupTimeoutMs === null || idleTimeoutMs === null) return 2;
+  const env: Record<string, string> = {};
+  for (const pair of (values.env as string[] | undefined) ?? []) {
+    const at = pair.indexOf("=");
+    if (at < 1) {
+      err.write(`worker-orcd-jest conformance: --env takes NAME=VALUE, got ${JSON.stringify(pair)}\n`);
+      return 2;
+    }
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
   const extraArgs = [...(values.compat ? ["--compat"] : []), ...((values.arg as string[] | undefined) ?? [])];
   let report: Awaited<ReturnType<typeof runConformance>>;
   try {
@@ -121,7 +131,7 @@ export async function conformanceMain(
       gpuDevice: device,
       extraArgs,
       startupTimeoutMs,
-      ...(idleTimeoutMs !== undefined ? { start: { idleTimeoutMs } } : {}),
+      start: { ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}), env },
       allow: list(values.allow as string | undefined),
       only: list(values.only as string | undefined),
     });

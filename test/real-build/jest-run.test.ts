@@ -1,0 +1,37 @@
+import { afterAll, expect, it } from "@jest/globals";
+import { scopeProjects } from "../helpers/jest-run";
+import { describeRealBuild, REAL_BIN, TINY_GGUF } from "../helpers/real-build";
+
+// Issue 18, item 1: the real build under the preset in a real Jest run: mode "real", both scopes; its death by
+// SIGTERM at teardown is expected and never reported as a crash of the last test.
+
+const { project, remove } = scopeProjects();
+afterAll(remove);
+
+const FILE = `test("streams BPE tokens", async () => {
+  const events = await worker.execute({ job_id: "j", prompt: "hello", max_tokens: 3 });
+  expect(worker.kind).toBe("real");
+  expect(events).toHaveTokenCount(3);
+  expect(events.filter((e) => e.type === "token").map((e) => e.t)).toEqual(["Hello", "Ġworld", "Ġfrom"]);
+  expect(worker.startupMs).toBeGreaterThan(0);
+});
+test("the last test", async () => { expect(await worker.health()).toBeHealthy(); });
+`;
+
+describeRealBuild("the real worker-orcd under the preset", () => {
+  it.each([["file"], ["process"]])(
+    "scope %s: passes, and the SIGTERM death at teardown is no crash",
+    async (scope) => {
+      const p = project({ mode: "real", binary: REAL_BIN, model: TINY_GGUF, scope, shutdownGraceMs: 2000 });
+      p.write("a.test.js", FILE);
+      p.write("b.test.js", FILE);
+      const result = await p.run(["-i"]);
+      expect(result.out).toMatch(/worker-orcd-jest: real worker \(mode is real\)/);
+      expect(result.out).toMatch(/Tests: +4 passed, 4 total/);
+      expect(result.out).not.toMatch(/killed by signal|crash|exited with code/);
+      expect(result.code).toBe(0);
+      expect(await p.survivors(3000)).toEqual([]);
+    },
+    60_000,
+  );
+});
