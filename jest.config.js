@@ -12,11 +12,12 @@ const shared = {
   // The suite checks itself: nothing may be left in its TMPDIR, and no process it started may outlive it.
   globalSetup: "<rootDir>/test/suite/global-setup.js",
   globalTeardown: "<rootDir>/test/suite/global-teardown.js",
-  testTimeout: 30000,
-  slowTestThreshold: 20,
 };
 
 module.exports = {
+  // Global options: Jest reads them here, not from a project.
+  testTimeout: 30000,
+  slowTestThreshold: 20,
   projects: [
     {
       ...shared,

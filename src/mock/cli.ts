@@ -5,12 +5,12 @@
  * injection. See the README's "Mock worker" section.
  */
 import { statSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, STATUS_CODES } from "node:http";
 import { TestModel } from "../fixtures/test-model";
 import { packageInfo } from "../util/package-info";
 import { sleep } from "../util/timers";
 import { FAULT_MODES, faultArg } from "./faults";
-import { log, plain } from "./log";
+import { log, plain, setLogShape } from "./log";
 import { HelpRequested, type MockOptions, parseOptions, USAGE, UsageError } from "./options";
 import { MockServer } from "./server";
 
@@ -20,8 +20,11 @@ function fatal(
   o: Partial<MockOptions>,
   fix: string,
   extra: object = {},
+  /** What build 5d6c9a4a prints instead (anyhow's `Error: ...` on stderr), for compat mode. */
+  buildLine?: string,
 ): never {
-  log("ERROR", message, { code, gpu_device: o.gpuDevice, model: o.model, fix, ...extra });
+  if (o.compat && buildLine) plain(`Error: ${buildLine}`);
+  else log("ERROR", message, { code, gpu_device: o.gpuDevice, model: o.model, fix, ...extra });
   process.exit(1);
 }
 
@@ -39,6 +42,7 @@ function modelBytes(o: MockOptions): number {
       o,
       "pass --model an existing .gguf file, or the word 'mock'",
       { vram_needed: 0, vram_available: 0 },
+      `Model load failed: Failed to parse GGUF metadata: IO error: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "No such file or directory (os error 2)" : (error as Error).message}`,
     );
   }
 }
@@ -60,6 +64,8 @@ async function postCallback(o: MockOptions, vram: number): Promise<void> {
       `readiness callback to ${o.callbackUrl} failed: ${(error as Error).message}`,
       o,
       "check --callback-url",
+      {},
+      `error sending request for url (${o.callbackUrl}): error trying to connect: ${(error as Error).message}`,
     );
   }
   if (status < 200 || status >= 300) {
@@ -68,6 +74,8 @@ async function postCallback(o: MockOptions, vram: number): Promise<void> {
       `readiness callback to ${o.callbackUrl} answered HTTP ${status}`,
       o,
       "the callback receiver must answer 2xx",
+      {},
+      `Pool manager callback failed: ${status} ${STATUS_CODES[status] ?? ""}`.trimEnd(),
     );
   }
 }
@@ -153,6 +161,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const { faults, compat } = o;
+  if (compat) setLogShape("tracing");
   log("INFO", "Worker starting", {
     worker_id: o.workerId,
     model: o.model,
@@ -173,7 +182,9 @@ async function main(): Promise<void> {
       },
     );
   }
-  const vram = modelBytes(o) + o.kvCacheSizeMb * 1024 * 1024;
+  // Build 5d6c9a4a reports vram_bytes 0 everywhere (model.rs leaves it a TODO); compat mode does the same.
+  const bytes = modelBytes(o); // checks the file, compat mode too
+  const vram = compat ? 0 : bytes + o.kvCacheSizeMb * 1024 * 1024;
   const server = new MockServer(o, vram);
 
   let stopping = false;
@@ -205,7 +216,7 @@ async function main(): Promise<void> {
   const loadMs = faults["slow-ready"] ? faultArg(faults, "slow-ready", 3000) : o.loadTimeMs;
   if (compat) {
     log("INFO", "Loading model to VRAM...", { model: o.model });
-    plain(`[cuda] device ${o.gpuDevice}: allocating ${vram} bytes`);
+    plain("🦀 [Rust] Loading model with Rust weight loading + Q4_K dequantization");
     await sleep(loadMs);
     server.loaded = true;
     log("INFO", "Model loaded to VRAM", { vram_bytes: vram });

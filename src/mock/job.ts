@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import type { ErrorCode, ExecuteRequest, StopReason, WorkerEvent } from "../protocol";
 import { COMPAT_DEFAULT_SEED } from "../protocol/limits";
 import type { Transcript } from "../transcripts/types";
+import { asBuildToken } from "./byte-level";
 import { faultArg } from "./faults";
 import { generate, scripted } from "./generator";
 import { log } from "./log";
@@ -131,7 +132,8 @@ export class Job {
         break;
       }
       const t = gen.next();
-      await send({ type: "token", t, i: this.tokens });
+      // The build sends its tokenizer's pieces as stored (byte-level BPE), not decoded text.
+      await send({ type: "token", t: compat ? asBuildToken(t) : t, i: this.tokens });
       this.tokens++;
       // Only the tail that can hold a match ending in this token is kept (a growing string would make this quadratic).
       tail = (tail + t).slice(-(longestStop + t.length));

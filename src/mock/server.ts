@@ -20,6 +20,9 @@ const REFERENCE = TestModel.qwen2_5_0_5b();
 export const BUSY_CODE = "WORKER_BUSY";
 
 /** State and routes of the mock worker's HTTP server. */
+/** The methods build 5d6c9a4a routes on each path, as axum's 405 lists them in `allow`. */
+const BUILD_METHODS: Record<string, string> = { [ROUTES.health]: "GET,HEAD", [ROUTES.execute]: "POST" };
+
 export class MockServer {
   readonly server: Server;
   /** True once the (simulated) model is in VRAM. */
@@ -106,6 +109,13 @@ export class MockServer {
     await readBody(req);
     // The build serves every route on one thread that a running job blocks: even its 404 waits.
     if (compat) await this.queue;
+    // axum's method router: a known path with another method is 405 with the methods it has (HEAD with GET).
+    const allowed = compat ? BUILD_METHODS[url] : undefined;
+    if (allowed && req.method === "HEAD" && allowed.includes("HEAD")) return this.health(res);
+    if (allowed) {
+      res.writeHead(405, { allow: allowed, "content-length": "0" }).end();
+      return;
+    }
     res.writeHead(404).end();
   }
 

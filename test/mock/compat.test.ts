@@ -85,9 +85,13 @@ describe("mock worker in compat mode (the last real builds)", () => {
     expect((await first).at(-1)!.receivedAt!).toBeLessThanOrEqual(second[0].receivedAt!);
   });
 
-  it("logs like the real builds: JSON lines on stdout, plain text on stderr, no progress events", async () => {
+  it("logs like the real builds: tracing JSON lines (message under fields) on stdout, plain text on stderr, no progress events", async () => {
     const w = await compat();
-    const messages = w.logs.all().map((l) => l.json?.message ?? `plain:${l.stream}`);
+    const messages = w.logs
+      .all()
+      .map((l) => (l.json?.fields as { message?: string } | undefined)?.message ?? `plain:${l.stream}`);
+    for (const l of w.logs.all().filter((x) => x.json))
+      expect(Object.keys(l.json!).sort()).toEqual(["fields", "level", "timestamp"]);
     expect(messages).toEqual(
       expect.arrayContaining([
         "Worker starting",

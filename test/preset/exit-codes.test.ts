@@ -43,7 +43,7 @@ describe("Jest's exit code and --outputFile hold on every teardown path (issue 1
     const p = project();
     p.write("a.test.js", failing("a"));
     await expectOutcome(p, ["-i"], 2, 0);
-  });
+  }, 60_000);
 
   it("a worker that needs SIGKILL at teardown, scope process, failing and passing runs", async () => {
     const p = project({ scope: "process", shutdownGraceMs: 1000, env: STUBBORN });
@@ -52,13 +52,13 @@ describe("Jest's exit code and --outputFile hold on every teardown path (issue 1
     const ok = project({ scope: "process", shutdownGraceMs: 1000, env: STUBBORN });
     ok.write("a.test.js", passing("a"));
     await expectOutcome(ok, ["-i"], 0, 1);
-  });
+  }, 60_000);
 
   it("a worker that needs SIGKILL, scope file", async () => {
     const p = project({ shutdownGraceMs: 1000, env: STUBBORN });
     p.write("a.test.js", failing("a"));
     await expectOutcome(p, ["-i"], 2, 0);
-  });
+  }, 60_000);
 
   it("an unused spare that needs SIGKILL under --bail (scope file)", async () => {
     const p = project({ shutdownGraceMs: 1000, env: STUBBORN }, { testSequencer: "./sequencer.js" });
@@ -92,7 +92,7 @@ describe("Jest's exit code and --outputFile hold on every teardown path (issue 1
     expect(bailed.out).toMatch(/Tests: +2 failed, 2 total/);
     expect(bailed.out).toMatch(/spare\(s\) started ahead were not needed and were stopped/);
     expect(await p.survivors(3000)).toEqual([]);
-  });
+  }, 60_000);
 
   it("a kept worker handed from file to file (scope process)", async () => {
     const p = project({ scope: "process" }, { testSequencer: "./sequencer.js" });
@@ -101,7 +101,7 @@ describe("Jest's exit code and --outputFile hold on every teardown path (issue 1
     p.write("b.test.js", failing("b"));
     const out = await expectOutcome(p, ["-i"], 2, 1);
     expect(out).toMatch(/1 worker\(s\) started for 2 file\(s\) \(1 took over a kept worker/);
-  });
+  }, 60_000);
 
   it("a real worker that drains for longer than the grace after SIGTERM", async () => {
     const p = project({ mode: "real", binary: "./bin/draining", model: "./m.gguf", shutdownGraceMs: 500 });
@@ -124,7 +124,7 @@ describe("Jest's exit code and --outputFile hold on every teardown path (issue 1
     kept.write("bin/draining", readFileSync(join(p.dir, "bin/draining")), 0o755);
     kept.write("a.test.js", failing("a"));
     await expectOutcome(kept, ["-i"], 2, 0);
-  });
+  }, 60_000);
 
   it("two Jest worker processes, each with a stubborn kept worker", async () => {
     const p = project({ scope: "process", shutdownGraceMs: 1000, env: STUBBORN });
