@@ -1,6 +1,7 @@
 import type { MatcherContext } from "expect";
 import { sourceOf } from "../client/received";
 import { describeEvents } from "../protocol/timeline";
+import { buildNotes } from "./build-notes";
 import type { Verdict } from "./rules";
 
 /** Lines of the worker's log shown at the end of a failure message. */
@@ -31,7 +32,12 @@ export function verdictMessage(
     const timeline = Array.isArray(received)
       ? `\n\nTimeline (${received.length} event(s)):\n${describeEvents(received, { mark: ctx.isNot ? undefined : verdict.index, multiline: true })}`
       : `\n\nReceived: ${ctx.utils.printReceived(received)}`;
-    return `${hint}\n\n${what}${timeline}${logTailSection(received)}`;
+    const notes = ctx.isNot ? [] : buildNotes(received);
+    const noted =
+      notes.length > 0
+        ? `\n\nHow this stream differs from the specification:\n${notes.map((n) => `  - ${n}`).join("\n")}`
+        : "";
+    return `${hint}\n\n${what}${noted}${timeline}${logTailSection(received)}`;
   };
 }
 

@@ -1,8 +1,8 @@
 import { basename } from "node:path";
 import type { ErrorCode, ExecuteRequest, StopReason, WorkerEvent } from "../protocol";
+import { asBuildToken } from "../protocol/byte-level";
 import { COMPAT_DEFAULT_SEED } from "../protocol/limits";
 import type { Transcript } from "../transcripts/types";
-import { asBuildToken } from "./byte-level";
 import { faultArg } from "./faults";
 import { generate, scripted } from "./generator";
 import { log } from "./log";

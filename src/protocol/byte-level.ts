@@ -20,3 +20,16 @@ export function asBuildToken(text: string): string {
   const form = [...Buffer.from(text, "utf8")].map((b) => BYTE_TO_CHAR[b]).join("");
   return form === "Ġ" ? " " : form;
 }
+
+const CHAR_TO_BYTE = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
+
+/** True when a token text looks like byte-level BPE pieces (`Ġ` for a space, `Ċ` for a newline). */
+export function looksByteLevel(text: string): boolean {
+  return /[\u0100-\u0143]/.test(text) && [...text].every((c) => CHAR_TO_BYTE.has(c) || c === " ");
+}
+
+/** Decodes byte-level BPE pieces back to text (what a full decoder would give). */
+export function decodeByteLevel(text: string): string {
+  const bytes = [...text].map((c) => (c === " " ? 0x20 : (CHAR_TO_BYTE.get(c) ?? 0x3f)));
+  return Buffer.from(bytes).toString("utf8");
+}
