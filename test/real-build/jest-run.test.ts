@@ -34,4 +34,23 @@ describeRealBuild("the real worker-orcd under the preset", () => {
     },
     60_000,
   );
+
+  it("the run report records the unstreamed stream: TTFT is the whole job, streamed false (item 5)", async () => {
+    const p = project({
+      mode: "real",
+      binary: REAL_BIN,
+      model: TINY_GGUF,
+      env: { FAKE_GPU_TOKEN_DELAY_MS: "30" },
+    });
+    p.write("a.test.js", FILE);
+    const result = await p.run([], { WORKER_ORCD_REPORT_DIR: "out" });
+    expect(result.code).toBe(0);
+    const report = JSON.parse(
+      require("node:fs").readFileSync(`${p.dir}/out/worker-orcd-report.json`, "utf8"),
+    );
+    const job = report.files[0].jobs.find((j: { jobId: string }) => j.jobId === "j");
+    expect(job).toMatchObject({ streamed: false, tokens: 3 });
+    expect(job.ttftMs).toBeGreaterThanOrEqual(80); // 3 tokens at 30 ms, all sent at the end
+    expect(job.totalMs - job.ttftMs).toBeLessThan(20);
+  }, 60_000);
 });
