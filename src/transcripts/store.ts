@@ -113,16 +113,6 @@ export class TranscriptStore {
     return transcript;
   }
 
-  /** The name a stored transcript was recorded under, when the file exists and says. */
-  private storedName(path: string): string | undefined {
-    try {
-      const name = (JSON.parse(readFileSync(path, "utf8")) as { name?: unknown })?.name;
-      return typeof name === "string" ? name : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
   /**
    * Records a call's request and events under `name`, as Jest treats a
    * snapshot: written when absent (or always with `-u`); with `--ci` an
@@ -139,7 +129,7 @@ export class TranscriptStore {
     this.used.add(file);
     const path = join(this.dir, file);
     const exists = existsSync(path);
-    const stored = exists ? this.storedName(path) : undefined;
+    const stored = exists ? storedField(path, "name") : undefined;
     if (stored !== undefined && stored !== name) throw collision(name, stored, path);
     if (exists && this.mode !== "all") return false;
     if (!exists && this.mode === "none") {
@@ -170,4 +160,14 @@ function collision(name: string, other: string, path: string): TranscriptError {
     `transcript names ${JSON.stringify(name)} and ${JSON.stringify(other)} map to the same file ${path} ` +
       '(a space in a name becomes "_"): rename one of them',
   );
+}
+
+/** A string field (`name`, `test`) of a stored transcript, when the file exists and holds one; never throws. */
+export function storedField(path: string, key: "name" | "test"): string | undefined {
+  try {
+    const value = (JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown> | null)?.[key];
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { TranscriptStore } from "./store";
+import { storedField, type TranscriptStore } from "./store";
 
 /** What a test file did with its transcripts, left in the run's folder for the obsolete-transcript report. */
 interface Usage {
@@ -87,7 +87,7 @@ export function obsoleteTranscripts(statePath: string | undefined, remove: boole
     for (const f of files) {
       const sameKey = suffix ? f.endsWith(`${suffix}.json`) : !f.includes("@");
       if (!sameKey || used.has(f)) continue;
-      const test = recordedBy(join(dir, f));
+      const test = storedField(join(dir, f), "test");
       // Its test exists and did not run: nothing says it is obsolete.
       if (test !== undefined && declared.has(test) && !ran.has(test)) continue;
       obsolete.push(join(dir, f));
@@ -95,14 +95,4 @@ export function obsoleteTranscripts(statePath: string | undefined, remove: boole
     }
   }
   return obsolete.sort();
-}
-
-/** The test a transcript file says recorded it, when it says. */
-function recordedBy(path: string): string | undefined {
-  try {
-    const test = (JSON.parse(readFileSync(path, "utf8")) as { test?: unknown })?.test;
-    return typeof test === "string" ? test : undefined;
-  } catch {
-    return undefined;
-  }
 }
