@@ -57,5 +57,18 @@ export function formatSummary(report: RunReport): string {
     line(widths.map((w) => "-".repeat(w))),
     ...rows.map(line),
     line(total),
+    ...unstreamedNote(report),
   ].join("\n");
+}
+
+/** A line naming the files whose jobs were not streamed (every token at once: TTFT is the whole job), if any. */
+function unstreamedNote(report: RunReport): string[] {
+  const files = report.files.flatMap((f) => {
+    const withTokens = f.jobs.filter((j) => j.tokens > 1);
+    const at = withTokens.filter((j) => !j.streamed).length;
+    return at > 0 ? [`${f.file} (${at} of ${withTokens.length} job(s))`] : [];
+  });
+  return files.length === 0
+    ? []
+    : [`not streamed (every token arrived at once, so TTFT is the whole job's time): ${files.join(", ")}`];
 }

@@ -52,5 +52,6 @@ describeRealBuild("the real worker-orcd under the preset", () => {
     expect(job).toMatchObject({ streamed: false, tokens: 3 });
     expect(job.ttftMs).toBeGreaterThanOrEqual(80); // 3 tokens at 30 ms, all sent at the end
     expect(job.totalMs - job.ttftMs).toBeLessThan(20);
+    expect(result.out).toMatch(/not streamed \(every token arrived at once, so TTFT is the whole job's time\): a\.test\.js \(1 of 1 job\(s\)\)/);
   }, 60_000);
 });
