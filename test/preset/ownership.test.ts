@@ -15,12 +15,14 @@ describe("whose request is it (issue 17)", () => {
     p.write(
       "concurrent.test.js",
       `const { WorkerTestHarness } = require(${DIST});
-const run = (tokens, interval) => async () => {
+const run = (tokens, interval, linger = 0) => async () => {
   const h = await WorkerTestHarness.startMock({ tokenIntervalMs: interval, eosAfter: 0 });
   const events = await h.execute({ job_id: "j" + tokens, prompt: "hi", max_tokens: tokens });
   expect(events).toHaveTokenCount(tokens);
+  await new Promise((r) => setTimeout(r, linger));
 };
-test.concurrent("fast", run(3, 5));
+// "fast" is the running test while the others' calls begin, and ends while "slow" still streams.
+test.concurrent("fast", run(3, 5, 300));
 test.concurrent("medium", run(10, 20));
 test.concurrent("slow", run(20, 40));
 `,
