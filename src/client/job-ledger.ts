@@ -101,6 +101,12 @@ export class JobLedger {
     return this.abandoned.size === 0 && ![...this.active].some((e) => e.kind === "job");
   }
 
+  /** Job ids of the calls in flight and of those abandoned: what may still run on the worker. */
+  unfinished(): string[] {
+    const ids = [...this.active].filter((e) => e.kind === "job").map((e) => e.jobId);
+    return [...new Set([...ids, ...this.abandoned.keys()])];
+  }
+
   /** True when this job was abandoned by a client of this ledger (the worker may still be stopping it). */
   wasAbandoned(jobId: string): boolean {
     return this.abandoned.has(jobId);

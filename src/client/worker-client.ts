@@ -52,6 +52,8 @@ export interface WorkerClientOptions {
    * disconnect. Default 2 000 ms.
    */
   busyRetryMs?: number;
+  /** Headers sent with every request (e.g. `Authorization` for an attached worker); a call's own headers win. */
+  headers?: Record<string, string>;
 }
 
 /** Per-call options. */
@@ -119,10 +121,14 @@ const STREAM_WINDOW = 64;
 export class WorkerClient {
   /** Base URL, e.g. `http://127.0.0.1:4100`. */
   readonly baseUrl: string;
-  private readonly options: Required<Omit<WorkerClientOptions, "logTail" | "explainFailure" | "jobs">> &
+  private readonly options: Required<
+    Omit<WorkerClientOptions, "logTail" | "explainFailure" | "jobs" | "headers">
+  > &
     Pick<WorkerClientOptions, "logTail" | "explainFailure">;
   /** The calls in flight and abandoned (see {@link WorkerClientOptions.jobs}). */
   readonly jobs: JobLedger;
+  /** Headers of every request ({@link WorkerClientOptions.headers}). */
+  private readonly headers: Record<string, string>;
 
   constructor(baseUrl: string, options: WorkerClientOptions = {}) {
     if (typeof baseUrl !== "string" || !/^https?:\/\/[^/]+/.test(baseUrl)) {
@@ -131,7 +137,8 @@ export class WorkerClient {
       );
     }
     this.baseUrl = baseUrl.replace(/\/+$/, "");
-    const { jobs: _jobs, ...rest } = options;
+    const { jobs: _jobs, headers, ...rest } = options;
+    this.headers = headers ?? {};
     this.options = { ...DEFAULTS, ...stripUndefined(rest) };
     this.jobs = options.jobs ?? new JobLedger();
     for (const key of ["requestTimeoutMs", "idleTimeoutMs", "afterTerminalMs", "busyRetryMs"] as const) {
@@ -347,7 +354,12 @@ export class WorkerClient {
       const sentAt = now();
       const res = await fetch(`${this.baseUrl}${ROUTES.execute}`, {
         method: "POST",
-        headers: { ...lowerKeys(extraHeaders), "content-type": "application/json", accept: SSE_CONTENT_TYPE },
+        headers: {
+          ...lowerKeys(this.headers),
+          ...lowerKeys(extraHeaders),
+          "content-type": "application/json",
+          accept: SSE_CONTENT_TYPE,
+        },
         body,
         signal,
       });
@@ -428,7 +440,7 @@ export class WorkerClient {
     let answered = false;
     let cutShort = false;
     const call = (async () => {
-      const headers: Record<string, string> = lowerKeys(options.headers);
+      const headers: Record<string, string> = { ...lowerKeys(this.headers), ...lowerKeys(options.headers) };
       if (body !== undefined && contentType !== null) headers["content-type"] = contentType;
       const res = await fetch(`${this.baseUrl}${path}`, {
         method,

@@ -59,6 +59,14 @@ export interface WorkerOrcdOptions {
   replayDir?: string;
   /** Mode `"replay"`: recorded timing × this (0 = as fast as possible). Default 1. */
   replaySpeed?: number;
+  /**
+   * Attach to a running worker instead of starting one: its base URL, or a
+   * list spread over Jest worker processes (no two share one). Nothing is
+   * spawned or stopped. Also `WORKER_ORCD_URL` (comma-separated).
+   */
+  url?: string | string[];
+  /** Headers sent with every request to the worker (e.g. `Authorization`); never printed. */
+  headers?: Record<string, string>;
 }
 
 /** Options after defaults, environment variables and validation. */
@@ -85,6 +93,10 @@ export interface ResolvedOptions {
   replaySpeed: number;
   /** `WORKER_ORCD_REQUIRE_GPU=1` (or true/yes/on): GPU-tagged tests fail instead of skipping. */
   requireGpu: boolean;
+  /** Workers to attach to (empty: the package starts its own), as `url` or `WORKER_ORCD_URL` gave them. */
+  urls: string[];
+  /** Headers for every request to the worker. */
+  headers: Record<string, string>;
   /** Where each value came from, for error messages and the banner. */
   sources: Partial<Record<keyof WorkerOrcdOptions, string>>;
 }
@@ -100,6 +112,7 @@ export const ENV_VARS = {
   mode: "WORKER_ORCD_MODE",
   requireGpu: "WORKER_ORCD_REQUIRE_GPU",
   scope: "WORKER_ORCD_SCOPE",
+  url: "WORKER_ORCD_URL",
 } as const;
 
 export { ConfigError };
@@ -121,6 +134,7 @@ const positive: Validator = durationProblem;
 const stringList: Validator = (v) =>
   Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : "must be an array of strings";
 const device = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+const httpUrl = (v: unknown) => typeof v === "string" && /^https?:\/\/[^/\s]+/.test(v);
 
 const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
   binary: (v) =>
@@ -154,6 +168,14 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
     typeof v === "number" && Number.isFinite(v) && v >= 0
       ? undefined
       : "must be a number >= 0 (0 = as fast as possible)",
+  url: (v) =>
+    httpUrl(v) || (Array.isArray(v) && v.length > 0 && v.every(httpUrl))
+      ? undefined
+      : 'must be an http(s) URL such as "http://gpu-1:8080", or a non-empty list of them',
+  headers: (v) =>
+    v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
+      ? undefined
+      : "must be an object of string values",
 };
 
 /** Every option name. */
@@ -175,7 +197,10 @@ export function validateOptions(raw: unknown, where: string): WorkerOrcdOptions 
       );
     }
     const problem = validate(value);
-    if (problem) throw new ConfigError(`${where}.${key} ${problem}, got ${JSON.stringify(value)}`);
+    // A header's value may be a secret: the message never shows it.
+    const shown =
+      key === "headers" ? "(values not shown)" : JSON.stringify(key === "url" ? redactUrls(value) : value);
+    if (problem) throw new ConfigError(`${where}.${key} ${problem}, got ${shown}`);
   }
   return raw as WorkerOrcdOptions;
 }
@@ -221,7 +246,26 @@ function fromEnv(env: NodeJS.ProcessEnv): {
     options.scope = scope as WorkerScope;
     sources.scope = ENV_VARS.scope;
   }
+  const url = env[ENV_VARS.url];
+  if (url) {
+    const list = url
+      .split(",")
+      .map((u) => u.trim())
+      .filter(Boolean);
+    if (list.length === 0 || !list.every(httpUrl))
+      throw new ConfigError(
+        `${ENV_VARS.url} must be an http(s) URL or a comma-separated list of them, got ${JSON.stringify(redactUrls(url))}`,
+      );
+    options.url = list;
+    sources.url = ENV_VARS.url;
+  }
   return { options, sources };
+}
+
+/** URLs (a string or a list) with any user and password replaced by `***`, for messages. */
+export function redactUrls(value: unknown): unknown {
+  const one = (u: unknown) => (typeof u === "string" ? u.replace(/\/\/[^/@\s]*@/, "//***@") : u);
+  return Array.isArray(value) ? value.map(one) : one(value);
 }
 
 /**
@@ -270,6 +314,8 @@ export function resolveOptions(
     replayDir: merged.replayDir === undefined ? undefined : path(merged.replayDir),
     replaySpeed: merged.replaySpeed ?? 1,
     requireGpu: envFlag(env, ENV_VARS.requireGpu),
+    urls: merged.url === undefined ? [] : Array.isArray(merged.url) ? merged.url : [merged.url],
+    headers: { ...config.headers, ...file.headers },
     sources,
   };
 }

@@ -6,12 +6,12 @@ import { JobLedger, ownedBy } from "../client/job-ledger";
 import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
 import { FileReport } from "../report/file-report";
 import { workerRecord } from "../report/worker-record";
-import { type WorkerOrigin, type WorkerScope, workerScope } from "../scope/worker-scope";
+import { scopeFor, type WorkerOrigin, type WorkerScope } from "../scope/worker-scope";
 import { transcriptContext } from "../transcripts/context";
 import { TranscriptStore, type UpdateMode } from "../transcripts/store";
 import { noteTranscriptUse } from "../transcripts/usage";
 import { WorkerExitedError } from "../worker/errors";
-import type { WorkerProcess } from "../worker/worker-process";
+import type { FileWorker, WorkerProcess } from "../worker/worker-process";
 import { type EnvironmentHandle, HANDLE_KEY } from "./handle";
 import { loadNodeEnvironment } from "./node-environment";
 import { planWorker, type WorkerPlan, workerStartOptions } from "./plan";
@@ -56,9 +56,9 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   private readonly updateMode: UpdateMode;
   private options?: ResolvedOptions;
   private plan?: WorkerPlan;
-  private worker?: WorkerProcess;
+  private worker?: FileWorker;
   /** The worker's start, begun early (while Jest loads the test file) when it is the mock. */
-  private starting?: Promise<WorkerProcess | Error>;
+  private starting?: Promise<FileWorker | Error>;
   private startError?: Error;
   private gpuFailure?: Error;
   private exitReported = false;
@@ -273,10 +273,10 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   }
 
   /** Starts the file's worker; resolves to the worker or to the error to show for every test (never rejects). */
-  private async startWorker(onUnderWay?: () => void): Promise<WorkerProcess | Error> {
+  private async startWorker(onUnderWay?: () => void): Promise<FileWorker | Error> {
     const plan = this.plan!;
     const options = this.options!;
-    this.scope = workerScope(options.scope);
+    this.scope = scopeFor(options, relative(this.rootDir, this.testPath));
     try {
       const acquired = await this.scope.acquire(
         { ...workerStartOptions(plan, options, this.rootDir), jobs: this.handle?.jobs },
@@ -296,7 +296,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     }
   }
 
-  private current(): WorkerProcess {
+  private current(): FileWorker {
     if (this.startError) throw this.startError;
     if (this.gpuFailure) throw this.gpuFailure;
     if (!this.worker) {

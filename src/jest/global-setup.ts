@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Config } from "@jest/types";
 import { detectGpus } from "../checks/gpu";
 import { ConfigError, presentConfigError, resolveOptions } from "../config/options";
+import { workerAddress } from "../scope/attach-address";
 import { offerFirstWorker } from "../scope/first-worker";
 import { reapOrphans } from "../worker/registry";
 import { banner, planWorker, type WorkerPlan, workerStartOptions } from "./plan";
@@ -77,7 +78,12 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
     options.scope === "process"
       ? `process (one worker per Jest worker process, handed from file to file${options.sources.scope ? `; from ${options.sources.scope}` : ""})`
       : "file (one worker per test file)";
-  if (!globalConfig.silent) process.stderr.write(`${banner(plan, gpu)}\n  scope: ${scope}${note}\n`);
+  const attached =
+    options.urls.length > 0 ? `\n${await describeAttached(options.urls, options.headers)}` : "";
+  if (!globalConfig.silent)
+    process.stderr.write(
+      `${banner(plan, gpu)}\n  scope: ${attached ? "attached" : scope}${note}${attached}\n`,
+    );
   if (!existing && !globalConfig.silent && reportLostToProjects(globalConfig))
     process.stderr.write(
       "  report: off: Jest takes reporters only from the top level of a `projects` configuration, never from a " +
@@ -104,4 +110,32 @@ function real(path: string): string {
   } catch {
     return path;
   }
+}
+
+/** The banner's lines for attached workers: each URL (no credentials) and what its `/health` says. */
+async function describeAttached(urls: string[], headers: Record<string, string>): Promise<string> {
+  const { WorkerClient } = require("../client/worker-client") as typeof import("../client/worker-client");
+  const lines = await Promise.all(
+    urls.map(async (url) => {
+      const address = workerAddress(url, headers);
+      try {
+        const h = (await new WorkerClient(address.baseUrl, { headers: address.headers }).health({
+          timeoutMs: 3000,
+        })) as Record<string, unknown>;
+        const vram = h.vram_bytes_used ?? h.vram_bytes;
+        const facts = [
+          h.model !== undefined ? `model ${String(h.model)}` : "",
+          h.quant_kind !== undefined ? String(h.quant_kind) : "",
+          typeof vram === "number" ? `VRAM ${Math.round(vram / 2 ** 20)} MiB` : "",
+        ].filter(Boolean);
+        return `    ${address.baseUrl}: ${String(h.status)}${facts.length ? ` (${facts.join(", ")})` : ""}`;
+      } catch (error) {
+        return `    ${address.baseUrl}: no healthy answer yet (${(error as Error).message.split("\n")[0]})`;
+      }
+    }),
+  );
+  return [
+    `  attached to ${urls.length} running worker(s), spread over the Jest worker processes (one each); GPU, model and binary checks are not applied to a remote worker:`,
+    ...lines,
+  ].join("\n");
 }

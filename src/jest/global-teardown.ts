@@ -29,6 +29,7 @@ async function teardown(globalConfig?: Config.GlobalConfig): Promise<void> {
         ? `${use.unusedByFiles} given back unused by file(s) that ran no test (filtered out, or failed to load)`
         : "",
       use.harnesses > 0 ? `${use.harnesses} by WorkerTestHarness` : "",
+      use.attached > 0 ? `${use.attached} attached to a running worker, which was left running` : "",
     ].filter(Boolean);
     process.stderr.write(
       `worker-orcd-jest: scope ${use.scopes.map((s) => `"${s}"`).join(" and ")}: ${use.started} worker(s) started for ${use.files} file(s)` +

@@ -1,6 +1,6 @@
 import type { JobLedger } from "../client/job-ledger";
 import type { TranscriptStore } from "../transcripts/store";
-import type { WorkerProcess } from "../worker/worker-process";
+import type { FileWorker } from "../worker/worker-process";
 
 /** Global key under which the environment shares its handle with the test realm. */
 export const HANDLE_KEY = "__WORKER_ORCD_JEST__";
@@ -22,7 +22,7 @@ export interface Stoppable {
 
 /** What the environment shares with test code (the global `worker`, GPU helpers, harnesses). */
 export interface EnvironmentHandle {
-  kind: "mock" | "real";
+  kind: "mock" | "real" | "attached";
   why: string;
   device: number;
   gpu: GpuStatus;
@@ -57,7 +57,7 @@ export interface EnvironmentHandle {
   /** True once `add_test` saw a `test.concurrent`. */
   concurrent?: boolean;
   /** The file's worker; throws the startup error when it failed, or says it is not started. */
-  current(): WorkerProcess;
+  current(): FileWorker;
 }
 
 /** The handle, from the global object of the current realm. */

@@ -6,7 +6,8 @@ import type { WorkerStartOptions } from "../worker/worker-process";
 
 /** Which worker a test file gets, and whether GPU-tagged tests can run. */
 export interface WorkerPlan {
-  kind: "mock" | "real";
+  /** `"attached"`: a running worker at `url` (nothing is started). */
+  kind: "mock" | "real" | "attached";
   /** Why this kind was chosen. */
   why: string;
   /** Executable path, or `"mock"`. */
@@ -51,7 +52,7 @@ export function workerStartOptions(
   };
 }
 
-function source(options: ResolvedOptions, key: "model" | "binary"): string {
+function source(options: ResolvedOptions, key: "model" | "binary" | "url"): string {
   return options.sources[key] ? ` (from ${options.sources[key]})` : "";
 }
 
@@ -66,6 +67,20 @@ export function planWorker(
   knownModels?: ModelReport[],
 ): WorkerPlan {
   const device = pickDevice(options.gpuDevices);
+  // A worker that is already running: the GPU, model and binary checks are its host's business, not this run's.
+  if (options.urls.length > 0) {
+    const unchecked = { ok: false, reason: "not checked: the worker is attached (url)" };
+    return {
+      kind: "attached",
+      why: `url from ${options.sources.url ?? "the configuration"}`,
+      binary: "attached",
+      model: "(remote)",
+      device,
+      gpuReady: true,
+      modelReport: { path: "(remote)", ...unchecked },
+      binaryReport: unchecked,
+    };
+  }
   const binaryReport: BinaryReport =
     options.binary === "mock"
       ? {

@@ -121,6 +121,8 @@ export interface WorkerUse {
   unusedByFiles: number;
   /** Workers started by `WorkerTestHarness` (counted in `started` too). */
   harnesses: number;
+  /** Files that attached to a running worker (`url`): nothing was started for them. */
+  attached: number;
   /** The scopes in force. */
   scopes: string[];
 }
@@ -174,6 +176,7 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
     unusedSpares: 0,
     unusedByFiles: 0,
     harnesses: 0,
+    attached: 0,
     scopes: [],
   };
   const path = env[STATE_VAR];
@@ -192,6 +195,7 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
     if (!what) continue;
     use.files++;
     if (what === "reused") use.reused++;
+    else if (what === "attached") use.attached++;
     else if (what === "ahead") use.ahead++;
     else use.started++;
     if (!use.scopes.includes(scope)) use.scopes.push(scope);

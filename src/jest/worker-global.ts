@@ -13,7 +13,7 @@ import type { EnvironmentHandle } from "./handle";
  */
 export interface WorkerGlobal {
   /** `"mock"` or `"real"`, and why. */
-  readonly kind: "mock" | "real";
+  readonly kind: "mock" | "real" | "attached";
   readonly why: string;
   readonly baseUrl: string;
   readonly port: number;
@@ -79,6 +79,7 @@ export function createWorkerGlobal(handle: EnvironmentHandle): WorkerGlobal {
         require("../client/worker-client") as typeof import("../client/worker-client");
       client = new Client(w.baseUrl, {
         ...handle.clientOptions,
+        headers: w.requestHeaders,
         logTail: (n) => w.logs.tail(n),
         explainFailure: (error, requestedAt) => w.explainFailure(error, requestedAt),
         jobs: handle.jobs,

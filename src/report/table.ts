@@ -15,11 +15,13 @@ export function formatSummary(report: RunReport): string {
       f.file,
       w ? `${w.kind}${f.workers.length > 1 ? ` +${f.workers.length - 1}` : ""}` : "none",
       w
-        ? w.reused
-          ? "kept"
-          : w.ahead
-            ? "ahead"
-            : fmt(w.startupMs, w.blockedMs === undefined ? " ms" : " ms*")
+        ? w.kind === "attached"
+          ? "-"
+          : w.reused
+            ? "kept"
+            : w.ahead
+              ? "ahead"
+              : fmt(w.startupMs, w.blockedMs === undefined ? " ms" : " ms*")
         : "-",
       String(f.jobs.length),
       String(f.jobs.reduce((n, j) => n + j.tokens, 0)),

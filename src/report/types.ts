@@ -6,7 +6,7 @@ export type { JobRecord };
 export interface WorkerRecord {
   /** `"env"`: the file's global `worker`; `"harness"`: a `WorkerTestHarness`. */
   role: "env" | "harness";
-  kind: "mock" | "real";
+  kind: "mock" | "real" | "attached";
   binary: string;
   model: string;
   device: number;

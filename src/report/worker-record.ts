@@ -1,5 +1,5 @@
 import { BLOCKED_MS } from "../worker/readiness";
-import type { WorkerProcess } from "../worker/worker-process";
+import type { FileWorker } from "../worker/worker-process";
 import type { WorkerRecord } from "./types";
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -7,7 +7,7 @@ const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : u
 /** The run report's record of a worker process. */
 export function workerRecord(
   role: WorkerRecord["role"],
-  worker: WorkerProcess,
+  worker: FileWorker,
   reused: boolean,
   ahead = false,
 ): WorkerRecord {
@@ -16,7 +16,7 @@ export function workerRecord(
   const health = worker.readyHealth as { vram_bytes_used?: unknown; vram_bytes?: unknown } | undefined;
   return {
     role,
-    kind: binary === "mock" ? "mock" : "real",
+    kind: binary === "mock" ? "mock" : binary === "attached" ? "attached" : "real",
     binary,
     model,
     device: gpuDevice,
@@ -39,5 +39,5 @@ export function workerRecord(
  * (`blockedMs`) is kept: its figure is an upper bound, marked in the table.
  */
 export function measuredStartup(w: WorkerRecord): boolean {
-  return !w.reused && !w.ahead;
+  return !w.reused && !w.ahead && w.kind !== "attached";
 }

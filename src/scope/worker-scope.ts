@@ -1,6 +1,7 @@
 import type { JobLedger } from "../client/job-ledger";
-import type { WorkerScope as ScopeName } from "../config/options";
-import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
+import type { ResolvedOptions, WorkerScope as ScopeName } from "../config/options";
+import { type FileWorker, WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
+import { attachScope } from "./attach";
 import { keyOf } from "./key";
 import { finishingStops, letGo } from "./let-go";
 import { canPrestart, spare } from "./spare";
@@ -8,13 +9,14 @@ import { canPrestart, spare } from "./spare";
 /**
  * How a file got its worker: `"started"` for it; `"reused"`, taken over from
  * an earlier file of this process (scope `"process"`); `"ahead"`, started
- * ahead as a spare while Jest loaded the file, used by no file before.
+ * ahead as a spare while Jest loaded the file, used by no file before;
+ * `"attached"`, a worker running before the run (`url`), never stopped by it.
  */
-export type WorkerOrigin = "started" | "reused" | "ahead";
+export type WorkerOrigin = "started" | "reused" | "ahead" | "attached";
 
 /** A worker handed to a test file, and how it came to be. */
 export interface Acquired {
-  worker: WorkerProcess;
+  worker: FileWorker;
   origin: WorkerOrigin;
 }
 
@@ -34,7 +36,7 @@ export interface WorkerScope {
   /** A ready worker started with `options`: a fresh one, or (scope `"process"`) an idle one of this process. */
   acquire(options: WorkerStartOptions, how?: AcquireHow): Promise<Acquired>;
   /** The file is done with `worker`; `jobs` are its calls (a worker with one unfinished is never handed on). */
-  release(worker: WorkerProcess, jobs?: JobLedger): Promise<void>;
+  release(worker: FileWorker, jobs?: JobLedger): Promise<void>;
 }
 
 /** How long a kept worker may take to answer `/health` before it is replaced. */
@@ -90,7 +92,8 @@ class ProcessScope implements WorkerScope {
     return { worker, origin: taken ? "ahead" : "started" };
   }
 
-  async release(worker: WorkerProcess, jobs?: JobLedger): Promise<void> {
+  async release(released: FileWorker, jobs?: JobLedger): Promise<void> {
+    const worker = released as WorkerProcess; // this scope only ever hands out its own processes
     const key = this.keys.get(worker);
     if (key === undefined || worker.exit || (jobs && !jobs.settled)) {
       await letGo(worker);
@@ -142,13 +145,28 @@ const fileScope: WorkerScope = {
     return { worker, origin: "started" };
   },
   release: async (worker) => {
-    await letGo(worker);
+    await letGo(worker as WorkerProcess); // this scope only ever hands out its own processes
   },
 };
 
 /** The scope object for a scope name (one `"process"` scope per Node process). */
 export function workerScope(name: ScopeName): WorkerScope {
   return name === "process" ? processScope : fileScope;
+}
+
+/**
+ * Where a file's worker comes from, for its resolved options: attached to a
+ * running one when `url` is set, else started by scope `"file"` or `"process"`.
+ */
+export function scopeFor(
+  options: Pick<
+    ResolvedOptions,
+    "urls" | "headers" | "scope" | "startupTimeoutMs" | "requestTimeoutMs" | "idleTimeoutMs"
+  >,
+  file?: string,
+): WorkerScope {
+  if (options.urls.length === 0) return workerScope(options.scope);
+  return attachScope({ ...options, file });
 }
 
 /** Stops the worker this process keeps for scope `"process"` and any spare, and sees every stop under way through (global teardown of an in-band run). */

@@ -395,3 +395,32 @@ function hint(summary: string, options: WorkerStartOptions, logs: LogBuffer): st
   if (PORT_TAKEN.test(logs.tail(5).join("\n"))) return `${summary}; the port was taken on every attempt`;
   return summary;
 }
+
+/**
+ * What a test file uses of its worker, whether the package started it
+ * ({@link WorkerProcess}) or attached to one already running
+ * (`AttachedWorker`, `src/scope/attach.ts`).
+ */
+export type FileWorker = Pick<
+  WorkerProcess,
+  | "client"
+  | "baseUrl"
+  | "port"
+  | "pid"
+  | "workerId"
+  | "command"
+  | "callbackBody"
+  | "startupMs"
+  | "startupBlockedMs"
+  | "readyHealth"
+  | "logs"
+  | "exit"
+  | "spec"
+  | "facts"
+  | "explainFailure"
+  | "stop"
+  | "holdProcessOpen"
+> & {
+  /** Headers every client of this worker sends (an attached worker's `headers` and URL credentials). */
+  readonly requestHeaders?: Record<string, string>;
+};

@@ -52,6 +52,27 @@ describeRealBuild("the real worker-orcd under the preset", () => {
     expect(job).toMatchObject({ streamed: false, tokens: 3 });
     expect(job.ttftMs).toBeGreaterThanOrEqual(80); // 3 tokens at 30 ms, all sent at the end
     expect(job.totalMs - job.ttftMs).toBeLessThan(20);
-    expect(result.out).toMatch(/not streamed \(every token arrived at once, so TTFT is the whole job's time\): a\.test\.js \(1 of 1 job\(s\)\)/);
+    expect(result.out).toMatch(
+      /not streamed \(every token arrived at once, so TTFT is the whole job's time\): a\.test\.js \(1 of 1 job\(s\)\)/,
+    );
+  }, 60_000);
+});
+
+describeRealBuild("attached to the real worker-orcd (issue 19)", () => {
+  it("files attach to a running real build, which blocks while busy, and leave it running", async () => {
+    const { startReal, stopRealWorkers } =
+      require("../helpers/real-build") as typeof import("../helpers/real-build");
+    try {
+      const w = await startReal({ env: { FAKE_GPU_TOKEN_DELAY_MS: "20" } });
+      const p = project({ url: w.baseUrl });
+      p.write("a.test.js", FILE.replace('toBe("real")', 'toBe("attached")'));
+      p.write("b.test.js", FILE.replace('toBe("real")', 'toBe("attached")'));
+      const result = await p.run(["-i"]);
+      expect(result.out).toMatch(/Tests: +4 passed, 4 total/);
+      expect(result.out).toMatch(/healthy \(VRAM 0 MiB\)/);
+      expect(w.exit).toBeUndefined();
+    } finally {
+      await stopRealWorkers();
+    }
   }, 60_000);
 });
