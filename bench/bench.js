@@ -432,6 +432,41 @@ async function realStyle() {
   }
 }
 
+/**
+ * Attached to a running worker (issue 19): per-file overhead as a marginal cost (1 and 7 files in band), beside
+ * plain jest-environment-node. Nothing is spawned per file, so the preset's cost is one `/health` probe.
+ */
+async function attached() {
+  const MANY = 7;
+  const worker = await mock();
+  const dirs = {
+    plain1: project({ testEnvironment: "node", transform: {} }, 1),
+    plainN: project({ testEnvironment: "node", transform: {} }, MANY),
+    att1: project(presetWith({ url: worker.baseUrl }), 1),
+    attN: project(presetWith({ url: worker.baseUrl }), MANY),
+  };
+  try {
+    for (const dir of Object.values(dirs)) await jestWall(dir, ["--runInBand"]);
+    const wall = Object.fromEntries(Object.keys(dirs).map((name) => [name, []]));
+    for (let k = 0; k < Math.max(3, REPS); k++)
+      for (const [name, dir] of Object.entries(dirs)) wall[name].push(await jestWall(dir, ["--runInBand"]));
+    const perRep = wall.attN.map(
+      (v, k) => (v - wall.att1[k] - (wall.plainN[k] - wall.plain1[k])) / (MANY - 1),
+    );
+    const s = record(
+      "attached_overhead_per_file_ms",
+      "preset attached to a running worker: overhead per file (marginal)",
+      "ms",
+      perRep,
+      "target within 10 ms of plain Jest",
+    );
+    results.attached_overhead_per_file_ms = s.median;
+  } finally {
+    await worker.stop();
+    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const started = performance.now();
   console.log(
@@ -446,6 +481,7 @@ async function main() {
     teardown,
     cancelLatency,
     scale,
+    attached,
   };
   const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : Object.keys(sections);
   for (const name of only) await sections[name]();
