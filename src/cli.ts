@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-/** `worker-orcd-jest <command>`: the package's command line (`conformance`, `--version`, `--help`). */
+/** `worker-orcd-jest <command>`: the package's command line (`conformance`, `report merge`, `--version`, `--help`). */
 import { CONFORMANCE_USAGE, conformanceMain } from "./conformance/cli";
+import { REPORT_USAGE, reportMain } from "./report/cli";
 import { packageInfo } from "./util/package-info";
 
 const [command, ...rest] = process.argv.slice(2);
@@ -12,6 +13,8 @@ if (command === "conformance") {
       process.exit(2);
     },
   );
+} else if (command === "report") {
+  process.exit(reportMain(rest));
 } else if (command === "--version") {
   process.stdout.write(`worker-orcd-jest ${packageInfo().version}\n`);
 } else {
@@ -19,7 +22,7 @@ if (command === "conformance") {
   const help = command === "--help" || command === "-h";
   const why = command === undefined ? "a command is required" : `unknown command ${JSON.stringify(command)}`;
   (help ? process.stdout : process.stderr).write(
-    `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, --version, --help\n\n${CONFORMANCE_USAGE}\n`,
+    `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, report, --version, --help\n\n${CONFORMANCE_USAGE}\n\n${REPORT_USAGE}\n`,
   );
   process.exit(help ? 0 : 2);
 }

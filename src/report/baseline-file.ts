@@ -14,8 +14,11 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 const optionalNumber = (v: unknown) =>
   v === undefined || v === null || (typeof v === "number" && Number.isFinite(v));
 
-/** The first thing wrong with a parsed baseline, as a phrase; undefined when it can be compared with. */
-function problem(b: unknown): string | undefined {
+/**
+ * The first thing wrong with a parsed report, as a phrase; undefined when it
+ * is sound. `needFiles`: an empty `files` is wrong too (a baseline).
+ */
+export function reportProblem(b: unknown, needFiles = true): string | undefined {
   if (!isObject(b))
     return `it holds ${b === null ? "null" : Array.isArray(b) ? "an array" : typeof b}, not a report object`;
   if (b.schema !== 1)
@@ -84,7 +87,7 @@ export function readBaseline(path: string, outputDir?: string): BaselineRead {
       message: `worker-orcd-jest reporter: baseline ${path} is not JSON (${(error as Error).message}); write it again from a run's worker-orcd-report.json`,
     };
   }
-  const wrong = problem(parsed);
+  const wrong = reportProblem(parsed);
   if (wrong)
     return {
       kind: "damaged",

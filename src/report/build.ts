@@ -35,9 +35,6 @@ export function buildReport(
 ): RunReport {
   const gpu = state?.gpu?.gpus?.[0];
   const model = state?.models?.[0];
-  const jobs = files.flatMap((f) => f.jobs);
-  const started = files.flatMap((f) => f.workers).filter((w) => !w.reused);
-  const ttft = percentiles(jobs.map((j) => j.ttftMs));
   return {
     schema: 1,
     package: packageInfo(),
@@ -61,17 +58,28 @@ export function buildReport(
       : null,
     model: model ? { path: model.path, bytes: model.bytes, architecture: model.header?.architecture } : null,
     files,
-    totals: {
-      files: files.length,
-      // The run's worker log is the one source of the count (the summary line reads it too): it also knows
-      // spares and workers given back unused, which no file's record shows.
-      workersStarted: workerLog?.started ?? started.length,
-      jobs: jobs.length,
-      tokens: jobs.reduce((n, j) => n + j.tokens, 0),
-      ttftP50: ttft.p50,
-      ttftP95: ttft.p95,
-      tokensPerSecP50: percentiles(jobs.map((j) => j.tokensPerSec)).p50,
-      startupP50: percentiles(started.filter(measuredStartup).map((w) => w.startupMs)).p50,
-    },
+    totals: totalsOf(files, workerLog?.started),
+  };
+}
+
+/**
+ * A report's totals from its files. `workersStarted` comes from the run's
+ * worker log where there is one (the summary line reads it too: it also knows
+ * spares and workers given back unused, which no file's record shows); else
+ * from the files' records.
+ */
+export function totalsOf(files: FileRecord[], workersStarted?: number): RunReport["totals"] {
+  const jobs = files.flatMap((f) => f.jobs);
+  const started = files.flatMap((f) => f.workers).filter((w) => !w.reused && w.kind !== "attached");
+  const ttft = percentiles(jobs.map((j) => j.ttftMs));
+  return {
+    files: files.length,
+    workersStarted: workersStarted ?? started.length,
+    jobs: jobs.length,
+    tokens: jobs.reduce((n, j) => n + j.tokens, 0),
+    ttftP50: ttft.p50,
+    ttftP95: ttft.p95,
+    tokensPerSecP50: percentiles(jobs.map((j) => j.tokensPerSec)).p50,
+    startupP50: percentiles(started.filter(measuredStartup).map((w) => w.startupMs)).p50,
   };
 }

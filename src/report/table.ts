@@ -12,7 +12,7 @@ export function formatSummary(report: RunReport): string {
     const w = f.workers.find((x) => x.role === "env") ?? f.workers[0];
     const ttft = percentiles(f.jobs.map((j) => j.ttftMs));
     return [
-      f.file,
+      f.shard ? `${f.file} (${f.shard.report})` : f.file,
       w ? `${w.kind}${f.workers.length > 1 ? ` +${f.workers.length - 1}` : ""}` : "none",
       w
         ? w.kind === "attached"

@@ -39,6 +39,8 @@ export interface WorkerRecord {
 export interface FileRecord {
   /** Path relative to the project's rootDir. */
   file: string;
+  /** In a merged report: which shard's report the file came from, and its machine. */
+  shard?: { report: string; machine: string; gpu: string };
   workers: WorkerRecord[];
   jobs: JobRecord[];
 }

@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { reportProblem } from "./baseline-file";
+import { totalsOf } from "./build";
+import type { RunReport } from "./types";
+
+/** A shard's report read from disk; throws an `Error` naming the file and what is wrong. */
+export function readShard(path: string): RunReport {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new Error(
+      `${path}: ${e.code === "ENOENT" ? "no such file" : `cannot be read as JSON (${e.message})`}`,
+    );
+  }
+  const problem = reportProblem(parsed, false);
+  if (problem) throw new Error(`${path} is not a worker-orcd-report.json: ${problem}`);
+  return parsed as RunReport;
+}
+
+/**
+ * The reports of the shards of one run (`--shard i/n` over a CI matrix) as
+ * one report: every file, with the shard report it came from and that
+ * shard's machine and GPU; totals recomputed over all of them (workers
+ * started summed from the shards'). The merged report's machine and GPU are
+ * the first shard's; `date` is the latest.
+ */
+export function mergeReports(shards: { path: string; report: RunReport }[]): RunReport {
+  if (shards.length === 0)
+    throw new Error("nothing to merge: give the worker-orcd-report.json of each shard");
+  const files = shards.flatMap(({ path, report }) =>
+    report.files.map((f) => ({
+      ...f,
+      shard: f.shard ?? {
+        report: shardLabel(path),
+        machine: `${report.machine.hostname} (${report.machine.cpus} x ${report.machine.cpuModel})`,
+        gpu: report.gpu?.name ?? "no GPU",
+      },
+    })),
+  );
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const other = seen.get(f.file);
+    if (other !== undefined)
+      throw new Error(
+        `${f.file} is in two shard reports (${other} and ${f.shard.report}): merge the shards of one run, each once`,
+      );
+    seen.set(f.file, f.shard.report);
+  }
+  const first = shards[0].report;
+  const started = shards.reduce((n, s) => n + (s.report.totals?.workersStarted ?? 0), 0);
+  return {
+    ...first,
+    date:
+      shards
+        .map((s) => s.report.date)
+        .sort()
+        .at(-1) ?? first.date,
+    files: files.sort((a, b) => a.file.localeCompare(b.file)),
+    totals: totalsOf(files, started),
+  };
+}
+
+/** A shard report's name for the merged report: its folder and file (`shard-1/worker-orcd-report.json`). */
+function shardLabel(path: string): string {
+  return `${basename(dirname(path))}/${basename(path)}`;
+}
