@@ -28,7 +28,7 @@ export function reportProblem(b: unknown, needFiles = true): string | undefined 
   if (b.gpu !== null && b.gpu !== undefined && (!isObject(b.gpu) || typeof b.gpu.name !== "string"))
     return `"gpu" must be null or an object with "name" (string)`;
   if (!Array.isArray(b.files)) return `"files" must be an array`;
-  if (b.files.length === 0)
+  if (needFiles && b.files.length === 0)
     return `"files" is empty: it was written by a run that ran no test using a worker`;
   for (const [i, f] of b.files.entries()) {
     const at = `files[${i}]`;
