@@ -100,6 +100,18 @@ async function jestWall(dir, args) {
 }
 
 /**
+ * In-band wall times of each project, once to warm up, then REPS rounds
+ * interleaved, so the drift of a shared machine falls on every configuration alike.
+ */
+async function interleavedWalls(dirs) {
+  for (const dir of Object.values(dirs)) await jestWall(dir, ["--runInBand"]);
+  const wall = Object.fromEntries(Object.keys(dirs).map((name) => [name, []]));
+  for (let k = 0; k < Math.max(3, REPS); k++)
+    for (const [name, dir] of Object.entries(dirs)) wall[name].push(await jestWall(dir, ["--runInBand"]));
+  return wall;
+}
+
+/**
  * Per-file overhead as a marginal cost: the slope of wall time over file count
  * (1 and 7 files, in band) for the preset minus the slope for plain
  * jest-environment-node. One-time costs (global setup, loading the preset) are
@@ -116,11 +128,7 @@ async function perFileOverhead() {
     processN: project(presetWith({ scope: "process" }), MANY),
   };
   try {
-    for (const dir of Object.values(dirs)) await jestWall(dir, ["--runInBand"]);
-    // Interleaved, so the drift of a shared machine falls on every configuration alike.
-    const wall = Object.fromEntries(Object.keys(dirs).map((name) => [name, []]));
-    for (let k = 0; k < Math.max(3, REPS); k++)
-      for (const [name, dir] of Object.entries(dirs)) wall[name].push(await jestWall(dir, ["--runInBand"]));
+    const wall = await interleavedWalls(dirs);
     const med = (name) => summary(wall[name]).median;
     record("plain_jest_1_file_ms", "baseline: jest-environment-node, 1 file in band", "ms", wall.plain1);
     record(
@@ -446,10 +454,7 @@ async function attached() {
     attN: project(presetWith({ url: worker.baseUrl }), MANY),
   };
   try {
-    for (const dir of Object.values(dirs)) await jestWall(dir, ["--runInBand"]);
-    const wall = Object.fromEntries(Object.keys(dirs).map((name) => [name, []]));
-    for (let k = 0; k < Math.max(3, REPS); k++)
-      for (const [name, dir] of Object.entries(dirs)) wall[name].push(await jestWall(dir, ["--runInBand"]));
+    const wall = await interleavedWalls(dirs);
     const perRep = wall.attN.map(
       (v, k) => (v - wall.att1[k] - (wall.plainN[k] - wall.plain1[k])) / (MANY - 1),
     );
