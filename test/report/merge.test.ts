@@ -50,5 +50,13 @@ describe("worker-orcd-jest report merge", () => {
     const missing = cli(["report", "merge", join(p.dir, "nope.json"), "-o", join(p.dir, "x")]);
     expect(missing.stderr).toMatch(/nope\.json: no such file/);
     expect(cli(["report", "merge", shard(1)]).stderr).toMatch(/-o <dir> is required/);
+    // A shard whose files used no worker still merges (only a baseline needs files).
+    const empty = join(p.dir, "empty", "worker-orcd-report.json");
+    p.write(
+      "empty/worker-orcd-report.json",
+      JSON.stringify({ ...JSON.parse(readFileSync(shard(1), "utf8")), files: [] }),
+    );
+    const withEmpty = cli(["report", "merge", shard(1), empty, "-o", join(p.dir, "with-empty")]);
+    expect(withEmpty.status).toBe(0);
   }, 90_000);
 });
