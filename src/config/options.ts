@@ -133,6 +133,14 @@ type Validator = (value: unknown) => string | undefined;
 const positive: Validator = durationProblem;
 const stringList: Validator = (v) =>
   Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : "must be an array of strings";
+const stringRecord: Validator = (v) =>
+  v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
+    ? undefined
+    : "must be an object of string values";
+const flag: Validator = (v) => (typeof v === "boolean" ? undefined : "must be true or false");
+
+/** The option checks other option sets share (the harness's): each a problem phrase, or undefined. */
+export const CHECKS = { duration: positive, strings: stringList, stringRecord, flag } as const;
 const device = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
 const httpUrl = (v: unknown) => typeof v === "string" && /^https?:\/\/[^/\s]+/.test(v);
 
@@ -155,13 +163,10 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
   extraArgs: stringList,
   mockArgs: stringList,
   realArgs: stringList,
-  env: (v) =>
-    v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
-      ? undefined
-      : "must be an object of string values",
+  env: stringRecord,
   scope: (v) => (v === "file" || v === "process" ? undefined : 'must be "file" or "process"'),
-  prestart: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
-  recordTranscripts: (v) => (typeof v === "boolean" ? undefined : "must be true or false"),
+  prestart: flag,
+  recordTranscripts: flag,
   transcriptKey: (v) => (v === "none" || v === "gpu" ? undefined : 'must be "none" or "gpu"'),
   replayDir: (v) => (typeof v === "string" && v.length > 0 ? undefined : "must be a folder path"),
   replaySpeed: (v) =>
@@ -172,10 +177,7 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
     httpUrl(v) || (Array.isArray(v) && v.length > 0 && v.every(httpUrl))
       ? undefined
       : 'must be an http(s) URL such as "http://gpu-1:8080", or a non-empty list of them',
-  headers: (v) =>
-    v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
-      ? undefined
-      : "must be an object of string values",
+  headers: stringRecord,
 };
 
 /** Every option name. */

@@ -1,14 +1,11 @@
-import { ConfigError } from "../config/options";
+import { CHECKS, ConfigError } from "../config/options";
 import { FAULT_MODES } from "../mock/faults";
-import { durationProblem } from "../util/duration";
 import { didYouMean } from "../util/suggest";
 
 type Check = (value: unknown) => string | undefined;
 
+const { duration, strings, stringRecord: env, flag: boolean } = CHECKS;
 const string: Check = (v) => (typeof v === "string" && v !== "" ? undefined : "must be a non-empty string");
-const boolean: Check = (v) => (typeof v === "boolean" ? undefined : "must be true or false");
-const duration: Check = (v) =>
-  typeof v === "number" ? durationProblem(v) : "must be a number of milliseconds";
 const count =
   (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
   (v) =>
@@ -17,15 +14,6 @@ const count =
       : `must be a whole number from ${min} to ${max}`;
 const ms: Check = (v) =>
   typeof v === "number" && Number.isFinite(v) && v >= 0 ? undefined : "must be a number of milliseconds >= 0";
-const strings: Check = (v) =>
-  Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : "must be an array of strings";
-const env: Check = (v) =>
-  typeof v === "object" &&
-  v !== null &&
-  !Array.isArray(v) &&
-  Object.values(v).every((x) => typeof x === "string")
-    ? undefined
-    : "must be an object of string values";
 const anything: Check = () => undefined;
 const faults: Check = (v) => {
   if (!Array.isArray(v)) return `must be an array of fault modes (${Object.keys(FAULT_MODES).join(", ")})`;

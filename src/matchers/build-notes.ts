@@ -1,4 +1,5 @@
 import { decodeByteLevel, looksByteLevel } from "../protocol/byte-level";
+import { arrivedAtOnce } from "./latency";
 
 type Loose = { type?: unknown; t?: unknown; stop_reason?: unknown; receivedAt?: number };
 
@@ -24,7 +25,7 @@ export function buildNotes(received: unknown): string[] {
       `the stop reason is upper-case (${end.stop_reason}), as the last real builds send it; build 5d6c9a4a also reports MAX_TOKENS where generation hit end-of-sequence`,
     );
   const times = tokens.map((e) => e.receivedAt).filter((t): t is number => typeof t === "number");
-  if (times.length > 1 && Math.max(...times) - Math.min(...times) < 1)
+  if (arrivedAtOnce(times))
     notes.push(
       "every token arrived at once: the worker did not stream (the last real builds generate first, then send), so time to first token is the whole job's time",
     );

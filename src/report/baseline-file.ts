@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { isObject, kindOf } from "../util/json-shape";
 import type { RunReport } from "./types";
 
 /** What reading a baseline gave: the report, or why there is none to compare with. */
@@ -9,8 +10,6 @@ export type BaselineRead =
   /** The file exists but cannot be used: the run fails with this one-line message. */
   | { kind: "damaged"; message: string };
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 const optionalNumber = (v: unknown) =>
   v === undefined || v === null || (typeof v === "number" && Number.isFinite(v));
 
@@ -19,8 +18,7 @@ const optionalNumber = (v: unknown) =>
  * is sound. `needFiles`: an empty `files` is wrong too (a baseline).
  */
 export function reportProblem(b: unknown, needFiles = true): string | undefined {
-  if (!isObject(b))
-    return `it holds ${b === null ? "null" : Array.isArray(b) ? "an array" : typeof b}, not a report object`;
+  if (!isObject(b)) return `it holds ${kindOf(b)}, not a report object`;
   if (b.schema !== 1)
     return `"schema" is ${JSON.stringify(b.schema)}, expected 1 (a worker-orcd-report.json)`;
   if (!isObject(b.machine) || typeof b.machine.cpus !== "number" || typeof b.machine.cpuModel !== "string")

@@ -1,7 +1,6 @@
 import { ConfigError } from "../client/errors";
 import type { JobLedger } from "../client/job-ledger";
 import { WorkerClient } from "../client/worker-client";
-import { redactUrls } from "../config/options";
 import { now } from "../util/clock";
 import { sleep } from "../util/timers";
 import type { WorkerFacts } from "../worker/errors";
@@ -9,6 +8,7 @@ import { LogBuffer } from "../worker/log-buffer";
 import type { StopReport } from "../worker/stop-tree";
 import type { FileWorker } from "../worker/worker-process";
 import { type WorkerAddress, workerAddress } from "./attach-address";
+import { answersHealthy } from "./health-check";
 import type { Acquired, WorkerScope } from "./worker-scope";
 
 /** How long a file waits at its end for an attached worker to be idle again (its test left a job running). */
@@ -136,23 +136,13 @@ export function attachScope(o: {
         await worker.client.cancel(id, { timeoutMs: 1000 }).catch(() => undefined);
       const deadline = now() + IDLE_WAIT_MS;
       while (now() < deadline) {
-        if (await idle(worker)) return;
+        if (await answersHealthy(worker.client, 500)) return;
         await sleep(100);
       }
       process.stderr.write(
-        `worker-orcd-jest: ${o.file ?? "a test file"}: the attached worker at ${String(redactUrls(worker.baseUrl))} ` +
+        `worker-orcd-jest: ${o.file ?? "a test file"}: the attached worker at ${worker.baseUrl} ` +
           `was still busy ${IDLE_WAIT_MS} ms after the file ended (a job its tests left running); the next file may meet it busy\n`,
       );
     },
   };
-}
-
-/** True when the worker answers `/health` healthy at once (a busy worker that blocks every route does not). */
-async function idle(worker: FileWorker): Promise<boolean> {
-  try {
-    const health = (await worker.client.health({ timeoutMs: 500 })) as { status?: unknown; busy?: unknown };
-    return health.status === "healthy" && health.busy !== true;
-  } catch {
-    return false;
-  }
 }

@@ -2,6 +2,7 @@ import type { JobLedger } from "../client/job-ledger";
 import type { ResolvedOptions, WorkerScope as ScopeName } from "../config/options";
 import { type FileWorker, WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { attachScope } from "./attach";
+import { answersHealthy } from "./health-check";
 import { keyOf } from "./key";
 import { finishingStops, letGo } from "./let-go";
 import { canPrestart, spare } from "./spare";
@@ -42,15 +43,9 @@ export interface WorkerScope {
 /** How long a kept worker may take to answer `/health` before it is replaced. */
 const HEALTH_CHECK_MS = 2_000;
 
-/** True when a kept worker is alive and answers `/health` healthy within {@link HEALTH_CHECK_MS}. */
+/** True when a kept worker is alive and answers `/health` healthy within {@link HEALTH_CHECK_MS}; else it is replaced. */
 async function usable(worker: WorkerProcess): Promise<boolean> {
-  if (worker.exit) return false;
-  try {
-    const health = await worker.client.health({ timeoutMs: HEALTH_CHECK_MS });
-    return health.status === "healthy" && !worker.exit;
-  } catch {
-    return false; // dead, blocked by a job (the last real builds), or unhealthy: replace it
-  }
+  return !worker.exit && (await answersHealthy(worker.client, HEALTH_CHECK_MS)) && !worker.exit;
 }
 
 /**

@@ -1,8 +1,5 @@
+import { isObject, kindOf } from "../util/json-shape";
 import type { Transcript } from "./types";
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-const kindOf = (v: unknown) => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v);
 
 /**
  * The first thing that keeps a parsed transcript from being compared with or
