@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-/** `worker-orcd-jest <command>`: the package's command line (`conformance`, `report merge`, `--version`, `--help`). */
+/** `worker-orcd-jest <command>`: the package's command line (`conformance`, `report merge`, `workers`, `--version`, `--help`). */
 import { CONFORMANCE_USAGE, conformanceMain } from "./conformance/cli";
 import { REPORT_USAGE, reportMain } from "./report/cli";
+import { WORKERS_USAGE, workersMain } from "./scope/pool/workers-cli";
 import { packageInfo } from "./util/package-info";
 
 const [command, ...rest] = process.argv.slice(2);
@@ -15,6 +16,14 @@ if (command === "conformance") {
   );
 } else if (command === "report") {
   process.exit(reportMain(rest));
+} else if (command === "workers") {
+  workersMain(rest).then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`worker-orcd-jest: ${(error as Error).stack ?? error}\n`);
+      process.exit(2);
+    },
+  );
 } else if (command === "--version") {
   process.stdout.write(`worker-orcd-jest ${packageInfo().version}\n`);
 } else {
@@ -22,7 +31,7 @@ if (command === "conformance") {
   const help = command === "--help" || command === "-h";
   const why = command === undefined ? "a command is required" : `unknown command ${JSON.stringify(command)}`;
   (help ? process.stdout : process.stderr).write(
-    `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, report, --version, --help\n\n${CONFORMANCE_USAGE}\n\n${REPORT_USAGE}\n`,
+    `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, report, workers, --version, --help\n\n${CONFORMANCE_USAGE}\n\n${REPORT_USAGE}\n\n${WORKERS_USAGE}\n`,
   );
   process.exit(help ? 0 : 2);
 }

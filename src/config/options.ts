@@ -67,6 +67,16 @@ export interface WorkerOrcdOptions {
   url?: string | string[];
   /** Headers sent with every request to the worker (e.g. `Authorization`); never printed. */
   headers?: Record<string, string>;
+  /**
+   * Keep workers warm across runs: scope `"process"`'s kept workers are not
+   * stopped at the end of the run but left in a per-user pool, and a later
+   * run (or watch-mode rerun) whose worker would be the same takes one
+   * instead of loading the model again. Implies scope `"process"`. Also
+   * `WORKER_ORCD_REUSE=1`. Default false.
+   */
+  reuse?: boolean;
+  /** A pooled worker that no run took for this long is stopped. Default 900 000 ms (15 minutes). */
+  reuseIdleMs?: number;
 }
 
 /** Options after defaults, environment variables and validation. */
@@ -97,6 +107,9 @@ export interface ResolvedOptions {
   urls: string[];
   /** Headers for every request to the worker. */
   headers: Record<string, string>;
+  /** Workers are left in the reuse pool at the end of the run and taken from it. */
+  reuse: boolean;
+  reuseIdleMs: number;
   /** Where each value came from, for error messages and the banner. */
   sources: Partial<Record<keyof WorkerOrcdOptions, string>>;
 }
@@ -113,6 +126,7 @@ export const ENV_VARS = {
   requireGpu: "WORKER_ORCD_REQUIRE_GPU",
   scope: "WORKER_ORCD_SCOPE",
   url: "WORKER_ORCD_URL",
+  reuse: "WORKER_ORCD_REUSE",
 } as const;
 
 export { ConfigError };
@@ -178,6 +192,8 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
       ? undefined
       : 'must be an http(s) URL such as "http://gpu-1:8080", or a non-empty list of them',
   headers: stringRecord,
+  reuse: flag,
+  reuseIdleMs: positive,
 };
 
 /** Every option name. */
@@ -261,6 +277,10 @@ function fromEnv(env: NodeJS.ProcessEnv): {
     options.url = list;
     sources.url = ENV_VARS.url;
   }
+  if (env[ENV_VARS.reuse] !== undefined) {
+    options.reuse = envFlag(env, ENV_VARS.reuse);
+    sources.reuse = ENV_VARS.reuse;
+  }
   return { options, sources };
 }
 
@@ -294,6 +314,18 @@ export function resolveOptions(
   const merged: WorkerOrcdOptions = { ...config, ...file, ...fromVars.options };
   const path = (p: string) => (p === "mock" || isAbsolute(p) ? p : resolve(rootDir, p));
   const devices = merged.gpuDevice ?? 0;
+  const reuse = merged.reuse ?? false;
+  if (reuse && merged.url !== undefined)
+    throw new ConfigError(
+      `reuse (from ${sources.reuse ?? "the config"}) keeps workers this package starts, and url (from ${sources.url ?? "the config"}) ` +
+        "attaches to running ones: use one of them",
+    );
+  const fileScope = merged.scope === "file" && sources.scope !== "@jest-environment-options workerOrcd";
+  if (reuse && fileScope)
+    throw new ConfigError(
+      `reuse keeps the workers of scope "process", but scope is "file" (from ${sources.scope}): ` +
+        'leave scope out, or set it to "process" (a file that needs a fresh worker can say scope "file" in its docblock)',
+    );
   return {
     binary: merged.binary === undefined ? undefined : path(merged.binary),
     model: path(merged.model ?? DEFAULT_MODEL),
@@ -309,7 +341,7 @@ export function resolveOptions(
     realArgs: merged.realArgs ?? [],
     env: { ...config.env, ...file.env },
     // The one exception to "environment first": a file that needs its own worker knows it better than the run.
-    scope: file.scope ?? merged.scope ?? "file",
+    scope: file.scope ?? merged.scope ?? (reuse ? "process" : "file"),
     prestart: merged.prestart ?? true,
     recordTranscripts: merged.recordTranscripts ?? false,
     transcriptKey: merged.transcriptKey ?? "none",
@@ -318,6 +350,8 @@ export function resolveOptions(
     requireGpu: envFlag(env, ENV_VARS.requireGpu),
     urls: merged.url === undefined ? [] : Array.isArray(merged.url) ? merged.url : [merged.url],
     headers: { ...config.headers, ...file.headers },
+    reuse,
+    reuseIdleMs: Math.ceil(merged.reuseIdleMs ?? 900_000),
     sources,
   };
 }

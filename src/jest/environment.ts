@@ -218,7 +218,14 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       return proc ? [workerRecord("harness", proc, false)] : [];
     });
     const own = this.worker
-      ? [workerRecord("env", this.worker, this.origin === "reused", this.origin === "ahead")]
+      ? [
+          workerRecord(
+            "env",
+            this.worker,
+            this.origin === "reused" || this.origin === "pooled",
+            this.origin === "ahead",
+          ),
+        ]
       : [];
     this.report?.finish([...own, ...harnesses]);
   }
@@ -284,6 +291,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
           prestart: plan.kind === "mock" && options.prestart && moreFilesFollow(),
           onUnderWay,
           onSpareStart: () => noteSpareStarted(),
+          reuse: options.reuse ? { idleMs: options.reuseIdleMs, mode: plan.kind } : undefined,
         },
       );
       this.origin = acquired.origin;

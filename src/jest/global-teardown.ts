@@ -30,6 +30,7 @@ async function teardown(globalConfig?: Config.GlobalConfig): Promise<void> {
         : "",
       use.harnesses > 0 ? `${use.harnesses} by WorkerTestHarness` : "",
       use.attached > 0 ? `${use.attached} attached to a running worker, which was left running` : "",
+      use.pooled > 0 ? `${use.pooled} took a warm worker from the reuse pool` : "",
     ].filter(Boolean);
     process.stderr.write(
       `worker-orcd-jest: scope ${use.scopes.map((s) => `"${s}"`).join(" and ")}: ${use.started} worker(s) started for ${use.files} file(s)` +

@@ -123,6 +123,8 @@ export interface WorkerUse {
   harnesses: number;
   /** Files that attached to a running worker (`url`): nothing was started for them. */
   attached: number;
+  /** Files that took a warm worker from the reuse pool (`reuse`), left there by an earlier run. */
+  pooled: number;
   /** The scopes in force. */
   scopes: string[];
 }
@@ -177,6 +179,7 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
     unusedByFiles: 0,
     harnesses: 0,
     attached: 0,
+    pooled: 0,
     scopes: [],
   };
   const path = env[STATE_VAR];
@@ -196,6 +199,7 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
     use.files++;
     if (what === "reused") use.reused++;
     else if (what === "attached") use.attached++;
+    else if (what === "pooled") use.pooled++;
     else if (what === "ahead") use.ahead++;
     else use.started++;
     if (!use.scopes.includes(scope)) use.scopes.push(scope);

@@ -1,7 +1,14 @@
-import type { WorkerProcess } from "../worker/worker-process";
+import type { StopReport } from "../worker/stop-tree";
+
+/** What {@link letGo} needs of a worker: a started one, or one taken from the reuse pool. */
+export interface Stoppable {
+  readonly spec: { binary: string };
+  stop(): Promise<StopReport>;
+  terminateNow(): void;
+}
 
 /** Mock workers that files let go of, with their stops still finishing (seen through by {@link finishingStops}). */
-const finishing = new Map<WorkerProcess, Promise<unknown>>();
+const finishing = new Map<Stoppable, Promise<unknown>>();
 
 /**
  * Stops a worker a file is done with. The stop begins at once (SIGTERM to its
@@ -11,7 +18,7 @@ const finishing = new Map<WorkerProcess, Promise<unknown>>();
  * on while it exits, and global teardown (in band), an exit hook and the
  * watchdog see the stop through.
  */
-export async function letGo(worker: WorkerProcess): Promise<void> {
+export async function letGo(worker: Stoppable): Promise<void> {
   const stopping = worker.stop();
   if (worker.spec.binary !== "mock") {
     await stopping;

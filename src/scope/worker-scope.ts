@@ -5,15 +5,17 @@ import { attachScope } from "./attach";
 import { answersHealthy } from "./health-check";
 import { keyOf } from "./key";
 import { finishingStops, letGo } from "./let-go";
+import { type PoolWorker, type ReuseSettings, WorkerPool } from "./pool/pool";
 import { canPrestart, spare } from "./spare";
 
 /**
  * How a file got its worker: `"started"` for it; `"reused"`, taken over from
  * an earlier file of this process (scope `"process"`); `"ahead"`, started
  * ahead as a spare while Jest loaded the file, used by no file before;
- * `"attached"`, a worker running before the run (`url`), never stopped by it.
+ * `"attached"`, a worker running before the run (`url`), never stopped by it;
+ * `"pooled"`, taken from the reuse pool, where an earlier run left it (`reuse`).
  */
-export type WorkerOrigin = "started" | "reused" | "ahead" | "attached";
+export type WorkerOrigin = "started" | "reused" | "ahead" | "attached" | "pooled";
 
 /** A worker handed to a test file, and how it came to be. */
 export interface Acquired {
@@ -29,6 +31,8 @@ export interface AcquireHow {
   onUnderWay?: () => void;
   /** Called when a spare is begun for the next file (for the run's summary). */
   onSpareStart?: () => void;
+  /** Scope `"process"` with `reuse`: take a worker from the pool and hand it back there at the end. */
+  reuse?: ReuseSettings;
 }
 
 /** How a test file gets its worker and gives it back. */
@@ -44,7 +48,7 @@ export interface WorkerScope {
 const HEALTH_CHECK_MS = 2_000;
 
 /** True when a kept worker is alive and answers `/health` healthy within {@link HEALTH_CHECK_MS}; else it is replaced. */
-async function usable(worker: WorkerProcess): Promise<boolean> {
+async function usable(worker: PoolWorker): Promise<boolean> {
   return !worker.exit && (await answersHealthy(worker.client, HEALTH_CHECK_MS)) && !worker.exit;
 }
 
@@ -62,9 +66,12 @@ async function usable(worker: WorkerProcess): Promise<boolean> {
  */
 class ProcessScope implements WorkerScope {
   readonly name = "process" as const;
-  private kept?: { key: string; worker: WorkerProcess };
-  private readonly keys = new WeakMap<WorkerProcess, string>();
+  private kept?: { key: string; worker: PoolWorker };
+  private readonly keys = new WeakMap<PoolWorker, string>();
   private hooked = false;
+  /** The reuse pool, once a file asked for `reuse`. */
+  private pool?: WorkerPool;
+  private toldWhy = false;
 
   async acquire(options: WorkerStartOptions, how: AcquireHow = {}): Promise<Acquired> {
     const key = keyOf(options);
@@ -76,8 +83,9 @@ class ProcessScope implements WorkerScope {
         kept.worker.holdProcessOpen(true);
         return { worker: kept.worker, origin: "reused" };
       }
-      await letGo(kept.worker);
+      await this.end(kept.worker);
     }
+    if (how.reuse) return this.fromPool(options, key, how.reuse, how.onUnderWay);
     // A worker started ahead (the first of an in-band run, or a spare of a file of scope "file") is fresh: take it.
     const taking = spare.take(options);
     if (taking) void taking.spawned.then(how.onUnderWay);
@@ -87,28 +95,58 @@ class ProcessScope implements WorkerScope {
     return { worker, origin: taken ? "ahead" : "started" };
   }
 
+  /** Scope `"process"` with `reuse`: a worker from the pool, else one started so that it can enter the pool. */
+  private async fromPool(
+    options: WorkerStartOptions,
+    key: string,
+    reuse: ReuseSettings,
+    onUnderWay?: () => void,
+  ): Promise<Acquired> {
+    void spare.stop(); // a pooled worker is never started ahead
+    this.pool ??= new WorkerPool();
+    const got = await this.pool.acquire(options, reuse, (extra) =>
+      WorkerProcess.start({ ...options, ...extra, onSpawn: onUnderWay }),
+    );
+    if (got.pooled) onUnderWay?.();
+    if (got.why && !this.toldWhy) {
+      this.toldWhy = true;
+      process.stderr.write(`worker-orcd-jest: not reused: ${got.why}; a new worker was started\n`);
+    }
+    this.keys.set(got.worker, key);
+    return { worker: got.worker, origin: got.pooled ? "pooled" : "started" };
+  }
+
   async release(released: FileWorker, jobs?: JobLedger): Promise<void> {
-    const worker = released as WorkerProcess; // this scope only ever hands out its own processes
+    const worker = released as PoolWorker; // this scope only ever hands out its own processes and pooled workers
     const key = this.keys.get(worker);
     if (key === undefined || worker.exit || (jobs && !jobs.settled)) {
-      await letGo(worker);
+      await this.end(worker);
       return;
     }
-    if (this.kept && this.kept.worker !== worker) await letGo(this.kept.worker);
+    if (this.kept && this.kept.worker !== worker) await this.end(this.kept.worker);
     this.kept = { key, worker };
     // Kept between files, it must not hold the process open: a Jest worker process ends once its loop is empty.
     worker.holdProcessOpen(false);
     if (!this.hooked) {
       this.hooked = true;
-      process.once("exit", () => this.kept?.worker.terminateNow());
+      process.once("exit", () => {
+        const last = this.kept?.worker;
+        if (last && !this.pool?.keep(last)) last.terminateNow();
+      });
     }
   }
 
-  /** Stops the kept worker, if any. */
+  /** Stops a worker this process is done with (a pooled one is forgotten by the pool first). */
+  private async end(worker: PoolWorker): Promise<void> {
+    this.pool?.forget(worker);
+    await letGo(worker);
+  }
+
+  /** Hands the kept worker to the reuse pool when it came from there (or was started for it), else stops it. */
   async stopKept(): Promise<void> {
     const kept = this.kept;
     this.kept = undefined;
-    await kept?.worker.stop();
+    if (kept && !this.pool?.keep(kept.worker)) await kept.worker.stop();
   }
 }
 

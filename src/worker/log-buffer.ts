@@ -1,4 +1,7 @@
+import { closeSync, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
+import { clearInterval, setInterval } from "../util/clock";
 
 /** One line a worker wrote. */
 export interface LogLine {
@@ -86,6 +89,8 @@ export class LogBuffer {
   private start = 0;
   private chars = 0;
   private readonly watchers = new Set<() => void>();
+  /** Reads of followed files, run before lines are handed out (see {@link follow}). */
+  private readonly refreshers = new Set<() => void>();
 
   constructor(
     private readonly capacity = 2000,
@@ -104,6 +109,50 @@ export class LogBuffer {
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => splitter.write(chunk));
     stream.on("end", () => splitter.end());
+  }
+
+  /**
+   * Reads a file the worker writes its output to, line by line, from byte
+   * `from` on: a pooled worker's output goes to files, since it outlives the
+   * run that started it. New lines are read every 50 ms (on an unref'd timer)
+   * and whenever lines are asked for. Returns the function that reads the
+   * rest and stops following. A file that cannot be opened is skipped.
+   */
+  follow(path: string, name: LogLine["stream"], from = 0): () => void {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, "r");
+    } catch {
+      return () => undefined;
+    }
+    let offset = from;
+    const splitter = new LineSplitter((line) => this.push(name, line));
+    const decoder = new StringDecoder("utf8");
+    const chunk = Buffer.alloc(64 * 1024);
+    const read = () => {
+      while (fd !== undefined) {
+        const n = readSync(fd, chunk, 0, chunk.length, offset);
+        if (n <= 0) break;
+        offset += n;
+        splitter.write(decoder.write(chunk.subarray(0, n)));
+      }
+    };
+    const timer = setInterval(read, 50);
+    timer.unref();
+    this.refreshers.add(read);
+    return () => {
+      if (fd === undefined) return;
+      read();
+      splitter.end();
+      clearInterval(timer);
+      this.refreshers.delete(read);
+      closeSync(fd);
+      fd = undefined;
+    };
+  }
+
+  private refresh(): void {
+    for (const read of this.refreshers) read();
   }
 
   /** Adds a line (cut at {@link MAX_LINE_CHARS} when longer; a line the splitter already cut is kept as it is). */
@@ -139,11 +188,13 @@ export class LogBuffer {
 
   /** Every kept line, oldest first. */
   all(): LogLine[] {
+    this.refresh();
     return this.lines.slice(this.start);
   }
 
   /** The last `n` lines as text, stderr lines marked, each quoted up to {@link QUOTED_LINE_CHARS} characters. */
   tail(n = 20): string[] {
+    this.refresh();
     return this.lines
       .slice(Math.max(this.start, this.lines.length - n))
       .map((l) => quoteLine(l.stream === "stderr" ? `[stderr] ${l.text}` : l.text));

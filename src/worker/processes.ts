@@ -131,3 +131,40 @@ export function killMarked(mark: string): number[] {
   for (const pid of pids) signal(pid, "SIGKILL");
   return pids;
 }
+
+/**
+ * When a process started, in clock ticks since boot (Linux, from /proc; field
+ * 22 of its stat line), as a string; undefined where it cannot be read. A pid
+ * and its stamp name one process: a pid that was reused by another has
+ * another stamp.
+ */
+export function processStamp(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * True when `pid` is alive and is still the process that had `stamp` (where
+ * stamps can be read; elsewhere, alive is taken as the same).
+ */
+export function isSameProcess(pid: number, stamp: string | undefined): boolean {
+  if (!isAlive(pid)) return false;
+  if (stamp === undefined) return true;
+  const current = processStamp(pid);
+  return current === undefined || current === stamp;
+}
+
+/** Resident memory of a process in bytes (Linux, from /proc), or undefined. */
+export function residentBytes(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "latin1");
+    const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return kb ? Number(kb[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -24,11 +24,34 @@ function treeSignal(pid: number, sig: NodeJS.Signals): Promise<void> {
  * descendant that left the group.
  */
 export async function stopProcessTree(child: ChildProcess, graceMs: number): Promise<StopReport> {
-  const started = now();
   const pid = child.pid;
   if (pid === undefined) return { ms: 0, forced: false };
   const leaderGone = () => child.exitCode !== null || child.signalCode !== null;
   const exited = leaderGone() ? Promise.resolve() : new Promise<void>((r) => child.once("exit", () => r()));
+  return stopTree(pid, leaderGone, exited, graceMs);
+}
+
+/**
+ * {@link stopProcessTree} for a group leader that is not this process's child
+ * (a pooled worker started by an earlier run): it is gone once `kill -0`
+ * says so (another process reaps it).
+ */
+export function stopGroupOf(pid: number, graceMs: number): Promise<StopReport> {
+  const leaderGone = () => !isAlive(pid);
+  const until = now() + graceMs + 5_000; // bounded: a leader that never goes must not leave a loop behind
+  const exited = (async () => {
+    while (!leaderGone() && now() < until) await sleep(5);
+  })();
+  return stopTree(pid, leaderGone, exited, graceMs);
+}
+
+async function stopTree(
+  pid: number,
+  leaderGone: () => boolean,
+  exited: Promise<void>,
+  graceMs: number,
+): Promise<StopReport> {
+  const started = now();
   const descendants = isAlive(pid) ? descendantsOf(pid) : [];
   const strays = descendants.filter((row) => row.pgid !== pid);
   const everythingGone = () => leaderGone() && !isAlive(-pid) && strays.every((s) => !isAlive(s.pid));

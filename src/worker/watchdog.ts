@@ -3,12 +3,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 /**
  * A tiny detached shell loop that ends a worker's process group when any of
  * its owners is gone — for when Jest is interrupted or killed and never runs
- * teardown. It exits by itself once the group is gone.
+ * teardown. It exits by itself once the group is gone, and lets the worker
+ * live once its release file exists (the worker was handed to the pool).
  */
-const SCRIPT = `group=$1; ticks=$2; mark=$3; shift 3
+const SCRIPT = `group=$1; ticks=$2; mark=$3; release=$4; shift 4
 alive() { for p in "$@"; do kill -0 "$p" 2>/dev/null || return 1; done; }
-while alive "$@" && kill -0 -"$group" 2>/dev/null; do sleep 0.2; done
+while alive "$@" && kill -0 -"$group" 2>/dev/null && [ ! -e "$release" ]; do sleep 0.2; done
 alive "$@" && exit 0
+[ -e "$release" ] && exit 0
 if kill -0 -"$group" 2>/dev/null; then
   kill -TERM -"$group" 2>/dev/null
   n=0; while kill -0 -"$group" 2>/dev/null && [ "$n" -lt "$ticks" ]; do sleep 0.1; n=$((n+1)); done
@@ -39,8 +41,8 @@ export function owners(): number[] {
  * work is done.
  */
 const LAUNCHER = `script=$1
-while read -r group ticks mark owners; do
-  /bin/sh -c "$script" worker-orcd-watchdog $group $ticks $mark $owners </dev/null >/dev/null 2>&1 &
+while read -r group ticks mark release owners; do
+  /bin/sh -c "$script" worker-orcd-watchdog $group $ticks $mark $release $owners </dev/null >/dev/null 2>&1 &
 done`;
 
 interface Launcher {
@@ -84,17 +86,21 @@ function launch(): Launcher {
  * started on first use). When an owner dies it ends the
  * group (SIGTERM; SIGKILL once `graceMs` has passed, and no later than it
  * is gone), then every process that carries the worker's environment mark
- * (one that left the group, e.g. a `setsid` daemon).
+ * (one that left the group, e.g. a `setsid` daemon). Once the file
+ * `release` exists (a path without white space) the watchdog ends without
+ * touching the worker: it was handed on (the reuse pool).
  */
 export function startWatchdog(
   workerPgid: number,
   graceMs: number,
   mark: string,
   ownerPids: number[] = owners(),
+  release = "-",
 ): void {
   // The grace in ticks of 0.1 s: the group gets SIGKILL once they are spent, or the watchdog goes on as soon as it is gone.
   const ticks = String(Math.max(1, Math.ceil(graceMs / 100)));
-  const line = `${workerPgid} ${ticks} ${mark} ${ownerPids.join(" ")}\n`;
+  if (/\s/.test(release)) throw new Error(`watchdog release path must not contain white space: ${release}`);
+  const line = `${workerPgid} ${ticks} ${mark} ${release} ${ownerPids.join(" ")}\n`;
   wanted.set(workerPgid, line);
   launch().child.stdin?.write(line);
 }

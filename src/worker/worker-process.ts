@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { closeSync, openSync } from "node:fs";
 import { ConfigError } from "../client/errors";
 import type { JobLedger } from "../client/job-ledger";
 import { WorkerClient } from "../client/worker-client";
@@ -49,6 +50,14 @@ export interface WorkerStartOptions extends WorkerCommandSpec {
   signal?: AbortSignal;
   /** Called once the process is spawned, before readiness is awaited. */
   onSpawn?: () => void;
+  /**
+   * Write the worker's stdout and stderr to these files instead of pipes to
+   * this process (they are followed for its log tail): for a worker that may
+   * outlive this process, handed to the reuse pool.
+   */
+  outputFiles?: { stdout: string; stderr: string };
+  /** A path without white space: once this file exists, the watchdog lets the worker live (it was handed to the pool). */
+  releasePath?: string;
 }
 
 /** Variables of the last real builds that change sampling; not inherited unless given in `env`. */
@@ -84,6 +93,8 @@ export class WorkerProcess {
   /** Why the package stopped it before it was ready, when it did (for failure messages). */
   stoppedBy?: string;
   private stopping?: Promise<StopReport>;
+  /** Stops following the output files, when the output goes to files. */
+  private unfollow: Array<() => void> = [];
 
   private constructor(
     private readonly child: ChildProcess,
@@ -196,7 +207,14 @@ export class WorkerProcess {
     }
     const startedAt = now();
     const logs = new LogBuffer();
-    const child = spawn(cmd.file, cmd.args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+    const files = options.outputFiles;
+    const fds = files ? [openSync(files.stdout, "a", 0o600), openSync(files.stderr, "a", 0o600)] : undefined;
+    const child = spawn(cmd.file, cmd.args, {
+      detached: true,
+      stdio: ["ignore", fds?.[0] ?? "pipe", fds?.[1] ?? "pipe"],
+      env,
+    });
+    for (const fd of fds ?? []) closeSync(fd);
     let spawnError: string | undefined;
     const exited = new Promise<Exit>((resolve) => {
       child.once("exit", (code, signal) => resolve({ code, signal }));
@@ -206,8 +224,8 @@ export class WorkerProcess {
         resolve({ code: null, signal: null });
       });
     });
-    logs.attach(child.stdout!, "stdout");
-    logs.attach(child.stderr!, "stderr");
+    if (child.stdout) logs.attach(child.stdout, "stdout");
+    if (child.stderr) logs.attach(child.stderr, "stderr");
     const worker = new WorkerProcess(
       child,
       logs,
@@ -219,9 +237,11 @@ export class WorkerProcess {
       callback,
       mark,
     );
+    if (files) worker.unfollow = [logs.follow(files.stdout, "stdout"), logs.follow(files.stderr, "stderr")];
     if (options.unref) worker.holdProcessOpen(false);
     // The watchdog covers the worker from now on; the registry record (for a later run) once it has exec'd and is ready.
-    if (child.pid !== undefined) startWatchdog(child.pid, worker.graceMs, mark);
+    if (child.pid !== undefined)
+      startWatchdog(child.pid, worker.graceMs, mark, undefined, options.releasePath);
     options.onSpawn?.();
     try {
       const ready = await waitForReady({
@@ -255,6 +275,7 @@ export class WorkerProcess {
             : "when its start was abandoned";
       await worker.stop();
       await flushed(child);
+      for (const stop of worker.unfollow) stop();
       const waitedMs = Math.round(now() - startedAt);
       const cause =
         error instanceof NotReadyError && error.reason === "exited" ? exitCause(logs.all()) : undefined;
@@ -296,6 +317,34 @@ export class WorkerProcess {
     return this.exited;
   }
 
+  /**
+   * Lets the worker go on after this process, as it is (the reuse pool takes
+   * it): it no longer holds this process open, its registry record is removed
+   * (a later run's orphan reaper must not end it) and its output files are no
+   * longer followed. Its watchdog ends once the start option `releasePath`
+   * exists, which the caller creates.
+   */
+  handOver(): void {
+    this.holdProcessOpen(false);
+    for (const stop of this.unfollow) stop();
+    this.unfollow = [];
+    if (this.child.pid !== undefined) {
+      forgetWorker(this.child.pid);
+      watchdogDone(this.child.pid);
+    }
+    void this.callback?.close();
+  }
+
+  /** SIGTERM-to-SIGKILL grace at stop (the start option `shutdownGraceMs`). */
+  get shutdownGraceMs(): number {
+    return this.graceMs;
+  }
+
+  /** The start options as given. */
+  get startOptions(): WorkerStartOptions {
+    return this.options;
+  }
+
   /** Stops the worker and its whole tree (SIGTERM, then SIGKILL after the grace). Idempotent. */
   stop(): Promise<StopReport> {
     this.stopping ??= stopProcessTree(this.child, this.graceMs).then(async (report) => {
@@ -306,6 +355,7 @@ export class WorkerProcess {
         watchdogDone(this.child.pid);
       }
       await this.callback?.close();
+      for (const stop of this.unfollow) stop();
       return report;
     });
     return this.stopping;
