@@ -70,7 +70,7 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
     models: [...(existing?.models ?? []), ...(plan.modelReport.ok ? [plan.modelReport] : [])],
   };
   // An in-band run starts this worker ahead once Jest has scheduled it (see runScheduled).
-  if (plan.kind === "mock" && options.prestart)
+  if (plan.kind === "mock" && options.prestart && !options.reuse)
     offerFirstWorker(workerStartOptions(plan, options, projectConfig.rootDir));
   if (existing) removeState(process.env[STATE_VAR]);
   process.env[STATE_VAR] = writeState(state);
@@ -78,17 +78,30 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
     options.scope === "process"
       ? `process (one worker per Jest worker process, handed from file to file${options.sources.scope ? `; from ${options.sources.scope}` : ""})`
       : "file (one worker per test file)";
+  const reuse = options.reuse ? `\n  reuse: ${describePool(options.reuseIdleMs)}` : "";
   const attached =
     options.urls.length > 0 ? `\n${await describeAttached(options.urls, options.headers)}` : "";
   if (!globalConfig.silent)
     process.stderr.write(
-      `${banner(plan, gpu)}\n  scope: ${attached ? "attached" : scope}${note}${attached}\n`,
+      `${banner(plan, gpu)}\n  scope: ${attached ? "attached" : scope}${reuse}${note}${attached}\n`,
     );
   if (!existing && !globalConfig.silent && reportLostToProjects(globalConfig))
     process.stderr.write(
       "  report: off: Jest takes reporters only from the top level of a `projects` configuration, never from a " +
         'project or its preset; add `reporters: ["default", "worker-orcd-jest/reporter"]` beside `projects` to get it\n',
     );
+}
+
+/** The banner's line for `reuse`: where the pool is, what it holds, and how long a worker may idle there. */
+function describePool(idleMs: number): string {
+  const { listPool, poolDir } = require("../scope/pool/store") as typeof import("../scope/pool/store");
+  const dir = poolDir();
+  const entries = listPool(dir);
+  const idle = entries.filter((e) => e.state === "idle").length;
+  return (
+    `workers are left warm in the pool ${dir} at the end of the run (stopped after ${Math.round(idleMs / 1000)} s unused); ` +
+    `it holds ${idle} idle and ${entries.length - idle} in use now (worker-orcd-jest workers)`
+  );
 }
 
 /** The package's reporter, as Jest resolves it (the root `reporter.js`, or the compiled module it loads). */

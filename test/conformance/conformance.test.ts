@@ -195,7 +195,7 @@ describe("the conformance report (issue 10, part D)", () => {
     const help = await cli(["--help"]);
     expect({ code: help.code, first: help.out.split("\n")[0] }).toEqual({
       code: 0,
-      first: "commands: conformance, report, --version, --help",
+      first: "commands: conformance, report, workers, --version, --help",
     });
     const none = await cli([]);
     expect(none.code).toBe(2);

@@ -1,0 +1,291 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
+import { buildGgufHeader } from "../../src/checks/gguf";
+import { lockHolder } from "../../src/scope/pool/store";
+import { workerRows, workersMain } from "../../src/scope/pool/workers-cli";
+import { MOCK_ENTRY } from "../../src/worker/command";
+import { isAlive } from "../../src/worker/processes";
+import { type FixtureProject, scopeProjects, sleep, until } from "../helpers/jest-run";
+
+// Issue 19, part 2: keep a worker warm across runs (reuse). Every case runs Jest as a child against a pool folder of
+// its own, with the bundled mock or a stand-in binary that loads slowly; nothing of a pool is left behind.
+
+const { project, remove } = scopeProjects();
+const pools: string[] = [];
+const newPool = () => {
+  const dir = mkdtempSync(join(tmpdir(), "wojest-pool-"));
+  pools.push(dir);
+  return dir;
+};
+/** Stops everything the pools of this file still hold. */
+async function emptyPools(): Promise<void> {
+  const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+  for (const dir of pools.splice(0)) {
+    await workersMain(["stop", "--all", "--force"], sink, sink, dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+afterEach(emptyPools);
+afterAll(remove);
+
+/** A file that notes the worker it got (pid, kind) and the Jest process it ran in. */
+const NOTING = (name: string, holdMs = 0) => `const fs = require("node:fs");
+test("${name}", async () => {
+  const events = await worker.execute({ job_id: "${name}", prompt: "hi", max_tokens: 3 });
+  expect(events).toCompleteSuccessfully();
+  fs.appendFileSync(__dirname + "/seen", JSON.stringify({ file: "${name}", pid: worker.pid, jest: process.pid }) + "\\n");
+  await new Promise((r) => setTimeout(r, ${holdMs}));
+});
+`;
+const seen = (p: FixtureProject) =>
+  readFileSync(join(p.dir, "seen"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as { file: string; pid: number; jest: number });
+const clearSeen = (p: FixtureProject) => rmSync(join(p.dir, "seen"), { force: true });
+
+/** A stand-in for a real worker binary: the mock behind a script (so binary and model are files with a size and mtime). */
+function realStandIn(p: FixtureProject): void {
+  p.write("m.gguf", buildGgufHeader("qwen2"));
+  p.write("bin/worker", `#!/bin/sh\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`, 0o755);
+}
+
+describe("reuse: warm workers across runs (issue 19, part 2)", () => {
+  it("leaves the run's workers warm; the next run takes them (0 starts), the reaper and watchdogs spare them; workers lists and stops them", async () => {
+    const pool = newPool();
+    const p = project({ reuse: true, mode: "mock", mockArgs: ["--load-time-ms", "400"] });
+    // Each file holds its worker a little, so that both Jest workers get files in each run.
+    for (const n of ["a", "b", "c", "d"]) p.write(`${n}.test.js`, NOTING(n, 300));
+    const env = { WORKER_ORCD_JEST_POOL: pool };
+    const first = await p.run(["--maxWorkers=2"], env);
+    expect(first.out).toMatch(/Tests: +4 passed, 4 total/);
+    expect(first.out).toMatch(/reuse: workers are left warm in the pool .* it holds 0 idle and 0 in use now/);
+    expect(first.out).toMatch(/scope "process": 2 worker\(s\) started for 4 file\(s\)/);
+    const firstPids = [...new Set(seen(p).map((s) => s.pid))].sort();
+    expect(firstPids).toHaveLength(2);
+    // The run and its Jest processes are gone; the workers live on, idle in the pool (their watchdogs let them be).
+    await sleep(600);
+    for (const pid of firstPids) expect(isAlive(pid)).toBe(true);
+    expect(
+      workerRows(pool)
+        .map((r) => [r.pid, r.state])
+        .sort(),
+    ).toEqual(firstPids.map((pid) => [pid, "idle"]));
+
+    clearSeen(p);
+    const second = await p.run(["--maxWorkers=2"], env);
+    expect(second.out).toMatch(/Tests: +4 passed, 4 total/);
+    expect(second.out).toMatch(/it holds 2 idle and 0 in use now/);
+    expect(second.out).toMatch(
+      /0 worker\(s\) started for 4 file\(s\) \(.*2 took a warm worker from the reuse pool/,
+    );
+    expect(second.out).not.toMatch(/ended \d+ worker\(s\) left alive by an earlier run/);
+    expect([...new Set(seen(p).map((s) => s.pid))].sort()).toEqual(firstPids);
+
+    const out: string[] = [];
+    const sink = { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream;
+    expect(await workersMain([], sink, sink, pool)).toBe(0);
+    expect(out.join("")).toMatch(/^ID +STATE +PID +PORT +AGE +IDLE +EXPIRES +RSS +MODE +DEVICE +USES +MODEL/);
+    expect(out.join("")).toMatch(new RegExp(`idle +${firstPids[0]} .* MiB +mock +0 +2 +mock`));
+    out.length = 0;
+    expect(await workersMain(["stop", "--all"], sink, sink, pool)).toBe(0);
+    expect(out.join("")).toMatch(/stopped \w{8} \(pid \d+\)\nstopped \w{8} \(pid \d+\)/);
+    for (const pid of firstPids) expect(isAlive(pid)).toBe(false);
+    expect(workerRows(pool)).toEqual([]);
+    expect(readdirSync(join(pool, "logs"))).toEqual([]);
+    expect(await p.survivors()).toEqual([]);
+  }, 90_000);
+
+  it("takes a pooled worker only when its identity is the same, and says what changed (model mtime, arguments, environment)", async () => {
+    const pool = newPool();
+    const options = { reuse: true, mode: "real", binary: "./bin/worker", model: "./m.gguf" };
+    const p = project(options);
+    realStandIn(p);
+    p.write("a.test.js", NOTING("a"));
+    const env = { WORKER_ORCD_JEST_POOL: pool };
+    expect((await p.run(["-i"], env)).out).toMatch(/Tests: +1 passed/);
+    const [firstPid] = seen(p).map((s) => s.pid);
+
+    // Same model, touched: a pooled worker of the old file is not taken, and (a real worker, same GPU) is stopped.
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(join(p.dir, "m.gguf"), later, later);
+    clearSeen(p);
+    const touched = await p.run(["-i"], env);
+    expect(touched.out).toMatch(/Tests: +1 passed/);
+    expect(touched.out).toMatch(
+      /not reused: the model changed \(modification time\); the pooled worker was stopped to free GPU 0; a new worker was started/,
+    );
+    const [secondPid] = seen(p).map((s) => s.pid);
+    expect(secondPid).not.toBe(firstPid);
+    expect(isAlive(firstPid)).toBe(false);
+
+    // Other arguments, another environment: each named.
+    writeFileSync(
+      join(p.dir, "jest.config.js"),
+      `module.exports = ${JSON.stringify({ rootDir: p.dir, preset: join(__dirname, "..", "..", "jest-preset.js"), testEnvironmentOptions: { workerOrcd: { ...options, shutdownGraceMs: 300, realArgs: ["--token-interval-ms", "7"], env: { A: "1" } } } })};\n`,
+    );
+    const changed = await p.run(["-i"], env);
+    expect(changed.out).toMatch(/not reused: the arguments changed; the environment changed/);
+    await emptyPools();
+    expect(await p.survivors()).toEqual([]);
+  }, 90_000);
+
+  it("a killed run's lease dies with it: the worker it held is ended (never pooled), and the next run starts afresh", async () => {
+    const pool = newPool();
+    const p = project({ reuse: true, mode: "mock" });
+    p.write("a.test.js", NOTING("a"));
+    const env = { WORKER_ORCD_JEST_POOL: pool };
+    await p.run(["-i"], env);
+    const [pooledPid] = seen(p).map((s) => s.pid);
+    // A run takes the pooled worker, then is killed (SIGKILL: no teardown, no exit hook) while its test runs.
+    clearSeen(p);
+    p.write("a.test.js", NOTING("a", 30_000));
+    const killed = await p.run(["-i"], env, (child) => {
+      void until(() => {
+        try {
+          return readFileSync(join(p.dir, "seen"), "utf8").length > 0;
+        } catch {
+          return false;
+        }
+      }).then(() => child.kill("SIGKILL"));
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    expect(seen(p)[0].pid).toBe(pooledPid); // it had taken the pooled one
+    await until(() => !isAlive(pooledPid), 10_000); // its lease watchdog ended it
+    await until(() => workerRows(pool).length === 0, 10_000); // and the janitor dropped its lease
+    p.write("a.test.js", NOTING("a"));
+    clearSeen(p);
+    const next = await p.run(["-i"], env);
+    expect(next.out).toMatch(/Tests: +1 passed/);
+    expect(next.out).toMatch(/1 worker\(s\) started for 1 file\(s\)/);
+    expect(workerRows(pool).map((r) => [r.pid, r.state])).toEqual([[seen(p)[0].pid, "idle"]]);
+    await emptyPools();
+    expect(await p.survivors()).toEqual([]);
+  }, 90_000);
+
+  it("a record whose pid now belongs to another process is discarded, and that process is left alone", async () => {
+    const pool = newPool();
+    const p = project({ reuse: true, mode: "mock" });
+    p.write("a.test.js", NOTING("a"));
+    const env = { WORKER_ORCD_JEST_POOL: pool };
+    await p.run(["-i"], env);
+    const [pooledPid] = seen(p).map((s) => s.pid);
+    // The worker dies; another process comes to hold the pid its record names (simulated: the record is pointed
+    // at a live stranger, whose start stamp differs).
+    const stranger = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      // The pool's janitor would drop the record within a second: stop it, so that the next run's own check is the one tested.
+      await until(() => lockHolder(join(pool, "janitor.pid")) !== undefined);
+      process.kill(lockHolder(join(pool, "janitor.pid"))!.pid, "SIGKILL");
+      process.kill(pooledPid, "SIGKILL");
+      await until(() => !isAlive(pooledPid));
+      const [file] = readdirSync(join(pool, "idle"));
+      const record = JSON.parse(readFileSync(join(pool, "idle", file), "utf8"));
+      writeFileSync(join(pool, "idle", file), JSON.stringify({ ...record, pid: stranger.pid }));
+      clearSeen(p);
+      const next = await p.run(["-i"], env);
+      expect(next.out).toMatch(/Tests: +1 passed/);
+      expect(next.out).toMatch(/1 worker\(s\) started for 1 file\(s\)/);
+      expect(isAlive(stranger.pid!)).toBe(true);
+      expect(workerRows(pool).map((r) => r.pid)).toEqual([seen(p)[0].pid]);
+    } finally {
+      stranger.kill("SIGKILL");
+    }
+  }, 90_000);
+
+  it("two runs at once never share a worker; both take pooled ones when the pool holds enough", async () => {
+    const pool = newPool();
+    const p = project({ reuse: true, mode: "mock", mockArgs: ["--load-time-ms", "300"] });
+    for (const n of ["a", "b"]) p.write(`${n}.test.js`, NOTING(n, 500));
+    const env = { WORKER_ORCD_JEST_POOL: pool };
+    await p.run(["--maxWorkers=2"], env);
+    const warm = [...new Set(seen(p).map((s) => s.pid))].sort();
+    expect(warm).toHaveLength(2);
+    clearSeen(p);
+    const [one, two] = await Promise.all([p.run(["-i", "a.test.js"], env), p.run(["-i", "b.test.js"], env)]);
+    for (const r of [one, two]) {
+      expect(r.out).toMatch(/Tests: +1 passed/);
+      expect(r.out).toMatch(
+        /0 worker\(s\) started for 1 file\(s\) \(1 took a warm worker from the reuse pool\)/,
+      );
+    }
+    const used = seen(p);
+    expect(used.map((s) => s.pid).sort()).toEqual(warm); // each took one, none took the same
+    expect(new Set(used.map((s) => s.jest)).size).toBe(2);
+  }, 90_000);
+
+  it("two runs that miss at once each get a worker of their own (no sharing), and both end up in the pool", async () => {
+    const pool = newPool();
+    const p = project({ reuse: true, mode: "mock", mockArgs: ["--load-time-ms", "300"] });
+    for (const n of ["a", "b"]) p.write(`${n}.test.js`, NOTING(n, 300));
+    const env = { WORKER_ORCD_JEST_POOL: pool };
+    const runs = await Promise.all([p.run(["-i", "a.test.js"], env), p.run(["-i", "b.test.js"], env)]);
+    for (const r of runs) expect(r.out).toMatch(/Tests: +1 passed/);
+    const pids = seen(p).map((s) => s.pid);
+    expect(new Set(pids).size).toBe(2);
+    expect(workerRows(pool).map((r) => r.state)).toEqual(["idle", "idle"]);
+  }, 90_000);
+
+  it("stops a pooled worker nobody took for reuseIdleMs, with no run following, and the janitor leaves too", async () => {
+    const pool = newPool();
+    const p = project({ reuse: true, mode: "mock", reuseIdleMs: 1500 });
+    p.write("a.test.js", NOTING("a"));
+    await p.run(["-i"], { WORKER_ORCD_JEST_POOL: pool });
+    const [pid] = seen(p).map((s) => s.pid);
+    expect(isAlive(pid)).toBe(true);
+    await until(() => !isAlive(pid), 8_000);
+    await until(() => workerRows(pool).length === 0, 4_000);
+    await until(() => {
+      try {
+        readFileSync(join(pool, "janitor.pid"));
+        return false;
+      } catch {
+        return true;
+      }
+    }, 6_000);
+    expect(await p.survivors()).toEqual([]);
+  }, 60_000);
+
+  it("a file that leaves a job running, or a file of scope file, hands nothing to the pool", async () => {
+    const pool = newPool();
+    // Tokens every 20 ms and no early end of sequence: the job is still streaming when its test ends.
+    const p = project({
+      reuse: true,
+      mode: "mock",
+      mockArgs: ["--token-interval-ms", "20", "--eos-after", "100000"],
+    });
+    const note = (file: string) =>
+      `require("node:fs").appendFileSync(__dirname + "/seen", JSON.stringify({ file: "${file}", pid: worker.pid }) + "\\n");`;
+    p.write(
+      "left.test.js",
+      `test("leaves a job running", async () => { ${note("left")} void worker.execute({ job_id: "slow", prompt: "hi", max_tokens: 500 }).catch(() => {}); await new Promise((r) => setTimeout(r, 100)); });`,
+    );
+    p.write(
+      "own.test.js",
+      `/** @jest-environment-options {"workerOrcd": {"scope": "file"}} */\ntest("isolated", async () => { ${note("own")} expect(await worker.health()).toMatchObject({ status: "healthy" }); });`,
+    );
+    const result = await p.run(["-i"], { WORKER_ORCD_JEST_POOL: pool });
+    expect(result.out).toMatch(/Tests: +2 passed/);
+    const pids = seen(p).map((s) => s.pid);
+    expect(pids).toHaveLength(2);
+    await until(() => pids.every((pid) => !isAlive(pid)), 5_000); // both stopped, neither pooled
+    expect(workerRows(pool)).toEqual([]);
+    expect(await p.survivors()).toEqual([]);
+  }, 60_000);
+
+  it("refuses reuse with url, and with scope file set for the run, naming the fix", async () => {
+    const p = project({ reuse: true, url: "http://127.0.0.1:9" });
+    p.write("a.test.js", `test("x", () => {});`);
+    expect((await p.run(["-i"])).out).toMatch(
+      /reuse .* and url .* attaches to running ones: use one of them/,
+    );
+    const q = project({ reuse: true, scope: "file" });
+    q.write("a.test.js", `test("x", () => {});`);
+    expect((await q.run(["-i"])).out).toMatch(
+      /reuse keeps the workers of scope "process", but scope is "file" \(from testEnvironmentOptions.workerOrcd\)/,
+    );
+  }, 60_000);
+});
