@@ -472,6 +472,105 @@ async function attached() {
   }
 }
 
+/** Loads a run paid, from the teardown summary ("N worker(s) started"). */
+const loadsOf = (out) => Number(/(\d+) worker\(s\) started/.exec(out)?.[1] ?? Number.NaN);
+
+/** One Jest run at --maxWorkers=2 in `dir` with `env`; its wall time and the loads it paid. */
+async function jestRun(dir, env = {}) {
+  const r = await run(process.execPath, [JEST, "--ci", "--maxWorkers=2"], {
+    cwd: dir,
+    env: { ...process.env, FORCE_COLOR: "0", ...env },
+  });
+  if (r.code !== 0) throw new Error(`jest failed in ${dir}:\n${r.out}`);
+  return { ms: r.ms, loads: loadsOf(r.out) };
+}
+
+/**
+ * Reuse (issue 19): a 10-file suite at --maxWorkers=2 whose worker loads in 5 s. The first run pays the loads; each
+ * later run takes the pooled workers (0 loads), its wall beside plain jest-environment-node on the same files. Then
+ * two concurrent runs against one pool, and what is left after expiry.
+ */
+async function reused() {
+  const body = `test("uses its worker when it has one", async () => {
+  if (globalThis.worker) expect((await worker.health()).status).toBe("healthy");
+  else expect(1 + 1).toBe(2);
+});\n`;
+  const pool = mkdtempSync(join(tmpdir(), "wojest-bench-pool-"));
+  const env = { WORKER_ORCD_JEST_POOL: pool };
+  const options = { mode: "mock", mockArgs: ["--load-time-ms", "5000"], reuse: true, reuseIdleMs: 60000 };
+  const dirs = {
+    plain: project({ testEnvironment: "node", transform: {} }, 10, body),
+    reuse: project(presetWith(options), 10, body),
+  };
+  const { workersMain, workerRows } = require(join(ROOT, "dist", "scope", "pool", "workers-cli.js"));
+  const sink = { write: () => true };
+  try {
+    const first = await jestRun(dirs.reuse, env);
+    const plain = [];
+    const warm = [];
+    const warmLoads = [];
+    for (let k = 0; k < Math.max(3, REPS); k++) {
+      plain.push((await jestRun(dirs.plain)).ms);
+      const r = await jestRun(dirs.reuse, env);
+      warm.push(r.ms);
+      warmLoads.push(r.loads);
+    }
+    record(
+      "reuse_first_run_ms",
+      "reuse: 10 files, 5 s load, --maxWorkers=2, first run",
+      "ms",
+      [first.ms],
+      `${first.loads} loads`,
+    );
+    const p = record(
+      "reuse_plain_ms",
+      "baseline: the same 10 files, plain jest-environment-node",
+      "ms",
+      plain,
+    );
+    const w = record(
+      "reuse_warm_run_ms",
+      "reuse: the same suite, each later run",
+      "ms",
+      warm,
+      `${Math.max(...warmLoads)} loads at most; target 0 loads, <= 1.2x plain`,
+    );
+    results.reuse_first_run_loads = first.loads;
+    results.reuse_warm_run_loads_max = Math.max(...warmLoads);
+    results.reuse_warm_ratio = w.median / p.median;
+
+    // Two runs at once against the pool of 2: each takes its own workers, together they start only what the pool
+    // lacks; they hand back with a 2 s idle limit, and the janitor ends every one of them at expiry, with no run after.
+    const short = { ...options, reuseIdleMs: 2000 };
+    const twins = [project(presetWith(short), 10, body), project(presetWith(short), 10, body)];
+    try {
+      const before = workerRows(pool).length;
+      const t0 = performance.now();
+      const both = await Promise.all(twins.map((dir) => jestRun(dir, env)));
+      const concurrentMs = performance.now() - t0;
+      const pids = workerRows(pool).map((r) => r.pid);
+      record(
+        "reuse_concurrent_ms",
+        "reuse: two concurrent runs against one pool of 2 warm workers",
+        "ms",
+        [concurrentMs],
+        `loads ${both[0].loads} + ${both[1].loads} (the pool held ${before}); target 2 in all`,
+      );
+      results.reuse_concurrent_loads = both[0].loads + both[1].loads;
+      const deadline = Date.now() + 15000;
+      while (Date.now() < deadline && (workerRows(pool).length > 0 || pids.some(isAlive)))
+        await new Promise((r) => setTimeout(r, 200));
+      results.reuse_survivors_after_expiry = pids.filter(isAlive).length + workerRows(pool).length;
+    } finally {
+      for (const dir of twins) rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await workersMain(["stop", "--all", "--force"], sink, sink, pool).catch(() => {});
+    rmSync(pool, { recursive: true, force: true });
+    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const started = performance.now();
   console.log(
@@ -487,6 +586,7 @@ async function main() {
     cancelLatency,
     scale,
     attached,
+    reused,
   };
   const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : Object.keys(sections);
   for (const name of only) await sections[name]();

@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, expect, it } from "@jest/globals";
+import { workerRows, workersMain } from "../../src/scope/pool/workers-cli";
+import { isAlive } from "../../src/worker/processes";
 import { scopeProjects } from "../helpers/jest-run";
 import { describeRealBuild, REAL_BIN, TINY_GGUF } from "../helpers/real-build";
 
@@ -73,6 +78,36 @@ describeRealBuild("attached to the real worker-orcd (issue 19)", () => {
       expect(w.exit).toBeUndefined();
     } finally {
       await stopRealWorkers();
+    }
+  }, 60_000);
+
+  it("reuse: the real build is left warm in the pool and the next run takes it (issue 19, part 2)", async () => {
+    const pool = mkdtempSync(join(tmpdir(), "wojest-pool-"));
+    const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+    try {
+      const p = project({
+        mode: "real",
+        binary: REAL_BIN,
+        model: TINY_GGUF,
+        reuse: true,
+        shutdownGraceMs: 2000,
+      });
+      p.write("a.test.js", FILE);
+      const env = { WORKER_ORCD_JEST_POOL: pool };
+      const first = await p.run(["-i"], env);
+      expect(first.out).toMatch(/Tests: +2 passed, 2 total/);
+      expect(first.out).toMatch(/scope "process": 1 worker\(s\) started for 1 file\(s\)/);
+      const [row] = workerRows(pool);
+      expect(row).toMatchObject({ state: "idle", mode: "real" });
+      const second = await p.run(["-i"], env);
+      expect(second.out).toMatch(/Tests: +2 passed, 2 total/);
+      expect(second.out).toMatch(/scope "process": 0 worker\(s\) started for 1 file\(s\)/);
+      expect(workerRows(pool).map((r) => r.pid)).toEqual([row.pid]);
+      await workersMain(["stop", "--all"], sink, sink, pool);
+      expect(isAlive(row.pid)).toBe(false);
+    } finally {
+      await workersMain(["stop", "--all", "--force"], sink, sink, pool);
+      rmSync(pool, { recursive: true, force: true });
     }
   }, 60_000);
 });

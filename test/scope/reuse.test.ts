@@ -276,6 +276,39 @@ describe("reuse: warm workers across runs (issue 19, part 2)", () => {
     expect(await p.survivors()).toEqual([]);
   }, 60_000);
 
+  it("watch mode: a rerun after an edit takes the first run's workers (0 starts); interrupted, Jest leaves them idle in the pool", async () => {
+    const pool = newPool();
+    const p = project({ reuse: true, mode: "mock", mockArgs: ["--load-time-ms", "300"] });
+    for (const n of ["a", "b", "c"]) p.write(`${n}.test.js`, NOTING(n, 200));
+    let out = "";
+    let jest: import("node:child_process").ChildProcess | undefined;
+    const ended = p.run(["--watchAll", "--maxWorkers=2"], { WORKER_ORCD_JEST_POOL: pool }, (child) => {
+      jest = child;
+      child.stdout?.on("data", (d) => (out += d));
+      child.stderr?.on("data", (d) => (out += d));
+    });
+    const runs = () => (out.match(/Tests: +3 passed, 3 total/g) ?? []).length;
+    try {
+      await until(() => runs() >= 1 && /worker\(s\) started for 3 file/.test(out), 60_000);
+      const firstPids = new Set(seen(p).map((s) => s.pid));
+      clearSeen(p);
+      const before = out.length;
+      p.write("a.test.js", `${NOTING("a", 200)}// edited\n`);
+      await until(() => runs() >= 2 && /worker\(s\) started for 3 file/.test(out.slice(before)), 60_000);
+      const rerun = out.slice(before);
+      expect(rerun).toMatch(/scope "process": 0 worker\(s\) started for 3 file\(s\)/);
+      for (const s of seen(p)) expect(firstPids.has(s.pid)).toBe(true);
+    } finally {
+      jest?.kill("SIGINT");
+      await ended;
+    }
+    await until(
+      () => workerRows(pool).every((r) => r.state === "idle") && workerRows(pool).length > 0,
+      10_000,
+    );
+    for (const r of workerRows(pool)) expect(isAlive(r.pid)).toBe(true);
+  });
+
   it("refuses reuse with url, and with scope file set for the run, naming the fix", async () => {
     const p = project({ reuse: true, url: "http://127.0.0.1:9" });
     p.write("a.test.js", `test("x", () => {});`);

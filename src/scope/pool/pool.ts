@@ -43,6 +43,8 @@ interface Lease {
   entry: PoolEntry;
   /** The marker that lets the worker's watchdog go once it is back in the pool. */
   release: string;
+  /** The idle limit of the run that holds it: handed back, the worker idles under this one. */
+  idleMs: number;
 }
 
 /** How long taking a pooled worker may wait for its `/health`. */
@@ -88,7 +90,7 @@ export class WorkerPool {
     let why: string | undefined;
     let locked = false;
     for (;;) {
-      const got = await this.take(options, wanted, key);
+      const got = await this.take(options, wanted, key, reuse);
       if (got.worker) return { worker: got.worker, pooled: true };
       why = got.why;
       locked = tryLock(lock);
@@ -103,7 +105,7 @@ export class WorkerPool {
       const release = releasePath(this.dir, id, randomUUID().slice(0, 8));
       const worker = await start({ outputFiles: outputPaths(this.dir, id), releasePath: release });
       const entry = putLeased(this.dir, recordOf(worker, id, wanted, key, reuse));
-      this.leases.set(worker, { entry, release });
+      this.leases.set(worker, { entry, release, idleMs: reuse.idleMs });
       return { worker, pooled: false, why };
     } finally {
       if (locked) rmSync(lock, { force: true });
@@ -115,6 +117,7 @@ export class WorkerPool {
     options: WorkerStartOptions,
     wanted: Identity,
     key: string,
+    reuse: ReuseSettings,
   ): Promise<{ worker?: PooledWorker; why?: string }> {
     const entries = listPool(this.dir);
     for (const idle of entries.filter((e) => e.state === "idle" && e.record.key === key)) {
@@ -137,7 +140,7 @@ export class WorkerPool {
       }
       worker.startupMs = Math.round(now() - takenAt);
       worker.readyHealth = await worker.client.health({ timeoutMs: HEALTH_MS }).catch(() => undefined);
-      this.leases.set(worker, { entry, release });
+      this.leases.set(worker, { entry, release, idleMs: reuse.idleMs });
       return { worker };
     }
     const why = whyNotTaken(entries, wanted, key);
@@ -170,7 +173,7 @@ export class WorkerPool {
       drop(lease.entry);
       return false;
     }
-    putIdle(this.dir, { ...record, idleSince: Date.now(), uses: record.uses + 1 });
+    putIdle(this.dir, { ...record, idleSince: Date.now(), idleMs: lease.idleMs, uses: record.uses + 1 });
     touch(lease.release);
     rmSync(lease.entry.path, { force: true });
     if (worker instanceof WorkerProcess) worker.handOver();
