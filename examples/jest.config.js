@@ -11,5 +11,8 @@ module.exports = {
     workerOrcd: { startupTimeoutMs: 20000, shutdownGraceMs: 2000 },
   },
   // The run report, with its files written (a user writes "worker-orcd-jest/reporter").
-  reporters: ["default", ["<rootDir>/../reporter.js", { outputDir: "<rootDir>/../.worker-orcd-report" }]],
+  reporters: [
+    "default",
+    ["<rootDir>/../reporter.js", { outputDir: "<rootDir>/../.worker-orcd-report", slo: { ttftMs: 2000, tpotMs: 200 } }],
+  ],
 };

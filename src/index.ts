@@ -23,6 +23,15 @@ export { FAULT_MODES, type FaultMode } from "./mock/faults";
 export { MOCK_SCRIPT_HEADER, type MockScript, mockScript } from "./mock/script";
 export * from "./protocol";
 export { describeEvents, type TimelineOptions } from "./protocol/timeline";
+export {
+  type Comparison,
+  compareWithBaseline,
+  DEFAULT_TOLERANCES,
+  type GateResult,
+  type Tolerances,
+} from "./report/baseline";
+export { type Metrics, metricsOf, type SloBounds, sloMisses } from "./report/metrics";
+export type { FileRecord, JobRecord, RunReport, WorkerRecord } from "./report/types";
 export { WorkerExitedError, WorkerStartupError } from "./worker/errors";
 export type { LogLine } from "./worker/log-buffer";
 export type { StopReport } from "./worker/stop-tree";

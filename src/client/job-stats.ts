@@ -1,5 +1,6 @@
 import { normalizeErrorCode, normalizeStopReason, type ReceivedEvent } from "../protocol/events";
 import { now } from "../util/clock";
+import { LogHistogram, type SparseHistogram } from "../util/log-histogram";
 
 /** What one `execute()`/`stream()` call measured: the run report's job record. */
 export interface JobRecord {
@@ -13,14 +14,32 @@ export interface JobRecord {
   /** Stop reason (lower case), error code, or how the call failed (`"RequestTimeoutError"`, ...). */
   outcome: string;
   tokens: number;
+  /** When the request was sent (epoch milliseconds, to a tenth). */
+  startedAt?: number;
+  /** The job's start relative to the run's start (set by the run report). */
+  startMs?: number;
+  /** Request sent to the response's headers (its first byte). */
+  ttfbMs?: number;
   /** Request sent to first token. */
   ttftMs?: number;
-  /** Gaps between consecutive token arrivals (p50 and p95 from a log histogram, within 5 %). */
+  /** Time per output token: (end-to-end − TTFT) / (tokens − 1). */
+  tpotMs?: number;
+  /** Gaps between consecutive token arrivals, the inter-token latency (p50 and p95 from a log histogram, within 5 %). */
   gapMs?: { p50: number; p95: number; max: number };
-  /** Tokens per second from the request to the last token. */
+  /** Every gap between tokens, as a log histogram (the run's ITL is the merge of its jobs'). */
+  itl?: SparseHistogram;
+  /** Network chunks that carried tokens. */
+  chunks?: number;
+  /** Gaps between those chunks (several tokens in one chunk are one arrival). */
+  chunkGapMs?: { p50: number; p95: number; max: number };
+  /** Output tokens per second from the request to the last token. */
   tokensPerSec?: number;
-  /** Request sent to the end of the stream. */
+  /** End-to-end latency: request sent to the end of the stream (its terminal event, else the call's end). */
   totalMs: number;
+  /** The first job(s) of its worker in this run: left out of the statistics and the gate (set by the run report). */
+  warmup?: boolean;
+  /** The SLO bounds it missed, when the reporter has an `slo` (set by the run report); empty when it met them. */
+  sloMissed?: string[];
   /** False when every token arrived at once (the worker sent the stream after generating it). */
   streamed: boolean;
   /** Token arrival times (ms after the request), at most {@link MAX_ARRIVALS}, evenly thinned. */
@@ -29,45 +48,57 @@ export interface JobRecord {
 
 /** Most token arrival times kept per job (for the timeline chart). */
 export const MAX_ARRIVALS = 256;
-/** Log-histogram buckets per factor e (≈5 % wide) from 1 µs up. */
-const PER_E = 20;
-const BUCKETS = 20 * 24;
-const MIN_MS = 0.001;
 
 /**
  * Bounded per-call measurements, fed batch by batch as the client decodes a
- * stream: counts, first and last arrival, a log histogram of gaps and a
- * thinned list of arrivals. Memory is constant whatever the stream length.
+ * stream: counts, first and last arrival, log histograms of the gaps between
+ * tokens and between network chunks, and a thinned list of arrivals. Memory
+ * is constant whatever the stream length.
  */
 export class JobStats {
   tokens = 0;
   private first?: number;
   private last?: number;
-  private maxGap = 0;
-  private gaps = 0;
-  private readonly histogram = new Uint32Array(BUCKETS);
+  private readonly gaps = new LogHistogram();
+  private readonly chunkGaps = new LogHistogram();
+  private chunks = 0;
+  private lastChunk?: number;
+  private answeredAt?: number;
+  private ended?: number;
   private arrivalsKept: number[] = [];
   private stride = 1;
   private terminal?: string;
 
   constructor(private readonly sentAt: () => number) {}
 
+  /** The response's headers arrived (its first byte). */
+  answered(at = now()): void {
+    this.answeredAt = at;
+  }
+
   /** Takes one decoded batch (events of one network chunk share a receive time). */
   add(batch: ReceivedEvent[]): void {
+    let sawToken = false;
     for (const e of batch) {
       if (e.type !== "token") {
-        if (e.type === "end") this.terminal = normalizeStopReason(String(e.stop_reason));
-        else if (e.type === "error") this.terminal = normalizeErrorCode(String(e.code));
+        if (e.type === "end" || e.type === "error") {
+          this.terminal =
+            e.type === "end"
+              ? normalizeStopReason(String(e.stop_reason))
+              : normalizeErrorCode(String(e.code));
+          this.ended = e.receivedAt ?? now();
+        }
         continue;
       }
       const at = e.receivedAt ?? now();
-      if (this.last !== undefined) {
-        const gap = at - this.last;
-        if (gap > this.maxGap) this.maxGap = gap;
-        const k = gap <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.floor(Math.log(gap / MIN_MS) * PER_E) + 1);
-        this.histogram[k]++;
-        this.gaps++;
-      } else this.first = at;
+      if (!sawToken) {
+        sawToken = true;
+        if (this.lastChunk !== undefined) this.chunkGaps.add(at - this.lastChunk);
+        this.lastChunk = at;
+        this.chunks++;
+      }
+      if (this.last !== undefined) this.gaps.add(at - this.last);
+      else this.first = at;
       this.last = at;
       if (this.tokens % this.stride === 0) {
         this.arrivalsKept.push(at);
@@ -86,32 +117,40 @@ export class JobStats {
     failure?: Error,
   ): JobRecord {
     const sent = this.sentAt();
-    const at = now();
+    const at = this.ended ?? now();
     const round = (v: number) => Math.round(v * 100) / 100;
     const span = this.first !== undefined && this.last !== undefined ? this.last - sent : undefined;
+    const ttft = this.first === undefined ? undefined : this.first - sent;
+    const e2e = at - sent;
+    const tpot = tpotOf(e2e, ttft, this.tokens);
+    const q = (h: LogHistogram, p: number) => round(h.quantile(p) ?? 0);
     return {
       ...base,
+      startedAt: Math.round((Date.now() - (now() - sent)) * 10) / 10,
       outcome: this.terminal ?? failure?.name ?? "incomplete",
       tokens: this.tokens,
-      ttftMs: this.first === undefined ? undefined : round(this.first - sent),
+      ttfbMs: this.answeredAt === undefined ? undefined : round(this.answeredAt - sent),
+      ttftMs: ttft === undefined ? undefined : round(ttft),
+      tpotMs: tpot === undefined ? undefined : round(tpot),
       gapMs:
-        this.gaps > 0
-          ? { p50: round(this.quantile(0.5)), p95: round(this.quantile(0.95)), max: round(this.maxGap) }
+        this.gaps.count > 0
+          ? { p50: q(this.gaps, 0.5), p95: q(this.gaps, 0.95), max: round(this.gaps.max) }
+          : undefined,
+      itl: this.gaps.count > 0 ? this.gaps.toJSON() : undefined,
+      chunks: this.chunks,
+      chunkGapMs:
+        this.chunkGaps.count > 0
+          ? { p50: q(this.chunkGaps, 0.5), p95: q(this.chunkGaps, 0.95), max: round(this.chunkGaps.max) }
           : undefined,
       tokensPerSec: span && span > 0 ? round((this.tokens / span) * 1000) : undefined,
-      totalMs: round(at - sent),
+      totalMs: round(e2e),
       streamed: this.first !== undefined && this.last !== undefined && this.last - this.first > 1,
       arrivals: this.arrivalsKept.map((a) => round(a - sent)),
     };
   }
+}
 
-  private quantile(q: number): number {
-    const want = Math.ceil(q * this.gaps);
-    let seen = 0;
-    for (let k = 0; k < BUCKETS; k++) {
-      seen += this.histogram[k];
-      if (seen >= want) return k === 0 ? 0 : Math.min(this.maxGap, MIN_MS * Math.exp((k - 0.5) / PER_E));
-    }
-    return this.maxGap;
-  }
+/** Time per output token: (end-to-end − TTFT) / (tokens − 1); undefined below two tokens. */
+export function tpotOf(e2eMs: number, ttftMs: number | undefined, tokens: number): number | undefined {
+  return ttftMs === undefined || tokens < 2 ? undefined : Math.max(0, e2eMs - ttftMs) / (tokens - 1);
 }

@@ -291,6 +291,7 @@ export class WorkerClient {
       const res = await this.openStream(request, jobId, signal, options.headers);
       started = true;
       entry.answeredAt = now();
+      stats?.answered(entry.answeredAt);
       source.requestedAt = res.sentAt;
       const decoding = decodeEventStream(
         res.body,

@@ -21,6 +21,7 @@ const LOADERS = {
   toHaveText: () => (require("./toHaveText") as typeof import("./toHaveText")).toHaveText,
   toHaveFirstTokenWithin: () =>
     (require("./toHaveFirstTokenWithin") as typeof import("./toHaveFirstTokenWithin")).toHaveFirstTokenWithin,
+  toMeetSlo: () => (require("./toMeetSlo") as typeof import("./toMeetSlo")).toMeetSlo,
   toStreamAtLeast: () => (require("./toStreamAtLeast") as typeof import("./toStreamAtLeast")).toStreamAtLeast,
   toBeHealthy: () => (require("./toBeHealthy") as typeof import("./toBeHealthy")).toBeHealthy,
   toBeRejectedFor: () => (require("./toBeRejectedFor") as typeof import("./toBeRejectedFor")).toBeRejectedFor,

@@ -1,4 +1,5 @@
 import type { ErrorCode, StopReason } from "../protocol/events";
+import type { SloBounds } from "../report/metrics";
 import type { TranscriptMatchOptions } from "../transcripts/compare";
 import type { TokenCountExpectation } from "./rules";
 
@@ -20,6 +21,8 @@ export interface WorkerOrcdMatchers<R> {
   toHaveText(expected: string | RegExp): R;
   /** The first token arrived within `ms` of the request. */
   toHaveFirstTokenWithin(ms: number): R;
+  /** The job met latency bounds (any of `ttftMs`, `tpotMs`, `e2eMs`), measured as the run report measures them. */
+  toMeetSlo(slo: SloBounds): R;
   /** At least `tokensPerSecond` tokens per second. */
   toStreamAtLeast(tokensPerSecond: number): R;
   /** A healthy `/health` body (minimal or full form). */

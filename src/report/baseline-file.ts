@@ -37,7 +37,7 @@ export function reportProblem(b: unknown, needFiles = true): string | undefined 
     for (const [k, j] of f.jobs.entries()) {
       if (!isObject(j)) return `${at}.jobs[${k}] is ${JSON.stringify(j)}, not a job record`;
       if (j.test !== undefined && typeof j.test !== "string") return `${at}.jobs[${k}].test must be a string`;
-      for (const key of ["ttftMs", "tokensPerSec", "totalMs", "tokens"])
+      for (const key of ["ttftMs", "ttfbMs", "tpotMs", "tokensPerSec", "totalMs", "tokens"])
         if (!optionalNumber(j[key]))
           return `${at}.jobs[${k}].${key} is ${JSON.stringify(j[key])}, expected a number`;
     }

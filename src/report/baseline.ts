@@ -1,41 +1,99 @@
-import { percentiles } from "../util/percentiles";
-import type { RunReport } from "./types";
+import { medianChange } from "../util/distribution";
+import { LogHistogram } from "../util/log-histogram";
+import type { JobRecord, RunReport } from "./types";
 import { measuredStartup } from "./worker-record";
 
-/** How far a figure may move before the gate fails: relative, and (for durations) at least `minDeltaMs`. */
+/**
+ * How far a figure may move before the gate fails. A figure regresses only
+ * when both runs have `minSamples` samples of it, the 95 % confidence
+ * interval of its median's change lies wholly beyond the fraction, and the
+ * medians differ by at least the figure's floor.
+ */
 export interface Tolerances {
-  /** TTFT p95 per test may grow by this fraction. Default 0.25. */
-  ttftP95: number;
-  /** Tokens/s p50 per test may fall by this fraction. Default 0.2. */
-  tokensPerSecP50: number;
-  /** Start-up per file may grow by this fraction. Default 0.25. */
+  /** TTFT's median may grow by this fraction. Default 0.25. */
+  ttft: number;
+  /** TPOT's median may grow by this fraction. Default 0.2. */
+  tpot: number;
+  /** ITL's median (over every gap between tokens) may grow by this fraction. Default 0.2. */
+  itl: number;
+  /** Output tokens/s per job, its median may fall by this fraction. Default 0.2. */
+  tokensPerSec: number;
+  /** Start-up's median (over the files' own workers) may grow by this fraction. Default 0.25. */
   startup: number;
-  /** A duration must also grow by at least this many ms to count (timer noise on a busy machine). Default 20. */
-  minDeltaMs: number;
+  /** Smallest TTFT change that counts, ms. Default 10. */
+  ttftFloorMs: number;
+  /** Smallest TPOT change that counts, ms. Default 1. */
+  tpotFloorMs: number;
+  /** Smallest ITL change that counts, ms. Default 1. */
+  itlFloorMs: number;
+  /** Smallest tokens/s change that counts. Default 10. */
+  tokensPerSecFloor: number;
+  /** Smallest start-up change that counts, ms. Default 50. */
+  startupFloorMs: number;
+  /** Fewer samples than this on either side: the figure is shown, not judged. Default 5. */
+  minSamples: number;
 }
 
 export const DEFAULT_TOLERANCES: Tolerances = {
-  ttftP95: 0.25,
-  tokensPerSecP50: 0.2,
+  ttft: 0.25,
+  tpot: 0.2,
+  itl: 0.2,
+  tokensPerSec: 0.2,
   startup: 0.25,
-  minDeltaMs: 20,
+  ttftFloorMs: 10,
+  tpotFloorMs: 1,
+  itlFloorMs: 1,
+  tokensPerSecFloor: 10,
+  startupFloorMs: 50,
+  minSamples: 5,
 };
 
-/** One compared figure. */
+/** Names of the first gate (a single figure against a single figure), still read: each maps to its successor. */
+export const LEGACY_TOLERANCES: Record<string, (v: number) => Partial<Tolerances>> = {
+  ttftP95: (v) => ({ ttft: v }),
+  tokensPerSecP50: (v) => ({ tokensPerSec: v }),
+  minDeltaMs: (v) => ({ ttftFloorMs: v, startupFloorMs: v }),
+};
+
+/** The tolerances of `given` over the defaults, legacy names translated. */
+export function tolerancesOf(given: Record<string, number> = {}): Tolerances {
+  const out: Tolerances = { ...DEFAULT_TOLERANCES };
+  for (const [k, v] of Object.entries(given)) {
+    if (k in LEGACY_TOLERANCES) Object.assign(out, LEGACY_TOLERANCES[k](v));
+    else if (k in DEFAULT_TOLERANCES) (out as unknown as Record<string, number>)[k] = v;
+  }
+  return out;
+}
+
+export type Figure = "TTFT" | "TPOT" | "ITL" | "tok/s" | "start-up";
+
+/** One compared figure: the medians, their change with its 95 % interval, and the verdict. */
 export interface Comparison {
+  /** `"(run)"`, a test's full name. */
   what: string;
-  figure: "TTFT p95" | "tok/s p50" | "start-up";
+  figure: Figure;
+  nBefore: number;
+  nAfter: number;
   before: number;
   after: number;
-  /** Relative change, + is larger. */
+  /** Relative change of the median, + is larger. */
   change: number;
+  /** The bootstrap 95 % confidence interval of `change`: the noise the samples show. */
+  low: number;
+  high: number;
+  /** False when either side had too few samples. */
+  judged: boolean;
   regressed: boolean;
+  /** Samples of each side, for the comparison page. */
+  samples: { before: number[]; after: number[] };
 }
 
 /** The gate's verdict. */
 export interface GateResult {
   compared: Comparison[];
   regressions: Comparison[];
+  /** Figures shown but not judged (too few samples). */
+  unjudged: Comparison[];
   /** Why nothing was compared (other machine or GPU), if so. */
   skipped?: string;
 }
@@ -43,100 +101,174 @@ export interface GateResult {
 const machineOf = (r: RunReport) => `${r.machine.cpus} x ${r.machine.cpuModel}`;
 const gpuOf = (r: RunReport) => r.gpu?.name ?? "no GPU";
 
-/** Compares this run with a stored report, test by test where the names match, and file by file for start-up. */
+interface FigureSpec {
+  figure: Figure;
+  samples: (jobs: JobRecord[]) => number[];
+  tolerance: (t: Tolerances) => number;
+  floor: (t: Tolerances) => number;
+  /** `up`: a larger value is worse (durations); `down`: a smaller one is (throughput). */
+  worse: "up" | "down";
+}
+
+const defined = (v: (number | undefined)[]) =>
+  v.filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+
+const FIGURES: FigureSpec[] = [
+  {
+    figure: "TTFT",
+    samples: (js) => defined(js.map((j) => j.ttftMs)),
+    tolerance: (t) => t.ttft,
+    floor: (t) => t.ttftFloorMs,
+    worse: "up",
+  },
+  {
+    figure: "TPOT",
+    samples: (js) => defined(js.map((j) => j.tpotMs)),
+    tolerance: (t) => t.tpot,
+    floor: (t) => t.tpotFloorMs,
+    worse: "up",
+  },
+  {
+    figure: "ITL",
+    samples: (js) => LogHistogram.of(js.flatMap((j) => (j.itl ? [j.itl] : []))).values(2000),
+    tolerance: (t) => t.itl,
+    floor: (t) => t.itlFloorMs,
+    worse: "up",
+  },
+  {
+    figure: "tok/s",
+    samples: (js) => defined(js.map((j) => j.tokensPerSec)),
+    tolerance: (t) => t.tokensPerSec,
+    floor: (t) => t.tokensPerSecFloor,
+    worse: "down",
+  },
+];
+
+/** Judges one figure from the two sides' samples. */
+function judge(
+  what: string,
+  figure: Figure,
+  before: number[],
+  after: number[],
+  tolerance: number,
+  floor: number,
+  worse: "up" | "down",
+  minSamples: number,
+): Comparison | undefined {
+  if (before.length === 0 || after.length === 0) return undefined;
+  const m = medianChange(before, after);
+  const judged = before.length >= minSamples && after.length >= minSamples;
+  // Regressed only when even the interval's best case is past the tolerance, and the move is past the floor.
+  const beyond = worse === "up" ? m.low > tolerance : m.high < -tolerance;
+  const regressed = judged && beyond && Math.abs(m.after - m.before) >= floor;
+  return {
+    what,
+    figure,
+    nBefore: before.length,
+    nAfter: after.length,
+    before: m.before,
+    after: m.after,
+    change: m.change,
+    low: m.low,
+    high: m.high,
+    judged,
+    regressed,
+    samples: { before, after },
+  };
+}
+
+const counted = (r: RunReport) => r.files.flatMap((f) => f.jobs).filter((j) => !j.warmup);
+
+/**
+ * Compares this run with a stored report: each figure over the whole run's
+ * jobs (warm-up left out), and per test whose name matches where both sides
+ * have enough jobs; start-up over the files' own workers. Distributions are
+ * compared, not single figures (see {@link Tolerances}).
+ */
 export function compareWithBaseline(
   current: RunReport,
   baseline: RunReport,
-  tolerances: Partial<Tolerances> = {},
+  tolerances: Partial<Tolerances> | Record<string, number> = {},
   acrossMachines = false,
 ): GateResult {
-  const tol = { ...DEFAULT_TOLERANCES, ...tolerances };
+  const tol = tolerancesOf(tolerances as Record<string, number>);
   if (!acrossMachines && (machineOf(current) !== machineOf(baseline) || gpuOf(current) !== gpuOf(baseline))) {
     return {
       compared: [],
       regressions: [],
+      unjudged: [],
       skipped:
         `the baseline comes from another machine or GPU (${machineOf(baseline)}, ${gpuOf(baseline)}; ` +
         `this run: ${machineOf(current)}, ${gpuOf(current)}); set compareAcrossMachines to compare anyway`,
     };
   }
   const compared: Comparison[] = [];
-  const byTest = (r: RunReport) => {
-    const m = new Map<string, RunReport["files"][number]["jobs"]>();
-    for (const j of r.files.flatMap((f) => f.jobs)) {
-      if (!j.test) continue;
-      m.set(j.test, [...(m.get(j.test) ?? []), j]);
-    }
+  const add = (c: Comparison | undefined) => c && compared.push(c);
+  const groups = (r: RunReport) => {
+    const m = new Map<string, JobRecord[]>([["(run)", counted(r)]]);
+    for (const j of counted(r)) if (j.test) m.set(j.test, [...(m.get(j.test) ?? []), j]);
     return m;
   };
-  const before = byTest(baseline);
-  for (const [test, jobs] of byTest(current)) {
-    const old = before.get(test);
+  const before = groups(baseline);
+  for (const [what, jobs] of groups(current)) {
+    const old = before.get(what);
     if (!old) continue;
-    const t0 = percentiles(old.map((j) => j.ttftMs)).p95;
-    const t1 = percentiles(jobs.map((j) => j.ttftMs)).p95;
-    if (t0 !== undefined && t1 !== undefined)
-      compared.push(duration(test, "TTFT p95", t0, t1, tol.ttftP95, tol.minDeltaMs));
-    const s0 = percentiles(old.map((j) => j.tokensPerSec)).p50;
-    const s1 = percentiles(jobs.map((j) => j.tokensPerSec)).p50;
-    if (s0 !== undefined && s1 !== undefined && s0 > 0) {
-      const change = (s1 - s0) / s0;
-      compared.push({
-        what: test,
-        figure: "tok/s p50",
-        before: s0,
-        after: s1,
-        change,
-        regressed: change < -tol.tokensPerSecP50,
-      });
-    }
+    for (const f of FIGURES)
+      add(
+        judge(
+          what,
+          f.figure,
+          f.samples(old),
+          f.samples(jobs),
+          f.tolerance(tol),
+          f.floor(tol),
+          f.worse,
+          tol.minSamples,
+        ),
+      );
   }
   const startups = (r: RunReport) =>
-    new Map(
-      r.files.flatMap((f) => {
-        const w = f.workers.find((x) => x.role === "env" && measuredStartup(x));
-        return w ? [[f.file, w.startupMs] as const] : [];
-      }),
+    r.files.flatMap((f) =>
+      f.workers.filter((w) => w.role === "env" && measuredStartup(w)).map((w) => w.startupMs),
     );
-  const oldStart = startups(baseline);
-  for (const [file, ms] of startups(current)) {
-    const was = oldStart.get(file);
-    if (was !== undefined) compared.push(duration(file, "start-up", was, ms, tol.startup, tol.minDeltaMs));
-  }
-  return { compared, regressions: compared.filter((c) => c.regressed) };
-}
-
-function duration(
-  what: string,
-  figure: Comparison["figure"],
-  before: number,
-  after: number,
-  fraction: number,
-  minDeltaMs: number,
-): Comparison {
-  const change = before > 0 ? (after - before) / before : 0;
+  add(
+    judge(
+      "(run)",
+      "start-up",
+      startups(baseline),
+      startups(current),
+      tol.startup,
+      tol.startupFloorMs,
+      "up",
+      tol.minSamples,
+    ),
+  );
+  // Per test, only what can be judged is kept: a test's handful of jobs would be one more line of noise.
+  const kept = compared.filter((c) => c.what === "(run)" || c.judged);
   return {
-    what,
-    figure,
-    before,
-    after,
-    change,
-    regressed: change > fraction && after - before >= minDeltaMs,
+    compared: kept,
+    regressions: kept.filter((c) => c.regressed),
+    unjudged: kept.filter((c) => !c.judged),
   };
 }
 
-/** A before/after table of the regressions (or of everything compared, with `all`). */
+const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(0)} %`;
+const fig = (v: number) => (Math.abs(v) >= 100 ? String(Math.round(v)) : v.toFixed(1));
+
+/** A table of the regressions (or of everything compared, with `all`), each change with its 95 % interval. */
 export function formatComparison(result: GateResult, all = false): string {
   if (result.skipped) return `baseline not compared: ${result.skipped}`;
   const rows = (all ? result.compared : result.regressions).map((c) => [
     c.what,
     c.figure,
-    c.before.toFixed(1),
-    c.after.toFixed(1),
-    `${c.change >= 0 ? "+" : ""}${(c.change * 100).toFixed(0)} %`,
-    c.regressed ? "REGRESSED" : "ok",
+    `${c.nBefore}/${c.nAfter}`,
+    fig(c.before),
+    fig(c.after),
+    pct(c.change),
+    `${pct(c.low)} to ${pct(c.high)}`,
+    c.regressed ? "REGRESSED" : c.judged ? "ok" : "too few samples",
   ]);
-  const head = ["test or file", "figure", "before", "after", "change", ""];
+  const head = ["test or file", "figure", "n", "before", "after", "change", "95 % interval", ""];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     r

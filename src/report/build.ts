@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { SharedState, WorkerUse } from "../jest/state";
 import { packageInfo } from "../util/package-info";
 import { percentiles } from "../util/percentiles";
+import { type MarkOptions, markJobs, metricsOf } from "./metrics";
 import type { FileRecord, RunReport } from "./types";
 import { measuredStartup } from "./worker-record";
 
@@ -32,7 +33,12 @@ export function buildReport(
   state: SharedState | undefined,
   date = new Date(),
   workerLog?: WorkerUse,
+  mark: MarkOptions = {},
 ): RunReport {
+  markJobs(
+    files.flatMap((f) => f.jobs),
+    mark,
+  );
   const gpu = state?.gpu?.gpus?.[0];
   const model = state?.models?.[0];
   return {
@@ -57,9 +63,18 @@ export function buildReport(
         }
       : null,
     model: model ? { path: model.path, bytes: model.bytes, architecture: model.header?.architecture } : null,
-    files,
+    ...withMetrics(files, { warmupJobs: mark.warmupJobs ?? 1, ...(mark.slo ? { slo: mark.slo } : {}) }),
     totals: totalsOf(files, workerLog?.started),
   };
+}
+
+/** The files with their statistics, the run's statistics, and how the jobs were read. */
+export function withMetrics(
+  files: FileRecord[],
+  settings: NonNullable<RunReport["settings"]>,
+): Pick<RunReport, "files" | "settings" | "metrics"> {
+  for (const f of files) f.metrics = metricsOf(f.jobs);
+  return { files, settings, metrics: metricsOf(files.flatMap((f) => f.jobs)) };
 }
 
 /**

@@ -1,14 +1,20 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { didYouMean } from "../util/suggest";
+import { compareWithBaseline, DEFAULT_TOLERANCES, formatComparison, LEGACY_TOLERANCES } from "./baseline";
+import { renderCompareHtml } from "./compare-html";
 import { renderHtml } from "./html";
 import { mergeReports, readShard } from "./merge";
 import { formatSummary } from "./table";
 
 export const REPORT_USAGE = `usage: worker-orcd-jest report merge <shard.json> <shard.json>... -o <dir>
-  Merges the worker-orcd-report.json of each shard of one run (jest --shard i/n on a CI matrix) into
+       worker-orcd-jest report compare <baseline.json> <new.json> [-o <dir>] [--across-machines] [--tolerances <json>]
+  merge: the worker-orcd-report.json of each shard of one run (jest --shard i/n on a CI matrix) into
   <dir>/worker-orcd-report.json and .html, each file keeping its shard's report, machine and GPU.
-  Exit 0: merged; 2: bad arguments or a report that cannot be read.`;
+  compare: the baseline gate's comparison of two reports as a table (and <dir>/worker-orcd-compare.html,
+  both runs' distributions side by side). --tolerances takes the reporter's tolerances as JSON.
+  Exit 0: merged, or no regression; 1: a figure regressed; 2: bad arguments or a report that cannot be read.`;
 
 /** `worker-orcd-jest report ...`; returns the exit code. */
 export function reportMain(argv: string[], out = process.stdout, err = process.stderr): number {
@@ -17,6 +23,7 @@ export function reportMain(argv: string[], out = process.stdout, err = process.s
     out.write(`${REPORT_USAGE}\n`);
     return 0;
   }
+  if (sub === "compare") return compareMain(rest, out, err);
   if (sub !== "merge") {
     err.write(
       `worker-orcd-jest report: ${sub === undefined ? "a subcommand is required" : `unknown subcommand ${JSON.stringify(sub)}`}\n${REPORT_USAGE}\n`,
@@ -55,4 +62,88 @@ export function reportMain(argv: string[], out = process.stdout, err = process.s
     err.write(`worker-orcd-jest report merge: ${(error as Error).message}\n`);
     return 2;
   }
+}
+
+/** `worker-orcd-jest report compare <baseline> <new> [-o dir]`: the gate's verdict, exit code as the gate's. */
+function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        out: { type: "string", short: "o" },
+        "across-machines": { type: "boolean" },
+        tolerances: { type: "string" },
+      },
+    });
+  } catch (error) {
+    err.write(`worker-orcd-jest report compare: ${(error as Error).message}\n${REPORT_USAGE}\n`);
+    return 2;
+  }
+  const [a, b, ...extra] = parsed.positionals;
+  if (!a || !b || extra.length) {
+    err.write(
+      `worker-orcd-jest report compare: give exactly two reports, the baseline and the new run\n${REPORT_USAGE}\n`,
+    );
+    return 2;
+  }
+  let tolerances: Record<string, number> = {};
+  if (parsed.values.tolerances !== undefined) {
+    const problem = toleranceProblem(String(parsed.values.tolerances));
+    if (typeof problem === "string") {
+      err.write(`worker-orcd-jest report compare: --tolerances ${problem}\n`);
+      return 2;
+    }
+    tolerances = problem;
+  }
+  try {
+    const baseline = readShard(resolve(a));
+    const current = readShard(resolve(b));
+    const result = compareWithBaseline(
+      current,
+      baseline,
+      tolerances,
+      parsed.values["across-machines"] === true,
+    );
+    out.write(`${formatComparison(result, true)}\n`);
+    const dir = parsed.values.out as string | undefined;
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(
+        join(dir, "worker-orcd-compare.html"),
+        renderCompareHtml(baseline, current, result, [a, b]),
+      );
+      out.write(`worker-orcd-jest report: ${join(dir, "worker-orcd-compare.html")}\n`);
+    }
+    if (result.skipped) return 0;
+    out.write(
+      result.regressions.length
+        ? `worker-orcd-jest report compare: ${result.regressions.length} figure(s) regressed\n`
+        : `worker-orcd-jest report compare: no regression (${result.compared.length - result.unjudged.length} figure(s) judged)\n`,
+    );
+    return result.regressions.length ? 1 : 0;
+  } catch (error) {
+    err.write(`worker-orcd-jest report compare: ${(error as Error).message}\n`);
+    return 2;
+  }
+}
+
+/** The parsed tolerances, or what is wrong with them. */
+function toleranceProblem(text: string): Record<string, number> | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return `is not JSON: ${text}`;
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v)) return `must be a JSON object, got ${text}`;
+  const known = [...Object.keys(DEFAULT_TOLERANCES), ...Object.keys(LEGACY_TOLERANCES)];
+  for (const [k, x] of Object.entries(v)) {
+    if (!known.includes(k))
+      return `has an unknown tolerance ${k}${didYouMean(k, known)}; known: ${known.join(", ")}`;
+    if (typeof x !== "number" || !(x >= 0)) return `: ${k} must be a number >= 0, got ${JSON.stringify(x)}`;
+  }
+  return v as Record<string, number>;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { reportProblem } from "./baseline-file";
-import { totalsOf } from "./build";
+import { totalsOf, withMetrics } from "./build";
 import type { RunReport } from "./types";
 
 /** A shard's report read from disk; throws an `Error` naming the file and what is wrong. */
@@ -58,7 +58,11 @@ export function mergeReports(shards: { path: string; report: RunReport }[]): Run
         .map((s) => s.report.date)
         .sort()
         .at(-1) ?? first.date,
-    files: files.sort((a, b) => a.file.localeCompare(b.file)),
+    // Each shard marked its own warm-up jobs and SLO misses (its workers are its own): the merge keeps them.
+    ...withMetrics(
+      files.sort((a, b) => a.file.localeCompare(b.file)),
+      first.settings ?? { warmupJobs: 1 },
+    ),
     totals: totalsOf(files, started),
   };
 }

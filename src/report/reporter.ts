@@ -4,11 +4,18 @@ import type { Config } from "@jest/types";
 import { runScheduled } from "../jest/run-shape";
 import { readState, readWorkerUse, STATE_VAR } from "../jest/state";
 import { didYouMean } from "../util/suggest";
-import { compareWithBaseline, formatComparison, type Tolerances } from "./baseline";
+import {
+  compareWithBaseline,
+  DEFAULT_TOLERANCES,
+  formatComparison,
+  LEGACY_TOLERANCES,
+  type Tolerances,
+} from "./baseline";
 import { readBaseline } from "./baseline-file";
 import { buildReport, readFileRecords } from "./build";
 import { recordsDir } from "./file-report";
 import { renderHtml } from "./html";
+import { SLO_KEYS, type SloBounds } from "./metrics";
 import { formatSummary } from "./table";
 import type { RunReport } from "./types";
 
@@ -22,10 +29,37 @@ export interface ReporterOptions {
   tolerances?: Partial<Tolerances>;
   /** Compare with a baseline from another machine or GPU too. Default false. */
   compareAcrossMachines?: boolean;
+  /** The first this many jobs of each worker are warm-up, left out of the statistics and the gate. Default 1; 0 keeps all. */
+  warmupJobs?: number;
+  /** Latency bounds each job meets or misses; the report shows goodput (the share that met all) and the misses. */
+  slo?: SloBounds;
+  /** With `slo`: the run fails when its goodput (0 to 1) is below this. */
+  minGoodput?: number;
 }
 
-const KNOWN = ["outputDir", "baseline", "tolerances", "compareAcrossMachines"];
-const TOLERANCE_KEYS = ["ttftP95", "tokensPerSecP50", "startup", "minDeltaMs"];
+const KNOWN = [
+  "outputDir",
+  "baseline",
+  "tolerances",
+  "compareAcrossMachines",
+  "warmupJobs",
+  "slo",
+  "minGoodput",
+];
+const TOLERANCE_KEYS = [...Object.keys(DEFAULT_TOLERANCES), ...Object.keys(LEGACY_TOLERANCES)];
+
+function checkNumber(
+  name: string,
+  v: unknown,
+  min: number,
+  max = Number.POSITIVE_INFINITY,
+  integer = false,
+): void {
+  if (typeof v !== "number" || !(v >= min && v <= max) || (integer && !Number.isInteger(v)))
+    throw new Error(
+      `worker-orcd-jest reporter: ${name} must be ${integer ? "an integer" : "a number"} ${max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(v)}`,
+    );
+}
 
 function checkOptions(o: unknown): ReporterOptions {
   if (o === undefined || o === null) return {};
@@ -40,6 +74,30 @@ function checkOptions(o: unknown): ReporterOptions {
       );
     if ((k === "outputDir" || k === "baseline") && (typeof v !== "string" || v === ""))
       throw new Error(`worker-orcd-jest reporter: ${k} must be a path, got ${JSON.stringify(v)}`);
+    if (k === "warmupJobs") checkNumber(k, v, 0, Number.POSITIVE_INFINITY, true);
+    if (k === "minGoodput") {
+      checkNumber(k, v, 0, 1);
+      if (given.slo === undefined)
+        throw new Error(
+          "worker-orcd-jest reporter: minGoodput needs slo (the bounds a job must meet to count as good)",
+        );
+    }
+    if (k === "slo") {
+      if (typeof v !== "object" || v === null || Array.isArray(v) || Object.keys(v).length === 0)
+        throw new Error(
+          `worker-orcd-jest reporter: slo must be an object with any of ${SLO_KEYS.join(", ")} (ms), got ${JSON.stringify(v)}`,
+        );
+      for (const [b, x] of Object.entries(v)) {
+        if (!(SLO_KEYS as readonly string[]).includes(b))
+          throw new Error(
+            `worker-orcd-jest reporter: unknown SLO bound ${b}${didYouMean(b, [...SLO_KEYS])}; known: ${SLO_KEYS.join(", ")}`,
+          );
+        if (typeof x !== "number" || !(x > 0))
+          throw new Error(
+            `worker-orcd-jest reporter: slo.${b} must be a number of ms > 0, got ${JSON.stringify(x)}`,
+          );
+      }
+    }
     if (k === "tolerances") {
       for (const [t, x] of Object.entries((v ?? {}) as object)) {
         if (!TOLERANCE_KEYS.includes(t))
@@ -66,6 +124,7 @@ function checkOptions(o: unknown): ReporterOptions {
 export default class WorkerOrcdReporter {
   private readonly options: ReporterOptions;
   private error?: Error;
+  private runStart = Date.now();
 
   constructor(
     private readonly globalConfig: Config.GlobalConfig,
@@ -86,6 +145,7 @@ export default class WorkerOrcdReporter {
     options: { showStatus?: boolean },
   ): Promise<void> {
     if (this.error) process.stderr.write(`${this.error.message}\n`);
+    this.runStart = Date.now();
     await runScheduled(
       results.numTotalTestSuites,
       options.showStatus === false,
@@ -123,6 +183,7 @@ export default class WorkerOrcdReporter {
       readState(),
       new Date(),
       readWorkerUse(),
+      { warmupJobs: this.options.warmupJobs, slo: this.options.slo, runStart: this.runStart },
     );
     if (report.files.length === 0) return;
     const out = (text: string) => {
@@ -138,6 +199,12 @@ export default class WorkerOrcdReporter {
     }
     const baselinePath = this.path(process.env.WORKER_ORCD_REPORT_BASELINE || this.options.baseline);
     if (baselinePath) this.gate(report, baselinePath, out);
+    const goodput = report.metrics?.goodput;
+    const min = this.options.minGoodput;
+    if (min !== undefined && goodput && goodput.share < min && !this.error)
+      this.fail(
+        `worker-orcd-jest reporter: goodput ${(goodput.share * 100).toFixed(0)} % (${goodput.met} of ${goodput.of} jobs met the SLO) is below minGoodput ${(min * 100).toFixed(0)} %`,
+      );
   }
 
   private gate(report: RunReport, path: string, out: (text: string) => void): void {
@@ -162,8 +229,9 @@ export default class WorkerOrcdReporter {
       return;
     }
     if (result.regressions.length === 0) {
+      const few = result.unjudged.length;
       out(
-        `worker-orcd-jest report: no regression against ${path} (${result.compared.length} figure(s) compared)`,
+        `worker-orcd-jest report: no regression against ${path} (${result.compared.length - few} figure(s) judged${few ? `; ${few} not judged, too few samples: ${result.unjudged.map((c) => `${c.figure} ${c.nBefore}/${c.nAfter}`).join(", ")}` : ""})`,
       );
       return;
     }

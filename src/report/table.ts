@@ -1,3 +1,4 @@
+import type { Distribution } from "../util/distribution";
 import { percentiles } from "../util/percentiles";
 import type { RunReport } from "./types";
 
@@ -60,7 +61,60 @@ export function formatSummary(report: RunReport): string {
     ...rows.map(line),
     line(total),
     ...unstreamedNote(report),
+    ...metricsBlock(report),
   ].join("\n");
+}
+
+/** The run's statistics (warm-up left out): one row per figure, then throughput, goodput and the SLO's misses. */
+function metricsBlock(report: RunReport): string[] {
+  const m = report.metrics;
+  if (!m || m.jobs === 0) return [];
+  const figures: [string, Distribution | undefined][] = [
+    ["TTFT ms", m.ttftMs],
+    ["TTFB ms", m.ttfbMs],
+    ["ITL ms", m.itlMs],
+    ["TPOT ms", m.tpotMs],
+    ["e2e ms", m.e2eMs],
+    ["tok/s per job", m.tokensPerSec],
+  ];
+  const head = ["figure", "n", "mean", "p50", "p90", "p95", "p99", "min", "max"];
+  const rows = figures.flatMap(([name, d]) =>
+    d ? [[name, String(d.n), ...[d.mean, d.p50, d.p90, d.p95, d.p99, d.min, d.max].map((v) => fmt(v))]] : [],
+  );
+  const all = [head, ...rows];
+  const widths = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join("  ")
+      .trimEnd();
+  const warm = report.settings?.warmupJobs ?? 1;
+  const out = [
+    `run statistics over ${m.jobs} job(s)${m.warmupJobs ? `, ${m.warmupJobs} warm-up job(s) left out (the first ${warm} of each worker; reporter option warmupJobs)` : ""}:`,
+    line(head),
+    ...rows.map(line),
+    `throughput: ${fmt(m.outputTokensPerSec)} output tok/s, ${fmt(m.requestsPerSec)} req/s over ${m.busyMs < 1000 ? `${fmt(m.busyMs)} ms` : `${fmt(m.busyMs / 1000)} s`} busy`,
+  ];
+  if (m.goodput && report.settings?.slo) {
+    const bounds = Object.entries(report.settings.slo)
+      .map(([k, v]) => `${k.replace(/Ms$/, "")} <= ${v} ms`)
+      .join(", ");
+    out.push(
+      `goodput: ${(m.goodput.share * 100).toFixed(0)} % (${m.goodput.met} of ${m.goodput.of} jobs met ${bounds})`,
+    );
+    const missed = report.files.flatMap((f) =>
+      f.jobs
+        .filter((j) => !j.warmup && j.sloMissed?.length)
+        .map((j) => `  ${j.test ?? f.file} (${j.jobId}): ${j.sloMissed!.join(", ")}`),
+    );
+    if (missed.length)
+      out.push(
+        "missed the SLO:",
+        ...missed.slice(0, 20),
+        ...(missed.length > 20 ? [`  ... and ${missed.length - 20} more`] : []),
+      );
+  }
+  return out;
 }
 
 /** A line naming the files whose jobs were not streamed (every token at once: TTFT is the whole job), if any. */

@@ -1,4 +1,5 @@
 import type { JobRecord } from "../client/job-stats";
+import type { Metrics, SloBounds } from "./metrics";
 
 export type { JobRecord };
 
@@ -43,6 +44,8 @@ export interface FileRecord {
   shard?: { report: string; machine: string; gpu: string };
   workers: WorkerRecord[];
   jobs: JobRecord[];
+  /** The file's statistics (warm-up jobs left out). */
+  metrics?: Metrics;
 }
 
 /** `worker-orcd-report.json`. */
@@ -69,6 +72,10 @@ export interface RunReport {
   /** The model file global setup checked, when it exists. */
   model: { path: string; bytes?: number; architecture?: string } | null;
   files: FileRecord[];
+  /** How the jobs were read: warm-up jobs per worker, and the SLO, when one was set. */
+  settings?: { warmupJobs: number; slo?: SloBounds };
+  /** The run's statistics (warm-up jobs left out). */
+  metrics?: Metrics;
   totals: {
     files: number;
     workersStarted: number;
