@@ -40,7 +40,9 @@ function series(name, baseInterval, interval) {
   for (let i = 0; i < RUNS; i++) {
     const result = compareWithBaseline(exampleRun(interval, k++), baseline);
     if (result.regressions.length) flagged++;
-    const what = result.regressions.map((c) => `${c.what} ${c.figure} ${(c.change * 100).toFixed(0)} %`).join("; ");
+    const what = result.regressions
+      .map((c) => `${c.what} ${c.figure} ${(c.change * 100).toFixed(0)} %`)
+      .join("; ");
     const line = `${name} ${i + 1}/${RUNS}: ${result.regressions.length ? `REGRESSED (${what})` : "ok"}; judged ${result.compared.length - result.unjudged.length}`;
     console.log(line);
     lines.push(line);
@@ -53,14 +55,17 @@ const results = { date: new Date().toISOString(), node: process.version };
 try {
   results.identical = series("identical", INTERVAL, INTERVAL);
   results.slowed = series(`slowed ${INTERVAL} -> ${SLOWED} ms`, INTERVAL, SLOWED);
-  if (process.env.GATE_IDENTICAL_DEFAULT === "1") results.identicalDefault = series("identical (1 ms)", undefined, undefined);
+  if (process.env.GATE_IDENTICAL_DEFAULT === "1")
+    results.identicalDefault = series("identical (1 ms)", undefined, undefined);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
 const summary = [
   `identical runs (token interval ${INTERVAL} ms): ${results.identical.flagged} of ${RUNS} flagged (false regressions)`,
   `slowed runs (${INTERVAL} -> ${SLOWED} ms, +30 %): ${results.slowed.flagged} of ${RUNS} caught`,
-  ...(results.identicalDefault ? [`identical runs (the mock's default 1 ms): ${results.identicalDefault.flagged} of ${RUNS} flagged`] : []),
+  ...(results.identicalDefault
+    ? [`identical runs (the mock's default 1 ms): ${results.identicalDefault.flagged} of ${RUNS} flagged`]
+    : []),
 ];
 console.log(`\n${summary.join("\n")}\nfinished in ${Math.round((Date.now() - started) / 1000)} s`);
 writeFileSync(join(__dirname, "gate-results.json"), `${JSON.stringify({ ...results, summary }, null, 2)}\n`);

@@ -13,6 +13,9 @@ module.exports = {
   // The run report, with its files written (a user writes "worker-orcd-jest/reporter").
   reporters: [
     "default",
-    ["<rootDir>/../reporter.js", { outputDir: "<rootDir>/../.worker-orcd-report", slo: { ttftMs: 2000, tpotMs: 200 } }],
+    [
+      "<rootDir>/../reporter.js",
+      { outputDir: "<rootDir>/../.worker-orcd-report", slo: { ttftMs: 2000, tpotMs: 200 } },
+    ],
   ],
 };

@@ -86,3 +86,28 @@ describe("matchers on real streams from the mock worker", () => {
     await expect(running).resolves.toHaveValidEventOrder();
   });
 });
+
+describe("toMeetSlo (issue 20, item 2)", () => {
+  it("judges TTFT, TPOT and end-to-end as the run report does", () => {
+    // Request at 1000; tokens at 1050, 1060, 1070; end at 1070: TTFT 50, e2e 70, TPOT (70 - 50) / 2 = 10.
+    const events = timed([1050, 1060, 1070]);
+    expect(events).toMeetSlo({ ttftMs: 50, tpotMs: 10, e2eMs: 70 });
+    const missed = failureOf(() => expect(events).toMeetSlo({ ttftMs: 40, tpotMs: 5 }));
+    expect(missed).toMatch(
+      /missed TTFT 50 ms > 40 ms, TPOT 10 ms > 5 ms \(TTFT 50\.0 ms, TPOT 10\.0 ms, e2e 70\.0 ms, 3 tokens\)/,
+    );
+    expect(failureOf(() => expect(events).not.toMeetSlo({ e2eMs: 100 }))).toMatch(/met every bound/);
+  });
+  it("names a bad bound and the fix", () => {
+    const events = timed([1050]);
+    expect(failureOf(() => expect(events).toMeetSlo({ ttft: 5 } as never))).toMatch(
+      /unknown bound ttft \(known: ttftMs, tpotMs, e2eMs\)/,
+    );
+    expect(failureOf(() => expect(events).toMeetSlo({ e2eMs: -1 }))).toMatch(
+      /e2eMs must be a number of ms > 0/,
+    );
+    expect(failureOf(() => expect([started(), token(0), end(1)]).toMeetSlo({ e2eMs: 5 }))).toMatch(
+      /carry no receive times/,
+    );
+  });
+});

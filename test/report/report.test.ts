@@ -136,22 +136,128 @@ describe("the run report (issue 12)", () => {
     expect(run.stderr).not.toMatch(/CONSOLE\(\d+\).*(Error|Uncaught)|Failed to load resource/);
   }, 90_000);
 
-  it("the baseline gate passes on an unchanged mock and fails the run, with a before/after table, on a slowed one", async () => {
-    // Start-up and timer noise on a loaded 2-core CI machine are not what this test is about: wide tolerances,
-    // and a slowdown (20 -> 80 ms a token, -75 % tokens/s) far past them.
+  it("the baseline gate passes on an unchanged mock and fails the run, with a before/after table, on a slowed one; report compare agrees", async () => {
+    // Start-up noise on a loaded 2-core CI machine is not what this test is about: a wide start-up tolerance (under
+    // its first name), and a slowdown (20 -> 80 ms a token) far past the others.
     const p = paced({ tolerances: { startup: 10, tokensPerSecP50: 0.4 } });
     expect((await p.run([], pace(20))).code).toBe(0);
     copyFileSync(join(p.dir, "out", "worker-orcd-report.json"), join(p.dir, "baseline.json"));
     const env = { ...pace(20), WORKER_ORCD_REPORT_BASELINE: "baseline.json" };
     const same = await p.run([], env);
-    expect(same.out).toMatch(/no regression against .*baseline\.json \(\d+ figure\(s\) compared\)/);
+    // Two jobs of each side are counted (warm-up left out): TTFT, TPOT and tok/s are shown, not judged; ITL's 38 gaps are.
+    expect(same.out).toMatch(
+      /no regression against .*baseline\.json \(\d+ figure\(s\) judged; \d+ not judged, too few samples: TTFT 2\/2/,
+    );
     expect(same.code).toBe(0);
+    copyFileSync(join(p.dir, "out", "worker-orcd-report.json"), join(p.dir, "same.json"));
     const slow = await p.run([], { ...env, ...pace(80) });
     expect(slow.out).toMatch(/Tests: +3 passed, 3 total/); // the tests pass; the gate fails the run
     expect(slow.out).toMatch(/worker-orcd-jest reporter: \d+ figure\(s\) regressed against the baseline/);
-    expect(slow.out).toMatch(/streams twenty tokens +tok\/s p50 +[\d.]+ +[\d.]+ +-\d+ % +REGRESSED/);
+    expect(slow.out).toMatch(/\(run\) +ITL +38\/38 +[\d.]+ +[\d.]+ +\+\d+ % +\+\d+ % to \+\d+ % +REGRESSED/);
     expect(slow.code).toBe(1);
-  }, 90_000);
+
+    // The same verdict from the command line, with the comparison page.
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [join(REPO, "dist", "cli.js"), "report", "compare", ...args], {
+        encoding: "utf8",
+        cwd: p.dir,
+      });
+    const tol = ["--tolerances", JSON.stringify({ startup: 10, tokensPerSecP50: 0.4 })];
+    const regressed = cli(["baseline.json", "out/worker-orcd-report.json", "-o", "cmp", ...tol]);
+    expect(regressed.status).toBe(1);
+    expect(regressed.stdout).toMatch(/\(run\) +ITL .*REGRESSED/);
+    expect(regressed.stdout).toMatch(/\(run\) +TTFT +2\/2 .* too few samples/);
+    expect(regressed.stdout).toMatch(/figure\(s\) regressed/);
+    const page = readFileSync(join(p.dir, "cmp", "worker-orcd-compare.html"), "utf8");
+    expect(page).toContain("worker-orcd-jest comparison");
+    expect(page.match(/<svg class="chart"/g)!.length).toBeGreaterThanOrEqual(4);
+    expect(page).not.toMatch(/<script|<link|<img|src=|url\(|@import|https?:\/\//);
+    const unchanged = cli(["baseline.json", "same.json", ...tol]);
+    expect(unchanged.stdout).toMatch(/no regression/);
+    expect(unchanged.status).toBe(0);
+    expect(cli(["baseline.json"]).status).toBe(2);
+    expect(cli(["baseline.json", "same.json", "--tolerances", '{"tftt":1}']).stderr).toMatch(
+      /unknown tolerance tftt \(did you mean `ttft`\?\)/,
+    );
+    expect(cli(["nope.json", "same.json"]).stderr).toMatch(/nope\.json: no such file/);
+
+    const chromium = "/usr/bin/chromium";
+    if (!existsSync(chromium)) {
+      process.stderr.write(
+        `report.test.ts: skipping the comparison page's browser check: ${chromium} not found\n`,
+      );
+      return;
+    }
+    const run = spawnSync(
+      chromium,
+      [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        `--user-data-dir=${join(p.dir, "chromium")}`,
+        "--enable-logging=stderr",
+        "--v=0",
+        "--dump-dom",
+        `file://${join(p.dir, "cmp", "worker-orcd-compare.html")}`,
+      ],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    expect(run.stdout).toContain("worker-orcd-jest comparison");
+    expect(run.stdout).toMatch(/REGRESSED/);
+    expect(run.stderr).not.toMatch(/CONSOLE\(\d+\).*(Error|Uncaught)|Failed to load resource/);
+  }, 150_000);
+
+  it("measures TTFB, TTFT, ITL, TPOT and e2e per job, leaves warm-up out, and shows goodput; minGoodput fails the run", async () => {
+    const p = paced({ slo: { ttftMs: 5000, tpotMs: 1 }, minGoodput: 0.9 });
+    const result = await p.run([], pace(10));
+    expect(result.out).toMatch(/Tests: +3 passed, 3 total/);
+    const report = readReport(p);
+    const jobs = report.files.flatMap((f) => f.jobs);
+    for (const j of jobs) {
+      expect(j.startMs).toBeGreaterThanOrEqual(0);
+      expect(j.ttfbMs).toBeLessThanOrEqual(j.ttftMs!);
+      expect(j.tpotMs).toBeCloseTo((j.totalMs - j.ttftMs!) / (j.tokens - 1), 1);
+      expect(j.itl!.count).toBe(j.tokens - 1);
+      expect(j.chunks).toBeGreaterThan(1);
+      expect(j.sloMissed).toEqual([expect.stringMatching(/^TPOT [\d.]+ ms > 1 ms$/)]);
+    }
+    // The first job of each file's worker is warm-up.
+    expect(
+      jobs
+        .filter((j) => j.warmup)
+        .map((j) => j.jobId)
+        .sort(),
+    ).toEqual(["o", "s1"]);
+    expect(report.metrics).toMatchObject({ jobs: 2, warmupJobs: 2, goodput: { met: 0, of: 2, share: 0 } });
+    expect(report.metrics!.itlMs).toMatchObject({ n: 38 });
+    for (const k of ["n", "mean", "min", "max", "p50", "p90", "p95", "p99"])
+      expect(typeof (report.metrics!.ttftMs as unknown as Record<string, number>)[k]).toBe("number");
+    expect(report.settings).toEqual({ warmupJobs: 1, slo: { ttftMs: 5000, tpotMs: 1 } });
+    expect(result.out).toMatch(/run statistics over 2 job\(s\), 2 warm-up job\(s\) left out/);
+    expect(result.out).toMatch(/ITL ms +38 /);
+    expect(result.out).toMatch(/goodput: 0 % \(0 of 2 jobs met ttft <= 5000 ms, tpot <= 1 ms\)/);
+    expect(result.out).toMatch(/streams twenty tokens \(s2\): TPOT [\d.]+ ms > 1 ms/);
+    expect(result.out).toMatch(/goodput 0 % \(0 of 2 jobs met the SLO\) is below minGoodput 90 %/);
+    expect(result.code).toBe(1);
+
+    const all = paced({ warmupJobs: 0, slo: { e2eMs: 60_000 } });
+    expect((await all.run([], pace(1))).code).toBe(0);
+    expect(readReport(all).metrics).toMatchObject({
+      jobs: 4,
+      warmupJobs: 0,
+      goodput: { met: 4, of: 4, share: 1 },
+    });
+    const bad = paced({ slo: { ttft: 5 } });
+    expect((await bad.run([])).out).toContain(
+      "worker-orcd-jest reporter: unknown SLO bound ttft (did you mean `ttftMs`?)",
+    );
+    const needs = paced({ minGoodput: 0.5 });
+    expect((await needs.run([])).out).toContain("minGoodput needs slo");
+  }, 120_000);
 
   it("a bad reporter option is a clear error; a baseline from another machine is not compared unless asked", async () => {
     const p = paced({ outptDir: "x" });
@@ -169,12 +275,24 @@ describe("the run report (issue 12)", () => {
           {
             file: "a.test.js",
             workers: [],
-            jobs: [{ test: "t", jobId: "j", tokensPerSec, ttftMs: 5, tokens: 9, arrivals: [] }],
+            jobs: Array.from({ length: 6 }, (_, k) => ({
+              test: "t",
+              jobId: `j${k}`,
+              worker: "w",
+              tokensPerSec: tokensPerSec * (1 + k / 100),
+              ttftMs: 5,
+              tokens: 9,
+              arrivals: [],
+            })),
           },
         ],
       }) as unknown as RunReport;
     expect(compareWithBaseline(mk("A", 10), mk("B", 100)).skipped).toMatch(/another machine or GPU/);
-    expect(compareWithBaseline(mk("A", 10), mk("B", 100), {}, true).regressions).toHaveLength(1);
+    const judged = compareWithBaseline(mk("A", 10), mk("B", 100), {}, true);
+    expect(judged.regressions.map((c) => [c.what, c.figure])).toEqual([
+      ["(run)", "tok/s"],
+      ["t", "tok/s"],
+    ]);
     expect(compareWithBaseline(mk("A", 90), mk("A", 100)).regressions).toHaveLength(0);
   }, 60_000);
 });

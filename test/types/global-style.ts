@@ -14,6 +14,7 @@ export async function globalStyle(): Promise<void> {
   expect(events).toHaveText(/hi/);
   expect(events).toHaveFirstTokenWithin(100);
   expect(events).toStreamAtLeast(20);
+  expect(events).toMeetSlo({ ttftMs: 500, tpotMs: 50 });
   expect(await worker.health()).toBeHealthy();
   expect(await worker.executeRaw({})).toBeRejectedFor(["prompt"]);
   await expect(worker.execute({ job_id: "j", prompt: "p", max_tokens: 1 })).resolves.toHaveValidEventOrder();
@@ -27,6 +28,8 @@ export async function globalStyle(): Promise<void> {
   expect(events).toFailWithCode("NOPE");
   // @ts-expect-error takes no argument
   expect(events).toHaveValidEventOrder(1);
+  // @ts-expect-error SLO bounds are numbers of ms
+  expect(events).toMeetSlo({ e2eMs: "1s" });
   // @ts-expect-error milliseconds are a number
   expect(events).toHaveFirstTokenWithin("fast");
   // @ts-expect-error the global worker has no such method

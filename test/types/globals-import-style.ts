@@ -14,6 +14,7 @@ export async function importStyle(): Promise<void> {
   expect({ status: "healthy" }).toBeHealthy();
   expect({}).toBeRejectedFor("max_tokens");
   await expect(Promise.resolve(events)).resolves.toCompleteSuccessfully();
+  expect(events).toMeetSlo({ e2eMs: 1000 });
 
   // @ts-expect-error a token count is a number or a range
   expect(events).toHaveTokenCount(true);
@@ -23,4 +24,6 @@ export async function importStyle(): Promise<void> {
   expect({}).toBeRejectedFor(42);
   // @ts-expect-error tokens per second is a number
   expect(events).toStreamAtLeast("fast");
+  // @ts-expect-error SLO bounds are ttftMs, tpotMs, e2eMs
+  expect(events).toMeetSlo({ ttft: 5 });
 }
