@@ -1,3 +1,4 @@
+import { seededRandom } from "../util/random";
 import type { MockScript } from "./script";
 
 /**
@@ -48,17 +49,7 @@ function hash(text: string): number {
   return h;
 }
 
-/** mulberry32: small, fast, good enough for a mock. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** A deterministic generation: its tokens and where end-of-sequence falls. */
 export interface Generation {

@@ -1,3 +1,5 @@
+import { seededRandom } from "./random";
+
 /** A distribution as the serving benchmarks print it: sample count, mean, min, max and percentiles. */
 export interface Distribution {
   n: number;
@@ -38,18 +40,6 @@ export function median(v: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** A small deterministic PRNG (mulberry32), so the same two runs always get the same verdict. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** How the median moved from `before` to `after`: the ratio after/before − 1, with a bootstrap 95 % interval. */
 export interface MedianChange {
   before: number;
@@ -71,7 +61,7 @@ export function medianChange(
 ): MedianChange {
   const m0 = median(before);
   const m1 = median(after);
-  const rnd = random(0x5eed ^ before.length ^ (after.length << 16));
+  const rnd = seededRandom(0x5eed ^ before.length ^ (after.length << 16));
   const pick = (v: readonly number[]) => {
     const s = new Array<number>(v.length);
     for (let i = 0; i < v.length; i++) s[i] = v[Math.floor(rnd() * v.length)];
