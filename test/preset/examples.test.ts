@@ -10,7 +10,7 @@ describe("the example suite (npm run example)", () => {
     expect(result.out).toMatch(
       /worker-orcd-jest: gpu.test.ts: skipped 2 GPU test\(s\): nvidia-smi not found/,
     );
-    expect(result.out).toMatch(/Tests: +2 skipped, 7 passed, 9 total/);
+    expect(result.out).toMatch(/Tests: +2 skipped, 8 passed, 10 total/);
     expect(result.code).toBe(0);
   }, 120_000);
 });
