@@ -39,6 +39,27 @@ test("no job", () => expect(1).toBe(1));`,
   );
   return p;
 }
+const CHROMIUM = "/usr/bin/chromium";
+/** The DOM of `file` after headless Chromium loaded it (no network, a profile of its own), and its console log. */
+const dumpDom = (file: string, profile: string) =>
+  spawnSync(
+    CHROMIUM,
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--user-data-dir=${profile}`,
+      "--enable-logging=stderr",
+      "--v=0",
+      "--dump-dom",
+      `file://${file}`,
+    ],
+    { encoding: "utf8", timeout: 60_000 },
+  );
 const pace = (ms: number) => ({ WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS: String(ms) });
 const readReport = (p: FixtureProject): RunReport =>
   JSON.parse(readFileSync(join(p.dir, "out", "worker-orcd-report.json"), "utf8"));
@@ -102,10 +123,9 @@ describe("the run report (issue 12)", () => {
   }, 60_000);
 
   it("renders in headless Chromium without errors and without network (where /usr/bin/chromium exists)", async () => {
-    const chromium = "/usr/bin/chromium";
-    if (!existsSync(chromium)) {
+    if (!existsSync(CHROMIUM)) {
       process.stderr.write(
-        `report.test.ts: skipping the browser check: ${chromium} not found (apt-get install chromium; docs/report.png is the manual check)\n`,
+        `report.test.ts: skipping the browser check: ${CHROMIUM} not found (apt-get install chromium; docs/report.png is the manual check)\n`,
       );
       expect(existsSync(join(REPO, "docs", "report.png"))).toBe(true);
       return;
@@ -113,24 +133,7 @@ describe("the run report (issue 12)", () => {
     const p = paced();
     await p.run([], pace(1));
     const file = join(p.dir, "out", "worker-orcd-report.html");
-    const run = spawnSync(
-      chromium,
-      [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        `--user-data-dir=${join(p.dir, "chromium")}`,
-        "--enable-logging=stderr",
-        "--v=0",
-        "--dump-dom",
-        `file://${file}`,
-      ],
-      { encoding: "utf8", timeout: 60_000 },
-    );
+    const run = dumpDom(file, join(p.dir, "chromium"));
     expect(run.stdout).toContain("worker-orcd-jest run report");
     expect(run.stdout.match(/<svg class="chart"/g)).toHaveLength(5);
     expect(run.stderr).not.toMatch(/CONSOLE\(\d+\).*(Error|Uncaught)|Failed to load resource/);
@@ -181,31 +184,13 @@ describe("the run report (issue 12)", () => {
     );
     expect(cli(["nope.json", "same.json"]).stderr).toMatch(/nope\.json: no such file/);
 
-    const chromium = "/usr/bin/chromium";
-    if (!existsSync(chromium)) {
+    if (!existsSync(CHROMIUM)) {
       process.stderr.write(
-        `report.test.ts: skipping the comparison page's browser check: ${chromium} not found\n`,
+        `report.test.ts: skipping the comparison page's browser check: ${CHROMIUM} not found\n`,
       );
       return;
     }
-    const run = spawnSync(
-      chromium,
-      [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        `--user-data-dir=${join(p.dir, "chromium")}`,
-        "--enable-logging=stderr",
-        "--v=0",
-        "--dump-dom",
-        `file://${join(p.dir, "cmp", "worker-orcd-compare.html")}`,
-      ],
-      { encoding: "utf8", timeout: 60_000 },
-    );
+    const run = dumpDom(join(p.dir, "cmp", "worker-orcd-compare.html"), join(p.dir, "chromium"));
     expect(run.stdout).toContain("worker-orcd-jest comparison");
     expect(run.stdout).toMatch(/REGRESSED/);
     expect(run.stderr).not.toMatch(/CONSOLE\(\d+\).*(Error|Uncaught)|Failed to load resource/);
