@@ -9,6 +9,7 @@ import { request as httpRequest, STATUS_CODES } from "node:http";
 import { TestModel } from "../fixtures/test-model";
 import { packageInfo } from "../util/package-info";
 import { sleep } from "../util/timers";
+import { type Engine, fixedEngine } from "./engine";
 import { FAULT_MODES, faultArg } from "./faults";
 import { log, plain, setLogShape } from "./log";
 import { HelpRequested, type MockOptions, parseOptions, USAGE, UsageError } from "./options";
@@ -182,10 +183,11 @@ async function main(): Promise<void> {
       },
     );
   }
-  // Build 5d6c9a4a reports vram_bytes 0 everywhere (model.rs leaves it a TODO); compat mode does the same.
-  const bytes = modelBytes(o); // checks the file, compat mode too
-  const vram = compat ? 0 : bytes + o.kvCacheSizeMb * 1024 * 1024;
-  const server = new MockServer(o, vram);
+  const fixed = fixedEngine(o, modelBytes(o)); // checks the file, compat mode too
+  const server = new MockServer(
+    o,
+    o.engine === "llama" ? { ...fixed.facts, quant_kind: "unknown" } : fixed.facts,
+  );
 
   let stopping = false;
   /** `why`: the signal, or the route, that asked the worker to stop (logged as such). */
@@ -217,22 +219,71 @@ async function main(): Promise<void> {
   if (compat) {
     log("INFO", "Loading model to VRAM...", { model: o.model });
     plain("🦀 [Rust] Loading model with Rust weight loading + Q4_K dequantization");
-    await sleep(loadMs);
-    server.loaded = true;
-    log("INFO", "Model loaded to VRAM", { vram_bytes: vram });
-    await postCallback(o, vram);
+    const engine = await load(o, fixed, loadMs);
+    server.ready(engine);
+    log("INFO", "Model loaded to VRAM", { vram_bytes: engine.facts.vram_bytes });
+    await postCallback(o, engine.facts.vram_bytes);
     log("INFO", "Worker ready, starting HTTP server", { port: o.port });
     await listen(server, o);
     return;
   }
   await listen(server, o);
-  for (const percent of [0, 25, 50, 75, 100]) {
-    if (percent > 0 && loadMs > 0) await sleep(loadMs / 4);
-    log("INFO", "model load progress", { event: "model_load_progress", percent });
+  const engine = await load(o, fixed, loadMs, (percent) =>
+    log("INFO", "model load progress", { event: "model_load_progress", percent }),
+  );
+  server.ready(engine);
+  log("INFO", "Worker ready", {
+    port: o.port,
+    vram_bytes: engine.facts.vram_bytes,
+    ...(engine.facts.engine ? { engine: engine.facts.engine, load_ms: engine.facts.load_ms } : {}),
+  });
+  await postCallback(o, engine.facts.vram_bytes);
+}
+
+/**
+ * The engine, loaded: the mock's own after `loadMs` of simulated loading, or
+ * llama.cpp's after it has read the model (exits with MODEL_LOAD_FAILED when
+ * node-llama-cpp is missing or the model does not load).
+ */
+async function load(
+  o: MockOptions,
+  fixed: Engine,
+  loadMs: number,
+  progress?: (percent: number) => void,
+): Promise<Engine> {
+  if (o.engine === "fixed") {
+    for (const percent of [0, 25, 50, 75, 100]) {
+      if (percent > 0 && loadMs > 0) await sleep(loadMs / 4);
+      progress?.(percent);
+    }
+    return fixed;
   }
-  server.loaded = true;
-  log("INFO", "Worker ready", { port: o.port, vram_bytes: vram });
-  await postCallback(o, vram);
+  progress?.(0);
+  try {
+    // Loaded only for this engine: the module and its native library cost start-up time.
+    const { llamaEngine } = require("./llama/engine") as typeof import("./llama/engine");
+    const engine = await llamaEngine({
+      model: o.model,
+      threads: o.threads,
+      gpu: o.llamaGpu,
+      gpuDevice: o.gpuDevice,
+    });
+    progress?.(100);
+    return engine;
+  } catch (error) {
+    const missing =
+      (error as Error).name === "LlamaUnavailableError" || /node-llama-cpp/.test((error as Error).message);
+    return fatal(
+      "MODEL_LOAD_FAILED",
+      `cannot load model ${o.model} with the llama engine: ${(error as Error).message}`,
+      o,
+      missing
+        ? "install node-llama-cpp (npm i -D node-llama-cpp@3)"
+        : "pass --model a llama.cpp-readable .gguf file",
+      { vram_needed: 0, vram_available: 0 },
+      `Model load failed: ${(error as Error).message}`,
+    );
+  }
 }
 
 main().catch((error) => {

@@ -51,32 +51,38 @@ function hash(text: string): number {
 
 const rng = seededRandom;
 
-/** A deterministic generation: its tokens and where end-of-sequence falls. */
+/**
+ * One job's token source: the mock's own tokens, a script's, or a model's
+ * (`llama/engine.ts`). The job's protocol layer (stop sequences, `max_tokens`,
+ * pace, faults, cancellation) is the same for every source.
+ */
 export interface Generation {
-  /** The next token text. */
-  next(): string;
-  /** Number of tokens after which the model emits end-of-sequence (Infinity = never). */
-  eosAfter: number;
-  /** How the job ends at `eosAfter` (a script may say `max_tokens` or `error`). Default `eos`. */
-  end?: NonNullable<MockScript["end"]>;
+  /** The next token text (whole UTF-8 characters), or undefined once the source has ended. */
+  next(): string | undefined | Promise<string | undefined>;
+  /** How the job ends when `next` gives undefined: `eos` (default), `max_tokens`, or a script's `error`. */
+  readonly end?: NonNullable<MockScript["end"]>;
+  /** Stops the source early (cancel, disconnect, limit); frees what it holds. */
+  close?(): void | Promise<void>;
 }
 
 /** A generation that sends a script's tokens, then ends as the script says. */
 export function scripted(script: MockScript): Generation {
   let k = 0;
-  return { next: () => script.tokens[k++], eosAfter: script.tokens.length, end: script.end ?? "eos" };
+  return { next: () => script.tokens[k++], end: script.end ?? "eos" };
 }
 
 /**
  * Starts a generation for `(prompt, seed)`. Unless `eosAfter` is given, the
- * end-of-sequence falls after 24..87 tokens, derived from prompt and seed.
+ * end-of-sequence falls after 24..87 tokens, derived from prompt and seed;
+ * `eosAfter` 0 means never.
  */
 export function generate(prompt: string, seed: number | bigint | string, eosAfter?: number): Generation {
   const base = hash(`${prompt}\u0000${seed}`);
   const random = rng(base);
+  const last =
+    eosAfter === undefined ? 24 + (base % 64) : eosAfter === 0 ? Number.POSITIVE_INFINITY : eosAfter;
+  let sent = 0;
   return {
-    next: () => VOCABULARY[Math.floor(random() * VOCABULARY.length)],
-    eosAfter:
-      eosAfter === undefined ? 24 + (base % 64) : eosAfter === 0 ? Number.POSITIVE_INFINITY : eosAfter,
+    next: () => (sent++ < last ? VOCABULARY[Math.floor(random() * VOCABULARY.length)] : undefined),
   };
 }

@@ -3,8 +3,9 @@ import type { ErrorCode, ExecuteRequest, StopReason, WorkerEvent } from "../prot
 import { asBuildToken } from "../protocol/byte-level";
 import { COMPAT_DEFAULT_SEED } from "../protocol/limits";
 import type { Transcript } from "../transcripts/types";
+import type { Engine } from "./engine";
 import { faultArg } from "./faults";
-import { generate, scripted } from "./generator";
+import { type Generation, scripted } from "./generator";
 import { log } from "./log";
 import type { MockOptions } from "./options";
 import type { MockScript } from "./script";
@@ -27,7 +28,7 @@ export class Job {
     readonly id: string,
     private readonly request: ExecuteRequest,
     private readonly options: MockOptions,
-    private readonly vram: number,
+    private readonly engine: Engine,
     /** Tokens to send instead of generated ones (the request's script header, else the worker's `--script`). */
     private readonly script?: MockScript,
     /** Replay mode: the recorded transcript to send, with its timing. */
@@ -82,16 +83,22 @@ export class Job {
     return outcome;
   }
 
+  /** Sends an error event (without `retriable` in compat mode, as the last real builds do). */
+  private async fail(out: SseWriter, code: ErrorCode, message: string, retriable: boolean): Promise<"error"> {
+    await out.event(
+      this.options.compat ? { type: "error", code, message } : { type: "error", code, message, retriable },
+    );
+    return "error";
+  }
+
   /** Runs the job, writing its events; returns how it ended. */
   async run(out: SseWriter): Promise<Outcome> {
     if (this.replayed) return this.replay(out, this.replayed);
     const o = this.options;
     const { faults, compat } = o;
     const send = (event: WorkerEvent) => out.event(event);
-    const fail = async (code: ErrorCode, message: string, retriable: boolean) => {
-      await send(compat ? { type: "error", code, message } : { type: "error", code, message, retriable });
-      return "error" as const;
-    };
+    const fail = (code: ErrorCode, message: string, retriable: boolean) =>
+      this.fail(out, code, message, retriable);
 
     if (faults["inference-failed"] && compat)
       return fail("INFERENCE_FAILED", "inference failed before start", false);
@@ -105,8 +112,26 @@ export class Job {
 
     const req = this.request;
     const seed = req.seed ?? (compat ? COMPAT_DEFAULT_SEED : Math.floor(Math.random() * 2 ** 47));
-    const gen = this.script ? scripted(this.script) : generate(req.prompt, seed, o.eosAfter);
     const max = req.max_tokens ?? o.maxTokensOut;
+    const gen = this.script ? scripted(this.script) : this.engine.start(req, seed, max);
+    try {
+      return await this.generate(out, gen, max);
+    } catch (error) {
+      log("ERROR", `generation failed: ${(error as Error).message}`, { job_id: this.id });
+      return fail("INFERENCE_FAILED", `generation failed: ${(error as Error).message}`, false);
+    } finally {
+      await gen.close?.();
+    }
+  }
+
+  /** Sends a generation's tokens under the protocol's rules (stop sequences, limits, faults), then the terminal event. */
+  private async generate(out: SseWriter, gen: Generation, max: number): Promise<Outcome> {
+    const o = this.options;
+    const { faults, compat } = o;
+    const req = this.request;
+    const send = (event: WorkerEvent) => out.event(event);
+    const fail = (code: ErrorCode, message: string, retriable: boolean) =>
+      this.fail(out, code, message, retriable);
     // Build 5d6c9a4a ignores stop sequences: SamplingConfig::from_request leaves the tokenized list empty.
     const stops = compat ? [] : (req.stop ?? []);
     const longestStop = Math.max(0, ...stops.map((s) => s.length));
@@ -118,9 +143,10 @@ export class Job {
     await this.wait(o.firstTokenDelayMs);
     while (!reason) {
       if (this.abortReason) break;
-      if (this.tokens >= max) reason = "max_tokens";
-      else if (this.tokens >= gen.eosAfter) reason = gen.end === "max_tokens" ? "max_tokens" : "eos";
-      if (reason) break;
+      if (this.tokens >= max) {
+        reason = "max_tokens";
+        break;
+      }
       if (faults["crash-mid-stream"] && this.tokens === faultArg(faults, "crash-mid-stream", 3)) {
         log("ERROR", "CUDA error: an illegal memory access was encountered (mock crash)", {
           job_id: this.id,
@@ -131,7 +157,13 @@ export class Job {
         await this.wait(2 ** 31 - 1);
         break;
       }
-      const t = gen.next();
+      const next = gen.next();
+      const t = typeof next === "object" ? await next : next;
+      if (this.abortReason) break;
+      if (t === undefined) {
+        reason = gen.end === "max_tokens" ? "max_tokens" : "eos";
+        break;
+      }
       // The build sends its tokenizer's pieces as stored (byte-level BPE), not decoded text.
       await send({ type: "token", t: compat ? asBuildToken(t) : t, i: this.tokens });
       this.tokens++;
@@ -146,7 +178,7 @@ export class Job {
         await send({
           type: "metrics",
           tokens_per_sec: secs > 0 ? this.tokens / secs : 0,
-          vram_bytes: this.vram,
+          vram_bytes: this.engine.facts.vram_bytes,
         });
       }
       // At zero pace, yield to the event loop (cancel, disconnect) every 64 tokens, not every token.

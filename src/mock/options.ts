@@ -37,6 +37,12 @@ export interface MockOptions {
   /** Recorded timing × this in replay (0 = at once). Default 1. */
   replaySpeed: number;
   faults: Faults;
+  /** Where tokens come from: `"fixed"`, the mock's own list (default), or `"llama"`, llama.cpp over `--model`. */
+  engine: "fixed" | "llama";
+  /** Llama engine: CPU threads. Default 1. */
+  threads: number;
+  /** Llama engine: `"off"` (CPU, default), `"auto"`, `"cuda"` or `"vulkan"`. */
+  llamaGpu: "off" | "auto" | "cuda" | "vulkan";
 }
 
 /** Usage text printed on a bad command line. */
@@ -44,9 +50,11 @@ export const USAGE = `usage: worker-orcd-mock [--help] --worker-id <uuid> --mode
   tuning: --max-tokens-in <n> --max-tokens-out <n> --inference-timeout-sec <n> --kv-cache-size-mb <n>
   mock:   --compat --token-interval-ms <ms> --first-token-delay-ms <ms> --load-time-ms <ms> --eos-after <n> --metrics-every <n>
           --script <json|@file> --replay <dir> --replay-speed <x> --fault <modes>
+  engine: --engine fixed|llama (llama: real tokens from --model through node-llama-cpp) --threads <n> --llama-gpu off|auto|cuda|vulkan
   environment: WORKER_ORCD_MOCK_COMPAT=1, WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS, WORKER_ORCD_MOCK_FIRST_TOKEN_DELAY_MS,
                WORKER_ORCD_MOCK_LOAD_TIME_MS, WORKER_ORCD_MOCK_EOS_AFTER, WORKER_ORCD_MOCK_FAULT=<mode[:n],...>,
-               WORKER_ORCD_MOCK_METRICS_EVERY, WORKER_ORCD_MOCK_SCRIPT=<json|@file>, WORKER_ORCD_MOCK_BIND (default 127.0.0.1)
+               WORKER_ORCD_MOCK_METRICS_EVERY, WORKER_ORCD_MOCK_SCRIPT=<json|@file>, WORKER_ORCD_MOCK_BIND (default 127.0.0.1),
+               WORKER_ORCD_MOCK_ENGINE, WORKER_ORCD_MOCK_THREADS, WORKER_ORCD_MOCK_LLAMA_GPU
   per request: header x-worker-orcd-mock-script: {"tokens":["..."],"end":"eos|max_tokens|error","error":{"code":"..."}}`;
 
 /** A command-line problem: the mock exits 2 with this message and the usage. */
@@ -100,6 +108,9 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
         replay: { type: "string" },
         "replay-speed": { type: "string" },
         fault: { type: "string" },
+        engine: { type: "string" },
+        threads: { type: "string" },
+        "llama-gpu": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -125,6 +136,12 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
     throw new UsageError(`--callback-url must be an http(s) URL, got ${JSON.stringify(callbackUrl)}`);
   }
   const eos = str("eos-after") ?? env.WORKER_ORCD_MOCK_EOS_AFTER;
+  const engine = oneOf("--engine", str("engine") ?? env.WORKER_ORCD_MOCK_ENGINE, ["fixed", "llama"] as const);
+  if (engine === "llama" && str("model") === "mock") {
+    throw new UsageError(
+      "--engine llama needs --model to be a .gguf file, not the word 'mock'; write a small one with `worker-orcd-jest write-model`",
+    );
+  }
   return {
     workerId,
     model: str("model")!,
@@ -138,10 +155,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
     inferenceTimeoutSec: int("--inference-timeout-sec", str("inference-timeout-sec"), 300, 1),
     kvCacheSizeMb: int("--kv-cache-size-mb", str("kv-cache-size-mb"), 48, 0),
     compat,
+    // The llama engine's pace is the model's own: no added delay unless one is asked for.
     tokenIntervalMs: int(
       "--token-interval-ms",
       str("token-interval-ms") ?? env.WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS,
-      1,
+      engine === "llama" ? 0 : 1,
       0,
     ),
     firstTokenDelayMs: int(
@@ -157,7 +175,22 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
     replay: replayDirOf(str("replay")),
     replaySpeed: speedOf(str("replay-speed")),
     faults: faultsOf(str("fault") ?? env.WORKER_ORCD_MOCK_FAULT ?? ""),
+    engine,
+    threads: int("--threads", str("threads") ?? env.WORKER_ORCD_MOCK_THREADS, 1, 1, 256),
+    llamaGpu: oneOf("--llama-gpu", str("llama-gpu") ?? env.WORKER_ORCD_MOCK_LLAMA_GPU, [
+      "off",
+      "auto",
+      "cuda",
+      "vulkan",
+    ] as const),
   };
+}
+
+/** One of `choices` (the first when unset); anything else is a usage error. */
+function oneOf<T extends string>(name: string, raw: string | undefined, choices: readonly T[]): T {
+  if (raw === undefined || raw === "") return choices[0];
+  if ((choices as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`${name} must be ${choices.join(" or ")}, got ${JSON.stringify(raw)}`);
 }
 
 function replayDirOf(dir: string | undefined): string | undefined {

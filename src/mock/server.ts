@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { basename } from "node:path";
-import { TestModel } from "../fixtures/test-model";
 import { type ExecuteRequest, rawSeedOf, stringifyExact } from "../protocol/request";
 import { ROUTES, SSE_CONTENT_TYPE } from "../protocol/routes";
 import { validateExecuteRequest } from "../protocol/validation";
 import { timerDelay } from "../util/timers";
+import type { Engine, EngineFacts } from "./engine";
 import { Job, type Outcome } from "./job";
 import { log } from "./log";
 import type { MockOptions } from "./options";
@@ -12,9 +11,6 @@ import { loadTranscripts, type Recorded, ReplayIndex } from "./replay";
 import { MOCK_SCRIPT_HEADER, type MockScript, parseScript } from "./script";
 import { deserializeProblem } from "./serde-like";
 import { SseWriter } from "./sse-writer";
-
-/** The model the mock impersonates: the reference model's facts. */
-const REFERENCE = TestModel.qwen2_5_0_5b();
 
 /** Answer of a busy spec-mode worker (503): documented in the README. */
 export const BUSY_CODE = "WORKER_BUSY";
@@ -25,8 +21,8 @@ const BUILD_METHODS: Record<string, string> = { [ROUTES.health]: "GET,HEAD", [RO
 
 export class MockServer {
   readonly server: Server;
-  /** True once the (simulated) model is in VRAM. */
-  loaded = false;
+  /** The engine, once its model is loaded (the mock's own: after the simulated load time). */
+  private engine?: Engine;
   private draining = false;
   private job?: Job;
   private queue: Promise<void> = Promise.resolve();
@@ -45,7 +41,8 @@ export class MockServer {
 
   constructor(
     private readonly o: MockOptions,
-    readonly vram: number,
+    /** What `/health` reports of the model before it is loaded (its VRAM is 0 until then). */
+    private readonly beforeLoad: EngineFacts,
   ) {
     this.server = createServer((req, res) => {
       this.route(req, res).catch((error) => {
@@ -67,6 +64,21 @@ export class MockServer {
         speed: o.replaySpeed,
       });
     }
+  }
+
+  /** True once the model is loaded. */
+  get loaded(): boolean {
+    return this.engine !== undefined;
+  }
+
+  /** Bytes the loaded model takes (0 before). */
+  get vram(): number {
+    return this.engine?.facts.vram_bytes ?? 0;
+  }
+
+  /** The model is loaded: jobs are taken from now on. */
+  ready(engine: Engine): void {
+    this.engine = engine;
   }
 
   /** Called once `POST /shutdown` has drained the running job (the command line ends the process). */
@@ -124,18 +136,19 @@ export class MockServer {
       await this.queue;
       return send(res, 200, { status: "healthy", vram_bytes: this.vram });
     }
+    const { vram_bytes, engine, load_ms, ...facts } = this.engine?.facts ?? {
+      ...this.beforeLoad,
+      vram_bytes: 0,
+    };
     send(res, 200, {
       status: "healthy",
-      model: basename(this.o.model),
+      ...facts,
       resident: this.loaded,
-      quant_kind: REFERENCE.quant,
-      vram_bytes_used: this.loaded ? this.vram : 0,
-      tokenizer_kind: "gguf-bpe",
-      vocab_size: REFERENCE.vocabSize,
-      context_length: REFERENCE.contextLength,
+      vram_bytes_used: vram_bytes,
       uptime_seconds: Math.floor((Date.now() - this.started) / 1000),
       sm: 86,
       cuda_runtime_version: "mock",
+      ...(engine ? { engine, load_ms } : {}),
     });
   }
 
@@ -227,7 +240,7 @@ export class MockServer {
     replayed?: Recorded,
   ): Promise<void> {
     const { faults, compat } = this.o;
-    const job = new Job(request.job_id, request, this.o, this.vram, script, replayed?.transcript);
+    const job = new Job(request.job_id, request, this.o, this.engine!, script, replayed?.transcript);
     this.job = job;
     const began = performance.now();
     const timeout = setTimeout(() => job.abort("timeout"), timerDelay(this.o.inferenceTimeoutSec * 1000));

@@ -1,0 +1,139 @@
+/**
+ * A GGUF (version 3) file writer: typed metadata and F32 tensors, aligned as
+ * llama.cpp reads them. The reader the package checks models with is
+ * `checks/gguf.ts`; this is its counterpart for the models the package writes.
+ */
+
+/** A metadata value with its GGUF type. */
+export type GgufValue =
+  | { type: "u32"; value: number }
+  | { type: "i32"; value: number }
+  | { type: "f32"; value: number }
+  | { type: "bool"; value: boolean }
+  | { type: "string"; value: string }
+  | { type: "string[]"; value: readonly string[] }
+  | { type: "f32[]"; value: ArrayLike<number> }
+  | { type: "i32[]"; value: ArrayLike<number> };
+
+/** An F32 tensor: `dims` in ggml order (the first is the contiguous one). */
+export interface GgufTensor {
+  name: string;
+  dims: readonly number[];
+  data: Float32Array;
+}
+
+const TYPE_ID = { u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9 } as const;
+const GGML_F32 = 0;
+/** llama.cpp's default alignment of tensor data (`general.alignment` unset). */
+export const GGUF_ALIGNMENT = 32;
+
+/** Appends little-endian values to a growing list of buffers. */
+class Bytes {
+  readonly parts: Buffer[] = [];
+  length = 0;
+  private push(b: Buffer): void {
+    this.parts.push(b);
+    this.length += b.length;
+  }
+  u32(n: number): void {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    this.push(b);
+  }
+  i32(n: number): void {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(n);
+    this.push(b);
+  }
+  f32(n: number): void {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(n);
+    this.push(b);
+  }
+  u64(n: number): void {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    this.push(b);
+  }
+  string(s: string): void {
+    const b = Buffer.from(s, "utf8");
+    this.u64(b.length);
+    this.push(b);
+  }
+  raw(b: Buffer): void {
+    this.push(b);
+  }
+  pad(to: number): void {
+    const n = (to - (this.length % to)) % to;
+    if (n > 0) this.push(Buffer.alloc(n));
+  }
+}
+
+function writeValue(out: Bytes, v: GgufValue): void {
+  switch (v.type) {
+    case "u32":
+      out.u32(TYPE_ID.u32);
+      return out.u32(v.value);
+    case "i32":
+      out.u32(TYPE_ID.i32);
+      return out.i32(v.value);
+    case "f32":
+      out.u32(TYPE_ID.f32);
+      return out.f32(v.value);
+    case "bool":
+      out.u32(TYPE_ID.bool);
+      return out.raw(Buffer.from([v.value ? 1 : 0]));
+    case "string":
+      out.u32(TYPE_ID.string);
+      return out.string(v.value);
+    case "string[]":
+      out.u32(TYPE_ID.array);
+      out.u32(TYPE_ID.string);
+      out.u64(v.value.length);
+      for (const s of v.value) out.string(s);
+      return;
+    case "f32[]":
+    case "i32[]": {
+      out.u32(TYPE_ID.array);
+      out.u32(v.type === "f32[]" ? TYPE_ID.f32 : TYPE_ID.i32);
+      out.u64(v.value.length);
+      for (let k = 0; k < v.value.length; k++) (v.type === "f32[]" ? out.f32 : out.i32).call(out, v.value[k]);
+    }
+  }
+}
+
+/** The bytes of a GGUF v3 file with `metadata` (in order) and `tensors` (F32, in order). */
+export function ggufBytes(
+  metadata: ReadonlyArray<[string, GgufValue]>,
+  tensors: readonly GgufTensor[],
+): Buffer {
+  const out = new Bytes();
+  out.raw(Buffer.from("GGUF", "latin1"));
+  out.u32(3);
+  out.u64(tensors.length);
+  out.u64(metadata.length);
+  for (const [key, value] of metadata) {
+    out.string(key);
+    writeValue(out, value);
+  }
+  let offset = 0;
+  for (const t of tensors) {
+    const elements = t.dims.reduce((a, b) => a * b, 1);
+    if (elements !== t.data.length)
+      throw new Error(
+        `tensor ${t.name}: dims ${t.dims.join("x")} hold ${elements} values, data has ${t.data.length}`,
+      );
+    out.string(t.name);
+    out.u32(t.dims.length);
+    for (const d of t.dims) out.u64(d);
+    out.u32(GGML_F32);
+    out.u64(offset);
+    offset += Math.ceil(t.data.byteLength / GGUF_ALIGNMENT) * GGUF_ALIGNMENT;
+  }
+  out.pad(GGUF_ALIGNMENT);
+  for (const t of tensors) {
+    out.raw(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    out.pad(GGUF_ALIGNMENT);
+  }
+  return Buffer.concat(out.parts, out.length);
+}
