@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-/** `worker-orcd-jest <command>`: the package's command line (`conformance`, `report merge`, `workers`, `--version`, `--help`). */
+/** `worker-orcd-jest <command>`: the package's command line (`conformance`, `report`, `workers`, `write-model`, `--version`, `--help`). */
 import { CONFORMANCE_USAGE, conformanceMain } from "./conformance/cli";
+import { WRITE_MODEL_USAGE, writeModelMain } from "./gguf/cli";
 import { REPORT_USAGE, reportMain } from "./report/cli";
 import { WORKERS_USAGE, workersMain } from "./scope/pool/workers-cli";
 import { packageInfo } from "./util/package-info";
@@ -24,6 +25,8 @@ if (command === "conformance") {
       process.exit(2);
     },
   );
+} else if (command === "write-model") {
+  process.exit(writeModelMain(rest));
 } else if (command === "--version") {
   process.stdout.write(`worker-orcd-jest ${packageInfo().version}\n`);
 } else {
@@ -31,7 +34,7 @@ if (command === "conformance") {
   const help = command === "--help" || command === "-h";
   const why = command === undefined ? "a command is required" : `unknown command ${JSON.stringify(command)}`;
   (help ? process.stdout : process.stderr).write(
-    `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, report, workers, --version, --help\n\n${CONFORMANCE_USAGE}\n\n${REPORT_USAGE}\n\n${WORKERS_USAGE}\n`,
+    `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, report, workers, write-model, --version, --help\n\n${CONFORMANCE_USAGE}\n\n${REPORT_USAGE}\n\n${WORKERS_USAGE}\n\n${WRITE_MODEL_USAGE}\n`,
   );
   process.exit(help ? 0 : 2);
 }

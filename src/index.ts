@@ -9,6 +9,13 @@ export * from "./client";
 export * from "./config/options";
 export * from "./fixtures";
 export {
+  buildLlamaModel,
+  type LlamaModelSpec,
+  ModelSpecError,
+  type WrittenModel,
+  writeLlamaModel,
+} from "./gguf/llama-model";
+export {
   type HarnessOptions,
   type MockHarnessOptions,
   WorkerTestHarness,

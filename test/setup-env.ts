@@ -6,3 +6,6 @@
 for (const name of Object.keys(process.env)) {
   if (name.startsWith("WORKER_ORCD_")) delete process.env[name];
 }
+
+/** Where scripts/install-llama.js (run by `npm test`) put node-llama-cpp for the llama engine tests. */
+process.env.WORKER_ORCD_LLAMA_PATH = require("node:path").join(__dirname, "..", ".llama");

@@ -5,7 +5,11 @@ import { didYouMean } from "../util/suggest";
 import { envFlag } from "./booleans";
 
 /** How the environment picks its worker. */
-export type WorkerMode = "auto" | "mock" | "real" | "replay";
+export type WorkerMode = "auto" | "mock" | "real" | "replay" | "llama";
+
+/** Every {@link WorkerMode}, for messages. */
+export const WORKER_MODES: readonly WorkerMode[] = ["auto", "mock", "real", "replay", "llama"];
+const MODE_LIST = '"auto", "mock", "real", "replay" or "llama"';
 
 /**
  * How long a worker lives: `"file"`, one per test file (stopped at its
@@ -25,7 +29,12 @@ export interface WorkerOrcdOptions {
   model?: string;
   /** CUDA device, or a list spread over Jest workers by `JEST_WORKER_ID`. Default 0. */
   gpuDevice?: number | number[];
-  /** `"auto"` (real where GPU, model and binary are all present, else mock), `"mock"` or `"real"`. Default `"auto"`. */
+  /**
+   * `"auto"` (real where GPU, model and binary are all present, else mock),
+   * `"mock"`, `"real"`, `"replay"` (the mock serves recorded transcripts) or
+   * `"llama"` (the mock's protocol with real tokens from llama.cpp over
+   * `model`; needs node-llama-cpp; never chosen by `"auto"`). Default `"auto"`.
+   */
   mode?: WorkerMode;
   /** Deadline from spawn to ready. Default 60 000 ms. */
   startupTimeoutMs?: number;
@@ -77,6 +86,8 @@ export interface WorkerOrcdOptions {
   reuse?: boolean;
   /** A pooled worker that no run took for this long is stopped. Default 900 000 ms (15 minutes). */
   reuseIdleMs?: number;
+  /** Mode `"llama"`: CPU threads of llama.cpp's evaluation. Default 1. */
+  llamaThreads?: number;
 }
 
 /** Options after defaults, environment variables and validation. */
@@ -110,6 +121,7 @@ export interface ResolvedOptions {
   /** Workers are left in the reuse pool at the end of the run and taken from it. */
   reuse: boolean;
   reuseIdleMs: number;
+  llamaThreads: number;
   /** Where each value came from, for error messages and the banner. */
   sources: Partial<Record<keyof WorkerOrcdOptions, string>>;
 }
@@ -166,10 +178,7 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
     device(v) || (Array.isArray(v) && v.length > 0 && v.every(device))
       ? undefined
       : "must be a device index (integer >= 0) or a non-empty list of them",
-  mode: (v) =>
-    v === "auto" || v === "mock" || v === "real" || v === "replay"
-      ? undefined
-      : 'must be "auto", "mock", "real" or "replay"',
+  mode: (v) => (WORKER_MODES.includes(v as WorkerMode) ? undefined : `must be ${MODE_LIST}`),
   startupTimeoutMs: positive,
   shutdownGraceMs: positive,
   requestTimeoutMs: positive,
@@ -194,6 +203,10 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
   headers: stringRecord,
   reuse: flag,
   reuseIdleMs: positive,
+  llamaThreads: (v) =>
+    typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 256
+      ? undefined
+      : "must be a whole number of threads, 1 to 256",
 };
 
 /** Every option name. */
@@ -251,9 +264,7 @@ function fromEnv(env: NodeJS.ProcessEnv): {
   const mode = env[ENV_VARS.mode];
   if (mode) {
     if (VALIDATORS.mode(mode))
-      throw new ConfigError(
-        `${ENV_VARS.mode} must be "auto", "mock", "real" or "replay", got ${JSON.stringify(mode)}`,
-      );
+      throw new ConfigError(`${ENV_VARS.mode} must be ${MODE_LIST}, got ${JSON.stringify(mode)}`);
     options.mode = mode as WorkerMode;
     sources.mode = ENV_VARS.mode;
   }
@@ -352,6 +363,7 @@ export function resolveOptions(
     headers: { ...config.headers, ...file.headers },
     reuse,
     reuseIdleMs: Math.ceil(merged.reuseIdleMs ?? 900_000),
+    llamaThreads: merged.llamaThreads ?? 1,
     sources,
   };
 }

@@ -73,19 +73,24 @@ function writeValue(out: Bytes, v: GgufValue): void {
   switch (v.type) {
     case "u32":
       out.u32(TYPE_ID.u32);
-      return out.u32(v.value);
+      out.u32(v.value);
+      return;
     case "i32":
       out.u32(TYPE_ID.i32);
-      return out.i32(v.value);
+      out.i32(v.value);
+      return;
     case "f32":
       out.u32(TYPE_ID.f32);
-      return out.f32(v.value);
+      out.f32(v.value);
+      return;
     case "bool":
       out.u32(TYPE_ID.bool);
-      return out.raw(Buffer.from([v.value ? 1 : 0]));
+      out.raw(Buffer.from([v.value ? 1 : 0]));
+      return;
     case "string":
       out.u32(TYPE_ID.string);
-      return out.string(v.value);
+      out.string(v.value);
+      return;
     case "string[]":
       out.u32(TYPE_ID.array);
       out.u32(TYPE_ID.string);

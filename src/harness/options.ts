@@ -56,6 +56,8 @@ const MOCK: Record<string, Check> = {
   metricsEvery: count(0),
   script: (v) =>
     typeof v === "object" && v !== null ? undefined : "must be a script object ({ tokens, end })",
+  engine: (v) => (v === "fixed" || v === "llama" ? undefined : 'must be "fixed" or "llama"'),
+  threads: count(1, 256),
 };
 
 function check(what: string, known: Record<string, Check>, options: unknown): void {

@@ -1,5 +1,6 @@
 import type { CallOptions, RawCallOptions, RawRequestOptions, WorkerClient } from "../client/worker-client";
 import { ConfigError } from "../config/options";
+import { writtenDefaultModel } from "../gguf/default-model";
 import { getHandle } from "../jest/handle";
 import { noteHarnessStarted } from "../jest/state";
 import type { FaultMode } from "../mock/faults";
@@ -27,6 +28,14 @@ export interface MockHarnessOptions extends Partial<Omit<WorkerStartOptions, "bi
   metricsEvery?: number;
   /** Tokens and ending of every job (a request's `mockScript()` header wins). */
   script?: MockScript;
+  /**
+   * `"llama"`: real tokens from llama.cpp over `model` (a .gguf path; default
+   * a small written one), through node-llama-cpp, which must be installed.
+   * Default `"fixed"`, the mock's own tokens.
+   */
+  engine?: "fixed" | "llama";
+  /** Llama engine: CPU threads. Default 1. */
+  threads?: number;
 }
 
 /**
@@ -75,9 +84,12 @@ export class WorkerTestHarness {
       eosAfter,
       metricsEvery,
       script,
+      engine,
+      threads,
       ...rest
     } = options;
     const args: string[] = [];
+    if (engine === "llama") args.push("--engine", "llama");
     if (script) args.push("--script", JSON.stringify(script));
     if (compat) args.push("--compat");
     if (faults?.length) args.push("--fault", faults.join(","));
@@ -88,10 +100,11 @@ export class WorkerTestHarness {
     flag("--load-time-ms", loadTimeMs);
     flag("--eos-after", eosAfter);
     flag("--metrics-every", metricsEvery);
+    flag("--threads", threads);
     return WorkerTestHarness.launch({
-      startupTimeoutMs: 10_000,
+      startupTimeoutMs: engine === "llama" ? 60_000 : 10_000,
       shutdownGraceMs: 2_000,
-      model: "mock",
+      model: rest.model ?? (engine === "llama" ? writtenDefaultModel() : "mock"),
       gpuDevice: 0,
       ...rest,
       binary: "mock",

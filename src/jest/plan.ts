@@ -2,6 +2,7 @@ import { type BinaryReport, checkBinary, findOnPath } from "../checks/binary";
 import type { GpuInfo, GpuReport } from "../checks/gpu";
 import { checkModel, type ModelReport, vramShortfall } from "../checks/model";
 import { ConfigError, pickDevice, type ResolvedOptions } from "../config/options";
+import { writtenDefaultModel } from "../gguf/default-model";
 import type { WorkerStartOptions } from "../worker/worker-process";
 
 /** Which worker a test file gets, and whether GPU-tagged tests can run. */
@@ -44,6 +45,7 @@ export function workerStartOptions(
     extraArgs: [
       ...options.extraArgs,
       ...(plan.kind === "mock" ? options.mockArgs : options.realArgs),
+      ...(options.mode === "llama" ? ["--engine", "llama", "--threads", String(options.llamaThreads)] : []),
       ...(options.mode === "replay"
         ? ["--replay", options.replayDir ?? rootDir, "--replay-speed", String(options.replaySpeed)]
         : []),
@@ -90,6 +92,7 @@ export function planWorker(
         }
       : checkBinary(options.binary ?? findOnPath());
   const modelReport = checkModel(options.model, knownModels);
+  if (options.mode === "llama") return planLlama(options, device, modelReport, binaryReport);
   if (options.mode !== "mock" && options.mode !== "replay") {
     if (options.modelConfigured && !modelReport.ok) {
       throw new ConfigError(
@@ -141,6 +144,38 @@ export function planWorker(
     return real("mode is real");
   }
   return gpuReady ? real("auto: GPU, model and binary present") : mock(`auto: ${gpuSkipReason}`);
+}
+
+/**
+ * Mode "llama": the mock's protocol layer with llama.cpp's tokens over the
+ * configured model, else the reference model where it is present, else a
+ * small model the package writes. GPU-tagged tests skip (no real worker).
+ */
+function planLlama(
+  options: ResolvedOptions,
+  device: number,
+  modelReport: ModelReport,
+  binaryReport: BinaryReport,
+): WorkerPlan {
+  if (options.modelConfigured && !modelReport.ok) {
+    throw new ConfigError(
+      `mode "llama" needs a model llama.cpp can read: workerOrcd.model${source(options, "model")}: ${modelReport.reason}; point it at a .gguf file, or leave it out for a small written one`,
+    );
+  }
+  const model = modelReport.ok ? options.model : writtenDefaultModel();
+  const report = modelReport.ok ? modelReport : checkModel(model);
+  const reason = `mode is llama: GPU-tagged tests need a real worker binary`;
+  return {
+    kind: "mock",
+    why: `mode is llama: the mock's protocol with llama.cpp tokens from ${modelReport.ok ? model : `a written model (${model})`}`,
+    binary: "mock",
+    model,
+    device,
+    gpuReady: false,
+    gpuSkipReason: reason,
+    modelReport: report,
+    binaryReport,
+  };
 }
 
 /** Longest name or string the banner prints whole. */

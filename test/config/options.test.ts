@@ -49,7 +49,7 @@ describe("configuration", () => {
       { startupTimeoutMs: "5s" },
       /testEnvironmentOptions.workerOrcd.startupTimeoutMs must be a number of milliseconds from 1 to 2147483647, got "5s"/,
     ],
-    [{ mode: "gpu" }, /workerOrcd.mode must be "auto", "mock", "real" or "replay", got "gpu"/],
+    [{ mode: "gpu" }, /workerOrcd.mode must be "auto", "mock", "real", "replay" or "llama", got "gpu"/],
     [{ gpuDevice: [-1] }, /workerOrcd.gpuDevice must be a device index/],
     [{ extraArgs: "--x" }, /workerOrcd.extraArgs must be an array of strings/],
     [{ env: { A: 1 } }, /workerOrcd.env must be an object of string values/],
@@ -61,7 +61,7 @@ describe("configuration", () => {
 
   it("rejects bad environment variables, naming them", () => {
     expect(() => resolveOptions({}, {}, "/p", { WORKER_ORCD_MODE: "fast" })).toThrow(
-      /WORKER_ORCD_MODE must be "auto", "mock", "real" or "replay", got "fast"/,
+      /WORKER_ORCD_MODE must be "auto", "mock", "real", "replay" or "llama", got "fast"/,
     );
     expect(() => resolveOptions({}, {}, "/p", { WORKER_ORCD_GPU_DEVICE: "a" })).toThrow(
       /WORKER_ORCD_GPU_DEVICE must be a device index/,

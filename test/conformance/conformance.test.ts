@@ -1,12 +1,15 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
+import { WorkerClient } from "../../src/client/worker-client";
 import { CLAUSES } from "../../src/conformance/clauses";
 import { formatMarkdown } from "../../src/conformance/report";
 import { runConformance } from "../../src/conformance/run";
-import type { ConformanceReport } from "../../src/conformance/types";
+import type { ClauseContext, ConformanceReport } from "../../src/conformance/types";
 import { REPO, runJest } from "../helpers/jest-run";
 
 const dir = mkdtempSync(join(tmpdir(), "wojest-conformance-"));
@@ -29,6 +32,36 @@ function cli(args: string[]): Promise<{ code: number | null; out: string }> {
     child.on("exit", (code) => resolve({ code, out }));
   });
 }
+
+/** A /health server that answers after `delayMs`, for judging TIMING-HEALTH alone. */
+async function slowHealth(delayMs: number) {
+  const server = createServer((_req, res) => {
+    setTimeout(
+      () => res.writeHead(200, { "content-type": "application/json" }).end('{"status":"healthy"}'),
+      delayMs,
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const client = new WorkerClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  const clause = CLAUSES.find((c) => c.id === "TIMING-HEALTH")!;
+  try {
+    return await clause.check({ client } as unknown as ClauseContext);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+}
+
+describe("TIMING-HEALTH judges the worker's own time, not the host's", () => {
+  it("fails a /health that takes 25 ms, passes one that answers at once, and prints both sides of each pair", async () => {
+    const slow = await slowHealth(25);
+    expect(slow.verdict).toBe("fail");
+    expect(slow.evidence).toMatch(/the worker's own time p95 [2-9]\d\.\d ms/);
+    const quick = await slowHealth(0);
+    expect(quick.verdict).toBe("pass");
+    expect(quick.evidence).toMatch(/the same client to an instant \/health in this process p50 [\d.]+ ms/);
+  });
+});
 
 describe("the conformance report (issue 10, part D)", () => {
   it("names at least the clauses the issue lists, with exactly those ids", () => {
@@ -195,7 +228,7 @@ describe("the conformance report (issue 10, part D)", () => {
     const help = await cli(["--help"]);
     expect({ code: help.code, first: help.out.split("\n")[0] }).toEqual({
       code: 0,
-      first: "commands: conformance, report, workers, --version, --help",
+      first: "commands: conformance, report, workers, write-model, --version, --help",
     });
     const none = await cli([]);
     expect(none.code).toBe(2);

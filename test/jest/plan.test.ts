@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { buildGgufHeader } from "../../src/checks/gguf";
 import type { GpuReport } from "../../src/checks/gpu";
 import { resolveOptions } from "../../src/config/options";
-import { banner, planWorker } from "../../src/jest/plan";
+import { banner, planWorker, workerStartOptions } from "../../src/jest/plan";
 
 const root = mkdtempSync(join(tmpdir(), "plan-"));
 writeFileSync(join(root, "model.gguf"), buildGgufHeader("qwen2"));
@@ -31,6 +31,31 @@ afterAll(() => {
 const full = { model: "model.gguf", binary: "worker-orcd" };
 
 describe("planWorker", () => {
+  it("mode llama: the mock with the llama engine on the configured model, else a written one; auto never picks it", () => {
+    const withModel = planWorker(options({ ...full, mode: "llama", llamaThreads: 2 }), gpu);
+    expect(withModel).toMatchObject({
+      kind: "mock",
+      binary: "mock",
+      model: join(root, "model.gguf"),
+      gpuReady: false,
+    });
+    expect(withModel.gpuSkipReason).toMatch(/mode is llama/);
+    const start = workerStartOptions(withModel, options({ ...full, mode: "llama", llamaThreads: 2 }), root);
+    expect(start.extraArgs).toEqual(expect.arrayContaining(["--engine", "llama", "--threads", "2"]));
+    const written = planWorker(options({ mode: "llama" }), noGpu);
+    expect(written.model).toMatch(/random-seed-0\.v1\.gguf$/);
+    expect(written.modelReport).toMatchObject({ ok: true });
+    expect(written.why).toMatch(/a written model/);
+    expect(() => planWorker(options({ mode: "llama", model: "missing.gguf" }), noGpu)).toThrow(
+      /mode "llama" needs a model llama\.cpp can read: workerOrcd\.model.*missing\.gguf/,
+    );
+    expect(() => options({ llamaThreads: 0 })).toThrow(/llamaThreads must be a whole number of threads/);
+    expect(planWorker(options(full), gpu).kind).toBe("real");
+    expect(workerStartOptions(planWorker(options(full), noGpu), options(full), root).extraArgs).not.toContain(
+      "--engine",
+    );
+  });
+
   it("auto picks the real worker only when GPU, model and binary are all present", () => {
     expect(planWorker(options(full), gpu)).toMatchObject({
       kind: "real",

@@ -1,0 +1,143 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect, it } from "@jest/globals";
+import { runConformance } from "../../src/conformance/run";
+import { writeLlamaModel } from "../../src/gguf/llama-model";
+import type { ReceivedEvent } from "../../src/protocol/events";
+import { describeLlama } from "../helpers/llama";
+import { mockArgs, startMock, stopAllMocks } from "../helpers/mock";
+
+const dir = mkdtempSync(join(tmpdir(), "wojest-llama-"));
+afterAll(async () => {
+  await stopAllMocks();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const SENTENCE = "The quick brown fox jumps over the lazy dog.";
+const chain = join(dir, "chain.gguf");
+const looping = join(dir, "looping.gguf");
+const emoji = join(dir, "emoji.gguf");
+const random = join(dir, "random.gguf");
+writeLlamaModel(chain, { text: SENTENCE });
+writeLlamaModel(looping, { text: SENTENCE, eos: false });
+writeLlamaModel(emoji, { text: "Launch 🚀 now!" });
+writeLlamaModel(random, { seed: 11 });
+
+const text = (events: ReceivedEvent[]) => events.map((e) => (e.type === "token" ? e.t : "")).join("");
+const tokens = (events: ReceivedEvent[]) => events.flatMap((e) => (e.type === "token" ? [e.t] : []));
+const llama = (model: string, extra: string[] = []) =>
+  startMock({ model, extraArgs: ["--engine", "llama", ...extra], startupTimeoutMs: 60_000 });
+
+describeLlama("the llama engine: real llama.cpp inference behind the mock's protocol (issue 21)", () => {
+  it("generates a written text exactly, and ends it with eos when the model predicts end-of-sequence", async () => {
+    const w = await llama(chain);
+    const events = await w.client.execute({ job_id: "c1", prompt: "Say it:", max_tokens: 50 });
+    expect(text(events)).toBe(SENTENCE);
+    expect(tokens(events)).toEqual([
+      "The",
+      " quick",
+      " brown",
+      " fox",
+      " jumps",
+      " over",
+      " the",
+      " lazy",
+      " dog.",
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: "end", stop_reason: "eos", tokens_out: 9 });
+    // A prompt that ends inside the text is continued from there.
+    const rest = await w.client.execute({ job_id: "c2", prompt: "The quick brown", max_tokens: 50 });
+    expect(text(rest)).toBe(" fox jumps over the lazy dog.");
+  });
+
+  it("same seed, same tokens; another seed, other tokens (random weights, temperature 1)", async () => {
+    const w = await llama(random);
+    const run = async (id: string, seed: number) =>
+      tokens(await w.client.execute({ job_id: id, prompt: "hello", max_tokens: 24, seed, temperature: 1 }));
+    const a = await run("r1", 1);
+    expect(a.length).toBeGreaterThan(0);
+    expect(await run("r2", 1)).toEqual(a);
+    expect(await run("r3", 2)).not.toEqual(a);
+    // Greedy decoding ignores the seed.
+    const greedy = async (id: string, seed: number) =>
+      text(await w.client.execute({ job_id: id, prompt: "hello", max_tokens: 16, seed, temperature: 0 }));
+    expect(await greedy("g1", 1)).toBe(await greedy("g2", 2));
+  });
+
+  it("ends at a stop sequence spanning two tokens and names it", async () => {
+    const w = await llama(looping);
+    const events = await w.client.execute({ job_id: "s1", prompt: "x", max_tokens: 100, stop: ["zy do"] });
+    expect(events.at(-1)).toMatchObject({
+      type: "end",
+      stop_reason: "stop_sequence",
+      stop_sequence_matched: "zy do",
+    });
+    expect(tokens(events).slice(-2)).toEqual([" lazy", " dog."]);
+  });
+
+  it("sends a character split over byte-fallback tokens as one whole character", async () => {
+    const w = await llama(emoji);
+    const events = await w.client.execute({ job_id: "u1", prompt: "?", max_tokens: 50 });
+    expect(text(events)).toBe("Launch 🚀 now!");
+    expect(tokens(events)).toContain("🚀");
+    expect(text(events)).not.toContain("\uFFFD");
+    // max_tokens counts the model's tokens: the emoji's four byte tokens make one event.
+    const capped = await w.client.execute({ job_id: "u2", prompt: "?", max_tokens: 6 });
+    expect(tokens(capped)).toEqual(["Launch", " ", "🚀"]);
+    expect(capped.at(-1)).toMatchObject({ stop_reason: "max_tokens", tokens_out: 3 });
+  });
+
+  it("reports the real model in /health: load time, memory, vocabulary, context, F32", async () => {
+    const w = await llama(chain, ["--threads", "1"]);
+    const health = (await w.client.health()) as Record<string, unknown>;
+    expect(health).toMatchObject({
+      status: "healthy",
+      model: "chain.gguf",
+      resident: true,
+      quant_kind: "F32",
+      tokenizer_kind: "gguf-spm",
+      context_length: 2048,
+      engine: "llama.cpp (node-llama-cpp, cpu, 1 thread)",
+    });
+    expect(health.vram_bytes_used).toBeGreaterThan(100_000);
+    expect(health.load_ms).toBeGreaterThan(0);
+    expect(health.vocab_size).toBeGreaterThan(256);
+  });
+
+  it("passes the conformance clauses the mock passes, cancel within 100 ms among them", async () => {
+    const report = await runConformance({
+      binary: "mock",
+      model: looping,
+      extraArgs: ["--engine", "llama"],
+      startupTimeoutMs: 60_000,
+    });
+    // The llama engine answered (the mock's own engine reports the reference model's Q4_K_M).
+    expect(report.clauses.find((c) => c.id === "HEALTH-FULL")?.evidence).toMatch(/"quant_kind":"F32"/);
+    const failed = report.clauses.filter((c) => c.verdict === "fail" || c.verdict === "error");
+    // Timing clauses judge the host's load as much as the worker; the protocol clauses must all pass.
+    expect(failed.filter((c) => !c.id.startsWith("TIMING-")).map((c) => `${c.id}: ${c.evidence}`)).toEqual(
+      [],
+    );
+    expect(report.clauses.find((c) => c.id === "CANCEL-ROUTE")).toMatchObject({ verdict: "pass" });
+  }, 120_000);
+
+  it("without node-llama-cpp, exits 1 at start with the line that installs it", async () => {
+    const child = spawn(
+      process.execPath,
+      mockArgs(20_000 + Math.floor(Math.random() * 20_000), { model: chain, extra: ["--engine", "llama"] }),
+      {
+        cwd: tmpdir(),
+        env: { ...process.env, WORKER_ORCD_LLAMA_PATH: join(dir, "nothing-here") },
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    const code = await new Promise((resolve) => child.on("exit", resolve));
+    expect(code).toBe(1);
+    expect(out).toMatch(/MODEL_LOAD_FAILED/);
+    expect(out).toMatch(/npm i -D node-llama-cpp@3/);
+  });
+});
