@@ -571,6 +571,115 @@ async function reused() {
   }
 }
 
+/**
+ * The llama engine (issue 21), each figure beside the mock's in the same run: spawn to ready with a written model,
+ * TTFT and tokens/s of 256-token jobs (greedy, one thread), the worker's RSS, and a 10-file suite on each.
+ */
+async function llama() {
+  process.env.WORKER_ORCD_LLAMA_PATH ??= join(ROOT, ".llama");
+  const { findNodeLlamaCpp } = require(join(ROOT, "dist", "mock", "llama", "load.js"));
+  if (!findNodeLlamaCpp()) {
+    console.log("llama: skipped, node-llama-cpp is not installed (npm run bench installs it into .llama/)");
+    return;
+  }
+  const { writeLlamaModel } = require(join(ROOT, "dist", "gguf", "llama-model.js"));
+  const { residentBytes } = require(join(ROOT, "dist", "worker", "processes.js"));
+  const dir = mkdtempSync(join(tmpdir(), "wojest-bench-llama-"));
+  const model = join(dir, "looping.gguf");
+  writeLlamaModel(model, { text: "The quick brown fox jumps over the lazy dog.", eos: false });
+  const engine = (extra = {}) =>
+    mock({ model, extraArgs: ["--engine", "llama"], startupTimeoutMs: 60000, ...extra });
+  const fixed = (extra = {}) =>
+    mock({ extraArgs: ["--token-interval-ms", "0", "--eos-after", "0"], ...extra });
+  const ready = { mock: [], llama: [] };
+  for (let k = 0; k < Math.min(REPS, 5); k++) {
+    for (const [name, start] of [
+      ["mock", fixed],
+      ["llama", engine],
+    ]) {
+      const t0 = performance.now();
+      const w = await start();
+      ready[name].push(performance.now() - t0);
+      await w.stop();
+    }
+  }
+  const m = record("llama_mock_spawn_ms", "baseline: mock spawn to ready", "ms", ready.mock);
+  const l = record("llama_spawn_ms", "llama engine: spawn to ready (written model)", "ms", ready.llama);
+  results.llama_spawn_ratio = l.median / m.median;
+
+  const streams = async (w, name) => {
+    const ttft = [];
+    const rate = [];
+    for (let k = 0; k < 8; k++) {
+      const t0 = performance.now();
+      let first;
+      let n = 0;
+      for await (const e of w.client.stream({
+        job_id: `${name}-${k}`,
+        prompt: "x",
+        max_tokens: 256,
+        temperature: 0,
+      })) {
+        if (e.type !== "token") continue;
+        first ??= performance.now();
+        n++;
+      }
+      ttft.push(first - t0);
+      rate.push(n / ((performance.now() - first) / 1000));
+    }
+    return { ttft, rate, rss: residentBytes(w.pid) / 2 ** 20 };
+  };
+  const wm = await fixed();
+  const wl = await engine();
+  try {
+    const a = await streams(wm, "mock");
+    const b = await streams(wl, "llama");
+    record("llama_mock_ttft_ms", "baseline: mock TTFT (no pace)", "ms", a.ttft);
+    record("llama_ttft_ms", "llama engine: TTFT (1 thread)", "ms", b.ttft);
+    record("llama_mock_tokens_per_sec", "baseline: mock tokens/s (no pace)", "tok/s", a.rate);
+    record("llama_tokens_per_sec", "llama engine: tokens/s (1 thread, 256-token jobs)", "tok/s", b.rate);
+    record("llama_mock_rss_mib", "baseline: mock worker RSS", "MiB", [a.rss]);
+    record("llama_rss_mib", "llama engine worker RSS", "MiB", [b.rss]);
+  } finally {
+    await wm.stop();
+    await wl.stop();
+  }
+
+  const body = `test("a 32-token job", async () => {
+  const events = await worker.execute({ job_id: "j", prompt: "x", max_tokens: 32, temperature: 0 });
+  expect(events).toCompleteSuccessfully();
+});\n`;
+  const dirs = {
+    mock: project(presetWith({ mode: "mock", mockArgs: ["--token-interval-ms", "0"] }), 10, body),
+    llama: project(presetWith({ mode: "llama", model }), 10, body),
+    llamaProcess: project(presetWith({ mode: "llama", model, scope: "process" }), 10, body),
+  };
+  try {
+    const wall = { mock: [], llama: [], llamaProcess: [] };
+    for (let k = 0; k < 3; k++)
+      for (const name of Object.keys(wall))
+        wall[name].push((await jestRun(dirs[name], { WORKER_ORCD_JEST_POOL: join(dir, "pool") })).ms);
+    const sm = record(
+      "llama_suite_mock_ms",
+      "baseline: 10-file suite on the mock (2 workers)",
+      "ms",
+      wall.mock,
+    );
+    const sl = record("llama_suite_ms", "10-file suite on the llama engine (2 workers)", "ms", wall.llama);
+    results.llama_suite_ratio = sl.median / sm.median;
+    const sp = record(
+      "llama_suite_process_ms",
+      '10-file suite on the llama engine, scope "process"',
+      "ms",
+      wall.llamaProcess,
+    );
+    results.llama_suite_process_ratio = sp.median / sm.median;
+  } finally {
+    for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const started = performance.now();
   console.log(
@@ -587,6 +696,7 @@ async function main() {
     scale,
     attached,
     reused,
+    llama,
   };
   const only = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(",") : Object.keys(sections);
   for (const name of only) await sections[name]();

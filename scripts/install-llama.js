@@ -36,7 +36,18 @@ function version() {
   }
 }
 
-if (version() === VERSION) process.exit(0);
+/** A GPU runner (nvidia-smi lists a GPU) also gets the CUDA prebuilt, for the GPU-tagged engine test. */
+function hasNvidiaGpu() {
+  try {
+    return /GPU \d+:/.test(execFileSync("nvidia-smi", ["-L"], { encoding: "utf8", timeout: 10_000 }));
+  } catch {
+    return false;
+  }
+}
+const cuda = PREBUILT === "linux-x64" && hasNvidiaGpu();
+const cudaInstalled = () => existsSync(join(dir, "node_modules", "@node-llama-cpp", "linux-x64-cuda", "package.json"));
+
+if (version() === VERSION && (!cuda || cudaInstalled())) process.exit(0);
 mkdirSync(dir, { recursive: true });
 rmSync(unavailable, { force: true });
 if (!PREBUILT) {
@@ -45,7 +56,9 @@ if (!PREBUILT) {
 }
 writeFileSync(join(dir, "package.json"), '{ "private": true, "description": "node-llama-cpp for the llama engine tests" }\n');
 const started = Date.now();
-process.stdout.write(`installing node-llama-cpp ${VERSION} (${PREBUILT} prebuilt) into .llama/ for the llama engine tests...\n`);
+process.stdout.write(
+  `installing node-llama-cpp ${VERSION} (${PREBUILT}${cuda ? " and CUDA" : ""} prebuilt) into .llama/ for the llama engine tests...\n`,
+);
 try {
   execFileSync(
     process.platform === "win32" ? "npm.cmd" : "npm",
@@ -61,6 +74,7 @@ try {
       "--loglevel=error",
       `node-llama-cpp@${VERSION}`,
       `@node-llama-cpp/${PREBUILT}@${VERSION}`,
+      ...(cuda ? [`@node-llama-cpp/linux-x64-cuda@${VERSION}`, `@node-llama-cpp/linux-x64-cuda-ext@${VERSION}`] : []),
     ],
     { stdio: ["ignore", "ignore", "pipe"], timeout: 300_000 },
   );
