@@ -116,7 +116,7 @@ const STREAM_WINDOW = 64;
  * HTTP client for one worker-orcd base URL: `/execute` as a collected list or
  * an async iterator of events, `/health`, `/cancel`, `/shutdown`, `/metrics`,
  * and a raw form for examining rejections. Survives the differences of the
- * last real builds listed in PROTOCOL.md.
+ * last real builds listed in docs/protocol.md.
  */
 export class WorkerClient {
   /** Base URL, e.g. `http://127.0.0.1:4100`. */

@@ -7,7 +7,7 @@ import { runConformance } from "./run";
 export const CONFORMANCE_USAGE = `usage: worker-orcd-jest conformance --bin <path|mock> --model <file|mock> [--gpu-device N]
          [--compat] [--json <file>] [--markdown <file>] [--allow <ID,...>] [--only <ID,...>] [--arg <worker arg>]...
          [--startup-timeout-ms <ms>] [--idle-timeout-ms <ms>] [--env NAME=VALUE]...
-  Starts the worker, holds it against every clause of PROTOCOL.md and prints a table.
+  Starts the worker, holds it against every clause of docs/protocol.md and prints a table.
   Exit 0: no MUST clause failed or went unjudged (those in --allow do not count); 1: one did;
   2: bad arguments or the worker did not start. --arg takes the next argument as it is (--arg --compat).
   --bin mock runs the bundled mock (--compat: its compat mode, build 5d6c9a4a).`;

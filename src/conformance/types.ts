@@ -1,7 +1,7 @@
 import type { WorkerClient } from "../client/worker-client";
 import type { WorkerProcess, WorkerStartOptions } from "../worker/worker-process";
 
-/** How strongly PROTOCOL.md asks for a clause. */
+/** How strongly docs/protocol.md asks for a clause. */
 export type Level = "MUST" | "SHOULD";
 
 /** A clause's outcome: `error` means it could not be judged (the check itself broke). */
@@ -25,7 +25,7 @@ export interface ClauseContext {
   streamTimeoutMs: number;
 }
 
-/** One clause of PROTOCOL.md as an executable check. */
+/** One clause of docs/protocol.md as an executable check. */
 export interface Clause {
   id: string;
   title: string;

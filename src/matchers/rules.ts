@@ -51,7 +51,7 @@ export function terminalOf(events: readonly unknown[]): TerminalEvent | undefine
   return undefined;
 }
 
-/** Every ordering rule of PROTOCOL.md, in the order of the stream; the first one broken wins. */
+/** Every ordering rule of docs/protocol.md, in the order of the stream; the first one broken wins. */
 export function checkEventOrder(events: unknown): Verdict {
   const invalid = notEvents(events);
   if (invalid) return invalid;

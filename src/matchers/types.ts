@@ -5,7 +5,7 @@ import type { TokenCountExpectation } from "./rules";
 
 /** The matchers' signatures; augmented into Jest's `Matchers` for both `@types/jest` and `@jest/globals`. */
 export interface WorkerOrcdMatchers<R> {
-  /** Every ordering rule of PROTOCOL.md holds. */
+  /** Every ordering rule of docs/protocol.md holds. */
   toHaveValidEventOrder(): R;
   /** Valid order, ending with `end` and reason max_tokens, eos or stop_sequence. */
   toCompleteSuccessfully(): R;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * worker-orcd-mock: a no-GPU stand-in for worker-orcd that speaks the full
- * protocol (PROTOCOL.md), with a compat switch, a tunable pace and fault
+ * protocol (docs/protocol.md), with a compat switch, a tunable pace and fault
  * injection. See the README's "Mock worker" section.
  */
 import { statSync } from "node:fs";
@@ -48,6 +48,14 @@ function modelBytes(o: MockOptions): number {
   }
 }
 
+/**
+ * How long the readiness callback may go unanswered. Long: the real build's
+ * HTTP client (reqwest's default) sets none, and a Jest process compiling a
+ * test file on a cold ts-jest cache answers late; the harness's own start-up
+ * deadline decides when a start has failed.
+ */
+const CALLBACK_TIMEOUT_MS = 120_000;
+
 async function postCallback(o: MockOptions, vram: number): Promise<void> {
   if (!o.callbackUrl || o.faults["no-callback"]) return;
   // Build 5d6c9a4a (bin/worker-orcd/src/main.rs) skips the callback for its test harness's URL.
@@ -58,7 +66,7 @@ async function postCallback(o: MockOptions, vram: number): Promise<void> {
   const body = { worker_id: o.workerId, vram_bytes: vram, uri: `http://localhost:${o.port}` };
   let status = 0;
   try {
-    status = await postJson(o.callbackUrl, body, 10_000);
+    status = await postJson(o.callbackUrl, body, CALLBACK_TIMEOUT_MS);
   } catch (error) {
     fatal(
       "INTERNAL",

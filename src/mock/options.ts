@@ -18,7 +18,7 @@ export interface MockOptions {
   maxTokensOut: number;
   inferenceTimeoutSec: number;
   kvCacheSizeMb: number;
-  /** Behave like the last real builds (PROTOCOL.md, compatibility section). */
+  /** Behave like the last real builds (docs/protocol.md, compatibility section). */
   compat: boolean;
   /** Delay between tokens. */
   tokenIntervalMs: number;

@@ -1,4 +1,4 @@
-/** Why a generation ended (PROTOCOL.md, `end` event). */
+/** Why a generation ended (docs/protocol.md, `end` event). */
 export type StopReason = "max_tokens" | "eos" | "stop_sequence" | "cancelled" | "error";
 
 /** Every stop reason, in specification spelling. */

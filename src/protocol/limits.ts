@@ -1,5 +1,5 @@
 /**
- * Validation limits of `POST /execute`, as PROTOCOL.md states them.
+ * Validation limits of `POST /execute`, as docs/protocol.md states them.
  *
  * This table is the single source of truth: the client-side request builder,
  * the request validator and the mock worker all read it.

@@ -1,4 +1,4 @@
-/** Body of `POST /execute` (PROTOCOL.md, "POST /execute"). */
+/** Body of `POST /execute` (docs/protocol.md, "POST /execute"). */
 export interface ExecuteRequest {
   /** Non-empty job identifier. */
   job_id: string;

@@ -1,4 +1,4 @@
-/** The worker's HTTP routes (PROTOCOL.md), shared by the client and the mock. */
+/** The worker's HTTP routes (docs/protocol.md), shared by the client and the mock. */
 export const ROUTES = {
   health: "/health",
   execute: "/execute",

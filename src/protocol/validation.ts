@@ -84,7 +84,7 @@ export function countScalars(text: string): number {
 }
 
 /**
- * Checks an `/execute` body against PROTOCOL.md and returns every failing
+ * Checks an `/execute` body against docs/protocol.md and returns every failing
  * field, one error per problem (an empty list when the body is valid).
  * Absent optional fields are valid. Constraint names are the ones build
  * 5d6c9a4a uses (`non_empty`, `length(1..=32768)`, `range(1..=2048)`,

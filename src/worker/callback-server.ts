@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { BodyTooLargeError } from "../client/body";
 import { ProbeTimeoutError, probe } from "./probe";
 
-/** Body the worker posts when it is ready (PROTOCOL.md, `--callback-url`). */
+/** Body the worker posts when it is ready (docs/protocol.md, `--callback-url`). */
 export interface ReadyCallback {
   worker_id: string;
   vram_bytes: number;

@@ -33,7 +33,7 @@ export const MOCK_ENTRY =
     existsSync(p),
   ) ?? join(__dirname, "..", "mock", "cli.js");
 
-/** Builds the worker command line of PROTOCOL.md for a port and callback URL. */
+/** Builds the worker command line of docs/protocol.md for a port and callback URL. */
 export function buildCommand(spec: WorkerCommandSpec, port: number, callbackUrl?: string): WorkerCommand {
   const workerId = spec.workerId ?? randomUUID();
   const args = [

@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import type { ReceivedEvent } from "../../src/protocol/events";
 import { MOCK_ENTRY } from "../../src/worker/command";
@@ -132,6 +134,28 @@ describe("mock worker: generation", () => {
 });
 
 describe("mock worker: lifecycle", () => {
+  it("waits for a readiness callback answered late (a Jest process blocked compiling), as a real worker's HTTP client does", async () => {
+    // Seen in CI on a cold ts-jest cache: the environment's callback server answered after more than 10 s and
+    // the mock gave up ("no answer within 10000 ms"), failing every test of the file.
+    let answered = 0;
+    const receiver = createServer((req, res) => {
+      req.resume();
+      setTimeout(() => {
+        answered = Date.now();
+        res.writeHead(200).end();
+      }, 11_000);
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/ready`;
+    const run = runMock(mockArgs(await freePort(), { callbackUrl: url }), {}, 14_000);
+    const result = await run;
+    receiver.close();
+    expect(answered).toBeGreaterThan(0);
+    // Alive until the end (killed by the test), never exited on its own.
+    expect(result).toMatchObject({ code: null, signal: "SIGKILL" });
+    expect(result.out).not.toMatch(/readiness callback .* failed/);
+  }, 20_000);
+
   it("posts the readiness callback and logs model_load_progress 0..100", async () => {
     const w = await startMock({ extraArgs: ["--load-time-ms", "40"] });
     const callback = w.callbackBody as Record<string, unknown> | undefined;

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { markedBlock, runnableBlocks } from "../helpers/docs";
 import { REPO, runJest } from "../helpers/jest-run";
 
 /**
@@ -13,14 +14,7 @@ import { REPO, runJest } from "../helpers/jest-run";
 const root = mkdtempSync(join(tmpdir(), "wojest-consumer-"));
 let tarball = "";
 
-/** The code block that follows `<!-- consumer:NAME -->` in the README. */
-function readmeBlock(name: string): string {
-  const readme = readFileSync(join(REPO, "README.md"), "utf8");
-  const at = readme.indexOf(`<!-- consumer:${name} -->`);
-  if (at < 0) throw new Error(`README has no <!-- consumer:${name} --> block`);
-  const m = /```\w*\n([\s\S]*?)```/.exec(readme.slice(at));
-  return m![1].trim();
-}
+const readmeBlock = markedBlock;
 
 const run = (file: string, args: string[], cwd: string) =>
   execFileSync(file, args, {
@@ -182,4 +176,30 @@ describe("the npm-installed package", () => {
       /gpu.test.ts is tagged @requires-gpu and cannot run, and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it/,
     );
   }, 120_000);
+
+  it("runs every code block the README and docs/ mark runnable, each as a test file of its own (issue 22, part 6)", async () => {
+    const blocks = runnableBlocks();
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
+    const dir = join(projects.npm, "doc-blocks");
+    require("node:fs").mkdirSync(dir);
+    const names = blocks.map((b, k) => {
+      const name = `${b.page.replace(/[^\w]+/g, "-")}-${b.line}-${k}.test.${b.lang === "js" ? "js" : "ts"}`;
+      writeFileSync(join(dir, name), b.code);
+      return name;
+    });
+    try {
+      const result = await runJest(
+        projects.npm,
+        ["doc-blocks"],
+        {},
+        join(projects.npm, "node_modules", "jest", "bin", "jest.js"),
+      );
+      for (const name of names)
+        expect(result.out).toMatch(new RegExp(`PASS doc-blocks/${name.replace(/\./g, "\\.")}`));
+      expect(result.out).toMatch(new RegExp(`Test Suites: +${names.length} passed, ${names.length} total`));
+      expect(result.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
