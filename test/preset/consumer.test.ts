@@ -133,6 +133,16 @@ describe("the npm-installed package", () => {
     expect(existsSync(join(pkg, "dist", "client", map.sources[0]))).toBe(true);
   });
 
+  it("ships the reference pages and the report's picture that the README links to (issue 22, part 5)", () => {
+    const pkg = join(projects.npm, "node_modules", "worker-orcd-jest");
+    for (const page of ["protocol.md", "configuration.md", "llama-engine.md", "jest-notes.md", "report.png"])
+      expect(existsSync(join(pkg, "docs", page))).toBe(true);
+    const readme = readFileSync(join(pkg, "README.md"), "utf8");
+    const linked = [...readme.matchAll(/\]\((docs\/[^)#]+)/g)].map((m) => m[1]);
+    expect(linked.length).toBeGreaterThan(10);
+    expect(linked.filter((p) => !existsSync(join(pkg, p)))).toEqual([]);
+  });
+
   it("runs the README's projects configuration: the user's tests with the preset, the conformance project, and the run report (issue 17, items 14 and 20)", async () => {
     const dir = projects.npm;
     writeFileSync(
