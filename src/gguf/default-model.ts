@@ -9,9 +9,13 @@ export const DEFAULT_WRITTEN_SEED = 0;
 /**
  * The path of the random-weights model (seed {@link DEFAULT_WRITTEN_SEED})
  * that mode "llama" uses by default, written once per user (atomically: the
- * global setup and each test file may ask at once).
+ * global setup and each test file may ask at once) into
+ * `WORKER_ORCD_JEST_MODELS`, else a folder of this user under the temporary
+ * folder.
  */
-export function writtenDefaultModel(dir = join(tmpdir(), `worker-orcd-jest-models-${safeUser()}`)): string {
+export function writtenDefaultModel(
+  dir = process.env.WORKER_ORCD_JEST_MODELS || join(tmpdir(), `worker-orcd-jest-models-${safeUser()}`),
+): string {
   const path = join(dir, `random-seed-${DEFAULT_WRITTEN_SEED}.v1.gguf`);
   if (existsSync(path)) return path;
   mkdirSync(dir, { recursive: true, mode: 0o700 });

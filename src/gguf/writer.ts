@@ -69,40 +69,33 @@ class Bytes {
   }
 }
 
+/** How each scalar is written: its type id and its bytes. */
+const SCALARS = {
+  u32: [TYPE_ID.u32, (out: Bytes, v: number) => out.u32(v)],
+  i32: [TYPE_ID.i32, (out: Bytes, v: number) => out.i32(v)],
+  f32: [TYPE_ID.f32, (out: Bytes, v: number) => out.f32(v)],
+} as const;
+
 function writeValue(out: Bytes, v: GgufValue): void {
-  switch (v.type) {
-    case "u32":
-      out.u32(TYPE_ID.u32);
-      out.u32(v.value);
-      return;
-    case "i32":
-      out.u32(TYPE_ID.i32);
-      out.i32(v.value);
-      return;
-    case "f32":
-      out.u32(TYPE_ID.f32);
-      out.f32(v.value);
-      return;
-    case "bool":
-      out.u32(TYPE_ID.bool);
-      out.raw(Buffer.from([v.value ? 1 : 0]));
-      return;
-    case "string":
-      out.u32(TYPE_ID.string);
-      out.string(v.value);
-      return;
-    case "string[]":
-      out.u32(TYPE_ID.array);
-      out.u32(TYPE_ID.string);
-      out.u64(v.value.length);
-      for (const s of v.value) out.string(s);
-      return;
-    case "f32[]":
-    case "i32[]": {
-      out.u32(TYPE_ID.array);
-      out.u32(v.type === "f32[]" ? TYPE_ID.f32 : TYPE_ID.i32);
-      out.u64(v.value.length);
-      for (let k = 0; k < v.value.length; k++) (v.type === "f32[]" ? out.f32 : out.i32).call(out, v.value[k]);
+  if (v.type === "u32" || v.type === "i32" || v.type === "f32") {
+    const [id, write] = SCALARS[v.type];
+    out.u32(id);
+    write(out, v.value);
+  } else if (v.type === "bool") {
+    out.u32(TYPE_ID.bool);
+    out.raw(Buffer.from([v.value ? 1 : 0]));
+  } else if (v.type === "string") {
+    out.u32(TYPE_ID.string);
+    out.string(v.value);
+  } else {
+    // Arrays: the array type, the element type, the count, the elements.
+    const element = v.type === "string[]" ? TYPE_ID.string : SCALARS[v.type === "f32[]" ? "f32" : "i32"][0];
+    out.u32(TYPE_ID.array);
+    out.u32(element);
+    out.u64(v.value.length);
+    for (let k = 0; k < v.value.length; k++) {
+      if (v.type === "string[]") out.string(v.value[k]);
+      else SCALARS[v.type === "f32[]" ? "f32" : "i32"][1](out, v.value[k]);
     }
   }
 }

@@ -23,9 +23,12 @@ const options = (raw: object, env: NodeJS.ProcessEnv = {}) => resolveOptions(raw
 const savedPath = process.env.PATH;
 beforeAll(() => {
   process.env.PATH = "/nonexistent";
+  // The model mode "llama" writes by default goes into this test's folder, removed with it.
+  process.env.WORKER_ORCD_JEST_MODELS = join(root, "models");
 });
 afterAll(() => {
   process.env.PATH = savedPath;
+  delete process.env.WORKER_ORCD_JEST_MODELS;
   rmSync(root, { recursive: true, force: true });
 });
 const full = { model: "model.gguf", binary: "worker-orcd" };

@@ -25,10 +25,11 @@ if (!cuda) {
   );
 }
 
-const dir = mkdtempSync(join(tmpdir(), "wojest-llama-gpu-"));
+// Made only where the tests run: a skipped file runs no afterAll.
+const dir = cuda ? mkdtempSync(join(tmpdir(), "wojest-llama-gpu-")) : "";
 afterAll(async () => {
   await stopAllMocks();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 (cuda ? describe : describe.skip)("the llama engine on a GPU (issue 21, part 5) @requires-gpu", () => {
