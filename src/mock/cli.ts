@@ -192,9 +192,18 @@ async function main(): Promise<void> {
     );
   }
   const fixed = fixedEngine(o, modelBytes(o)); // checks the file, compat mode too
+  // Before the llama engine has read the model, /health knows only its file name.
   const server = new MockServer(
     o,
-    o.engine === "llama" ? { ...fixed.facts, quant_kind: "unknown" } : fixed.facts,
+    o.engine === "llama"
+      ? {
+          ...fixed.facts,
+          quant_kind: "unknown",
+          tokenizer_kind: "unknown",
+          vocab_size: 0,
+          context_length: null,
+        }
+      : fixed.facts,
   );
 
   let stopping = false;
