@@ -123,6 +123,40 @@ describeLlama("the llama engine: real llama.cpp inference behind the mock's prot
     expect(report.clauses.find((c) => c.id === "CANCEL-ROUTE")).toMatchObject({ verdict: "pass" });
   }, 120_000);
 
+  it("while llama.cpp loads, /health says resident false and only the file name; then the real facts", async () => {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    // The test realm's environment (with WORKER_ORCD_LLAMA_PATH), not the process's.
+    const child = spawn(process.execPath, mockArgs(port, { model: chain, extra: ["--engine", "llama"] }), {
+      env: { ...process.env },
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    try {
+      let loading: Record<string, unknown> | undefined;
+      let ready: Record<string, unknown> | undefined;
+      const deadline = Date.now() + 30_000;
+      while (!ready && Date.now() < deadline) {
+        const body = await fetch(`http://127.0.0.1:${port}/health`)
+          .then((r) => r.json() as Promise<Record<string, unknown>>)
+          .catch(() => undefined);
+        if (body?.resident === false) loading ??= body;
+        if (body?.resident === true) ready = body;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (!ready) throw new Error(`the worker did not become ready; it said:\n${out}`);
+      expect(loading).toMatchObject({
+        model: "chain.gguf",
+        quant_kind: "unknown",
+        vocab_size: 0,
+        vram_bytes_used: 0,
+      });
+      expect(ready).toMatchObject({ model: "chain.gguf", quant_kind: "F32", tokenizer_kind: "gguf-spm" });
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 40_000);
+
   it("without node-llama-cpp, exits 1 at start with the line that installs it", async () => {
     const child = spawn(
       process.execPath,
