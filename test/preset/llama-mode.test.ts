@@ -45,6 +45,8 @@ describeLlama("mode llama in a Jest run (issue 21, part 4)", () => {
     expect(file.workers[0].vramBytes).toBeGreaterThan(100_000);
     expect(file.jobs[0]).toMatchObject({ jobId: "fox", outcome: "eos", tokens: 7 });
     expect(file.jobs[0].ttftMs).toBeGreaterThan(0);
+    expect(file.jobs[0].tokensPerSec).toBeGreaterThan(0);
+    expect(run.out).toMatch(/fox\.test\.js +mock +\S+ +1 +7 /);
 
     const transcript: Transcript = JSON.parse(
       readFileSync(join(p.dir, "__transcripts__", "fox.test.js", "fox.json"), "utf8"),
