@@ -175,17 +175,27 @@ describe("mock worker: lifecycle", () => {
 
   it("reports resident:false while the model loads, then the full health body", async () => {
     const port = await freePort();
-    const run = runMock(mockArgs(port, { extra: ["--load-time-ms", "600"] }), {}, 1500);
-    await sleep(300);
-    const loading = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+    const run = runMock(mockArgs(port, { extra: ["--load-time-ms", "1500"] }), {}, 4000);
+    // The first answer comes once the port listens (a Node start: 250 ms here, more on a loaded host), well inside the load.
+    let loading: unknown;
+    for (let k = 0; k < 100 && loading === undefined; k++) {
+      loading = await fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.json(),
+        () => sleep(20).then(() => undefined),
+      );
+    }
     expect(loading).toMatchObject({ status: "healthy", resident: false });
     const busy = await fetch(`http://127.0.0.1:${port}/execute`, {
       method: "POST",
       body: JSON.stringify({ job_id: "x", prompt: "x", max_tokens: 1 }),
     });
     expect(busy.status).toBe(503);
-    await sleep(500);
-    const ready = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+    let ready: { resident?: boolean } = {};
+    for (let k = 0; k < 150 && ready.resident !== true; k++) {
+      await sleep(20);
+      ready = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { resident?: boolean };
+    }
+    expect(ready.resident).toBe(true);
     expect(Object.keys(ready as object).sort()).toEqual(
       [
         "context_length",
