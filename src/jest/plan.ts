@@ -164,7 +164,7 @@ function planLlama(
   }
   const model = modelReport.ok ? options.model : writtenDefaultModel();
   const report = modelReport.ok ? modelReport : checkModel(model);
-  const reason = `mode is llama: GPU-tagged tests need a real worker binary`;
+  const reason = "mode is llama: GPU-tagged tests need a real worker binary";
   return {
     kind: "mock",
     why: `mode is llama: the mock's protocol with llama.cpp tokens from ${modelReport.ok ? model : `a written model (${model})`}`,

@@ -288,8 +288,8 @@ async function load(
     progress?.(100);
     return engine;
   } catch (error) {
-    const missing =
-      (error as Error).name === "LlamaUnavailableError" || /node-llama-cpp/.test((error as Error).message);
+    // By name: importing the error's class here would load the engine's module on every start.
+    const missing = (error as Error).name === "LlamaUnavailableError";
     return fatal(
       "MODEL_LOAD_FAILED",
       `cannot load model ${o.model} with the llama engine: ${(error as Error).message}`,

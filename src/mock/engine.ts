@@ -24,8 +24,6 @@ export interface Engine {
   readonly facts: EngineFacts;
   /** A generation for one job, limited to `maxTokens` model tokens. */
   start(request: ExecuteRequest, seed: number | bigint | string, maxTokens: number): Generation;
-  /** Frees what the engine holds (the process exits after). */
-  close?(): Promise<void>;
 }
 
 /** The reference model the mock impersonates. */

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { userTempDir } from "../util/user-dir";
 import { isAlive, killMarked, signal } from "./processes";
 
 /** What is recorded of a running worker, so a later run can end it if this one dies. */
@@ -15,10 +15,7 @@ export interface WorkerRecord {
 
 /** Folder of worker records; one per user, outside any project folder. */
 export function registryDir(): string {
-  return (
-    process.env.WORKER_ORCD_JEST_REGISTRY ??
-    join(tmpdir(), `worker-orcd-jest-${process.getuid?.() ?? "user"}`, "workers")
-  );
+  return process.env.WORKER_ORCD_JEST_REGISTRY ?? userTempDir("workers");
 }
 
 /** Records a started worker. */

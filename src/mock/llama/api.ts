@@ -21,7 +21,6 @@ export interface LlamaContext {
   readonly stateSize: number;
   readonly contextSize: number;
   getSequence(): LlamaSequence;
-  dispose(): Promise<void>;
 }
 
 export interface LlamaModel {
@@ -37,14 +36,12 @@ export interface LlamaModel {
     threads?: number;
     sequences?: number;
   }): Promise<LlamaContext>;
-  dispose(): Promise<void>;
 }
 
 export interface Llama {
   readonly gpu: string | false;
   loadModel(options: { modelPath: string; gpuLayers?: number | "auto" }): Promise<LlamaModel>;
   getVramState(): Promise<{ total: number; used: number; free: number }>;
-  dispose(): Promise<void>;
 }
 
 export interface NodeLlamaCpp {

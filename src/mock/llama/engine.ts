@@ -88,11 +88,6 @@ export async function llamaEngine(o: LlamaEngineOptions): Promise<Engine> {
   return {
     facts,
     start: (request, seed, maxTokens) => new LlamaGeneration(model, sequence, request, seed, maxTokens),
-    close: async () => {
-      await context.dispose();
-      await model.dispose();
-      await llama.dispose();
-    },
   };
 }
 

@@ -10,9 +10,9 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../../client/errors";
+import { userTempDir } from "../../util/user-dir";
 import { isSameProcess, processStamp } from "../../worker/processes";
 import type { Identity } from "./identity";
 
@@ -67,9 +67,7 @@ export interface PoolEntry {
  * system's temporary folder. Only its user can read it.
  */
 export function poolDir(env: NodeJS.ProcessEnv = process.env): string {
-  return (
-    env.WORKER_ORCD_JEST_POOL ?? join(tmpdir(), `worker-orcd-jest-${process.getuid?.() ?? "user"}`, "pool")
-  );
+  return env.WORKER_ORCD_JEST_POOL ?? userTempDir("pool");
 }
 
 const SUBDIRS = ["idle", "leased", "logs", "released", "starting"] as const;
