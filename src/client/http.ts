@@ -1,5 +1,6 @@
 import { SSE_CONTENT_TYPE } from "../protocol/routes";
 import { rejectedFields } from "../protocol/validation-errors";
+import { maskUrl } from "../util/mask-url";
 import { readBodyText } from "./body";
 import { WorkerHttpError } from "./errors";
 
@@ -59,5 +60,26 @@ export async function eventStreamBody(
     `${what} answered 200 with content-type ${JSON.stringify(type)}, expected text/event-stream: ${clip(raw.text)}`,
     200,
     raw.text,
+  );
+}
+
+/**
+ * `fetch` for a worker's routes, where a redirect is never followed: a 3xx
+ * answer is a {@link WorkerHttpError} naming its `Location` (credentials
+ * masked). Followed, it would send the request, its body and its headers
+ * (an API key among them) to a server the run never named, while every
+ * message still named the first URL. `what` names the call (`GET /health`).
+ */
+export async function fetchWorker(url: string, init: RequestInit, what: string): Promise<Response> {
+  const res = await fetch(url, { ...init, redirect: "manual" });
+  if (res.status < 300 || res.status >= 400) return res;
+  const location = res.headers.get("location");
+  await res.body?.cancel().catch(() => undefined);
+  const to = location ? `to ${JSON.stringify(maskUrl(location))}` : "without a Location";
+  throw new WorkerHttpError(
+    `${what} answered HTTP ${res.status}, a redirect ${to}; a worker's redirect is not followed (the request and ` +
+      "its headers would go to another server): give the URL the worker itself answers on",
+    res.status,
+    "",
   );
 }

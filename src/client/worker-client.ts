@@ -14,7 +14,7 @@ import {
   UnsupportedRouteError,
   WorkerHttpError,
 } from "./errors";
-import { clip, eventStreamBody, httpError, type RawResponse, toRaw } from "./http";
+import { clip, eventStreamBody, fetchWorker, httpError, type RawResponse, toRaw } from "./http";
 
 export type { RawResponse };
 
@@ -353,17 +353,21 @@ export class WorkerClient {
     const giveUpAt = now() + this.options.busyRetryMs;
     for (let delay = 5; ; delay = Math.min(100, delay * 2)) {
       const sentAt = now();
-      const res = await fetch(`${this.baseUrl}${ROUTES.execute}`, {
-        method: "POST",
-        headers: {
-          ...lowerKeys(this.headers),
-          ...lowerKeys(extraHeaders),
-          "content-type": "application/json",
-          accept: SSE_CONTENT_TYPE,
+      const res = await fetchWorker(
+        `${this.baseUrl}${ROUTES.execute}`,
+        {
+          method: "POST",
+          headers: {
+            ...lowerKeys(this.headers),
+            ...lowerKeys(extraHeaders),
+            "content-type": "application/json",
+            accept: SSE_CONTENT_TYPE,
+          },
+          body,
+          signal,
         },
-        body,
-        signal,
-      });
+        `POST /execute (job ${JSON.stringify(jobId)})`,
+      );
       if (res.status === 200) return { body: await eventStreamBody(res, jobId), sentAt };
       const raw = await toRaw(res);
       const running = runningJobOf(raw);
@@ -443,12 +447,7 @@ export class WorkerClient {
     const call = (async () => {
       const headers: Record<string, string> = { ...lowerKeys(this.headers), ...lowerKeys(options.headers) };
       if (body !== undefined && contentType !== null) headers["content-type"] = contentType;
-      const res = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        body,
-        signal,
-      });
+      const res = await fetchWorker(`${this.baseUrl}${path}`, { method, headers, body, signal }, what);
       const raw = await toRaw(res);
       answered = true;
       return raw;
@@ -467,6 +466,7 @@ export class WorkerClient {
       const ended = entry.controller.signal.reason as Error | undefined;
       if (entry.controller.signal.aborted && ended?.name === "JobAbandonedError") throw ended;
       if (options.signal?.aborted || error instanceof RequestTimeoutError) throw error;
+      if (error instanceof WorkerHttpError && error.status !== 0) throw error; // an answer, not a lost connection
       throw await this.explain(
         new WorkerHttpError(`${what} failed: ${causeText(asError(error))}`, 0, ""),
         requestedAt,

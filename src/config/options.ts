@@ -1,7 +1,9 @@
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../client/errors";
 import { durationProblem } from "../util/duration";
+import { maskUrl } from "../util/mask-url";
 import { didYouMean } from "../util/suggest";
+import { UnsafeFolderError } from "../util/user-dir";
 import { envFlag } from "./booleans";
 
 /** How the environment picks its worker. */
@@ -149,7 +151,7 @@ export { ConfigError };
  * Other errors pass unchanged.
  */
 export function presentConfigError(error: unknown): unknown {
-  if (!(error instanceof ConfigError)) return error;
+  if (!(error instanceof ConfigError) && !(error instanceof UnsafeFolderError)) return error;
   const clean = new ConfigError(`worker-orcd-jest configuration error: ${error.message}`);
   clean.stack = clean.message;
   return clean;
@@ -168,7 +170,38 @@ const flag: Validator = (v) => (typeof v === "boolean" ? undefined : "must be tr
 /** The option checks other option sets share (the harness's): each a problem phrase, or undefined. */
 export const CHECKS = { duration: positive, strings: stringList, stringRecord, flag } as const;
 const device = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
-const httpUrl = (v: unknown) => typeof v === "string" && /^https?:\/\/[^/\s]+/.test(v);
+/** What is wrong with one worker URL, or undefined: an http(s) URL that parses, with a user and password that decode. */
+function urlProblem(v: unknown): string | undefined {
+  if (typeof v !== "string" || !/^https?:\/\/[^/\s]+/i.test(v))
+    return 'is not an http(s) URL such as "http://gpu-1:8080"';
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    return "does not parse as a URL (a port above 65535, an unclosed [ of an IPv6 address, a character a URL cannot hold?)";
+  }
+  try {
+    decodeURIComponent(parsed.username);
+    decodeURIComponent(parsed.password);
+  } catch {
+    return "has a user or password with a bad % escape (write a literal % as %25)";
+  }
+  return undefined;
+}
+
+/** What is wrong with a `url` value (one URL or a non-empty list), naming the entry (credentials masked); or undefined. */
+function urlsProblem(v: unknown): string | undefined {
+  const list = Array.isArray(v) ? v : [v];
+  if (list.length === 0) return "must be an http(s) URL, or a non-empty list of them";
+  for (const [i, entry] of list.entries()) {
+    const problem = urlProblem(entry);
+    if (problem) {
+      const which = Array.isArray(v) ? `entry ${i + 1} ` : "";
+      return `${which}${JSON.stringify(typeof entry === "string" ? maskUrl(entry) : entry)} ${problem}`;
+    }
+  }
+  return undefined;
+}
 
 const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
   binary: (v) =>
@@ -196,10 +229,7 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
     typeof v === "number" && Number.isFinite(v) && v >= 0
       ? undefined
       : "must be a number >= 0 (0 = as fast as possible)",
-  url: (v) =>
-    httpUrl(v) || (Array.isArray(v) && v.length > 0 && v.every(httpUrl))
-      ? undefined
-      : 'must be an http(s) URL such as "http://gpu-1:8080", or a non-empty list of them',
+  url: urlsProblem,
   headers: stringRecord,
   reuse: flag,
   reuseIdleMs: positive,
@@ -229,8 +259,8 @@ export function validateOptions(raw: unknown, where: string): WorkerOrcdOptions 
     }
     const problem = validate(value);
     // A header's value may be a secret: the message never shows it.
-    const shown =
-      key === "headers" ? "(values not shown)" : JSON.stringify(key === "url" ? redactUrls(value) : value);
+    if (problem && key === "url") throw new ConfigError(`${where}.${key}: ${problem}`);
+    const shown = key === "headers" ? "(values not shown)" : JSON.stringify(value);
     if (problem) throw new ConfigError(`${where}.${key} ${problem}, got ${shown}`);
   }
   return raw as WorkerOrcdOptions;
@@ -281,9 +311,10 @@ function fromEnv(env: NodeJS.ProcessEnv): {
       .split(",")
       .map((u) => u.trim())
       .filter(Boolean);
-    if (list.length === 0 || !list.every(httpUrl))
+    const problem = urlsProblem(list.length === 1 ? list[0] : list);
+    if (problem)
       throw new ConfigError(
-        `${ENV_VARS.url} must be an http(s) URL or a comma-separated list of them, got ${JSON.stringify(redactUrls(url))}`,
+        `${ENV_VARS.url} must be an http(s) URL or a comma-separated list of them: ${problem}`,
       );
     options.url = list;
     sources.url = ENV_VARS.url;
@@ -293,12 +324,6 @@ function fromEnv(env: NodeJS.ProcessEnv): {
     sources.reuse = ENV_VARS.reuse;
   }
   return { options, sources };
-}
-
-/** URLs (a string or a list) with any user and password replaced by `***`, for messages. */
-export function redactUrls(value: unknown): unknown {
-  const one = (u: unknown) => (typeof u === "string" ? u.replace(/\/\/[^/@\s]*@/, "//***@") : u);
-  return Array.isArray(value) ? value.map(one) : one(value);
 }
 
 /**

@@ -301,6 +301,7 @@ const cancelRoute: Clause = {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ job_id: "conf-cancel" }),
       signal: timeoutSignal(5_000),
+      redirect: "manual", // a worker's redirect is judged as its answer, never followed
     }).then(
       (r) => r.status,
       (e: Error) => `no answer (${e.name})`,
@@ -374,6 +375,7 @@ const shutdownRoute: Clause = {
       const status = await fetch(`${w.baseUrl}/shutdown`, {
         method: "POST",
         signal: timeoutSignal(5_000),
+        redirect: "manual",
       }).then(
         (r) => r.status,
         (e: Error) => e.name,
@@ -398,7 +400,10 @@ const metricsRoute: Clause = {
   title: "/metrics answers Prometheus text",
   level: "SHOULD",
   async check({ worker }) {
-    const res = await fetch(`${worker.baseUrl}/metrics`, { signal: timeoutSignal(5_000) });
+    const res = await fetch(`${worker.baseUrl}/metrics`, {
+      signal: timeoutSignal(5_000),
+      redirect: "manual",
+    });
     const text = (await res.text()).slice(0, 2000);
     return judge(
       res.status === 200 && /^worker_\w+(\{[^}]*\})? [\d.e+-]+$/m.test(text),

@@ -25,6 +25,7 @@ export async function rawExecute(baseUrl: string, body: unknown, timeoutMs = 30_
     headers: { "content-type": "application/json", accept: SSE_CONTENT_TYPE },
     body: JSON.stringify(body),
     signal: timeoutSignal(timeoutMs),
+    redirect: "manual", // a worker's redirect is judged as its answer, never followed
   });
   const contentType = res.headers.get("content-type") ?? "";
   if (res.status !== 200 || !contentType.includes(SSE_CONTENT_TYPE) || !res.body) {

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { userTempDir } from "../util/user-dir";
+import { privateDir, replaceFile, userStateRoot, userTempDir } from "../util/user-dir";
 import { buildLlamaModel } from "./llama-model";
 
 /** Seed of the model mode "llama" writes when no model is configured and the reference model is absent. */
@@ -8,19 +8,20 @@ export const DEFAULT_WRITTEN_SEED = 0;
 
 /**
  * The path of the random-weights model (seed {@link DEFAULT_WRITTEN_SEED})
- * that mode "llama" uses by default, written once per user (atomically: the
- * global setup and each test file may ask at once) into
+ * that mode "llama" uses by default, written once per user into
  * `WORKER_ORCD_JEST_MODELS`, else this user's `models` folder beside the
- * pool's under the temporary folder.
+ * pool's under the temporary folder. The folder is checked to be this
+ * user's alone before the model is looked for (`UnsafeFolderError`
+ * otherwise: another user's file is never loaded), and the model is written
+ * whole through an exclusively created file of an unguessable name (the
+ * global setup and each test file may ask at once).
  */
-export function writtenDefaultModel(
-  dir = process.env.WORKER_ORCD_JEST_MODELS || userTempDir("models"),
-): string {
-  const path = join(dir, `random-seed-${DEFAULT_WRITTEN_SEED}.v1.gguf`);
+export function writtenDefaultModel(dir?: string): string {
+  const configured = dir ?? (process.env.WORKER_ORCD_JEST_MODELS || undefined);
+  if (configured === undefined) privateDir(userStateRoot());
+  const folder = privateDir(configured ?? userTempDir("models"));
+  const path = join(folder, `random-seed-${DEFAULT_WRITTEN_SEED}.v1.gguf`);
   if (existsSync(path)) return path;
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const part = `${path}.${process.pid}.part`;
-  writeFileSync(part, buildLlamaModel({ seed: DEFAULT_WRITTEN_SEED }).bytes);
-  renameSync(part, path);
+  replaceFile(path, buildLlamaModel({ seed: DEFAULT_WRITTEN_SEED }).bytes);
   return path;
 }

@@ -94,8 +94,10 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
 
 /** The banner's line for `reuse`: where the pool is, what it holds, and how long a worker may idle there. */
 function describePool(idleMs: number): string {
-  const { listPool, poolDir } = require("../scope/pool/store") as typeof import("../scope/pool/store");
+  const { ensurePool, listPool, poolDir } =
+    require("../scope/pool/store") as typeof import("../scope/pool/store");
   const dir = poolDir();
+  ensurePool(dir);
   const entries = listPool(dir);
   const idle = entries.filter((e) => e.state === "idle").length;
   return (

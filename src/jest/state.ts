@@ -1,10 +1,10 @@
 import {
   appendFileSync,
+  lstatSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -94,7 +94,10 @@ export function removeStaleRuns(dir = tmpdir()): number {
     const owner = /^worker-orcd-jest-run-(\d+)-/.exec(name)?.[1];
     let stale: boolean;
     try {
-      stale = owner ? !isAlive(Number(owner)) : Date.now() - statSync(path).mtimeMs > OLD_FORMAT_STALE_MS;
+      // Only a folder of this user's (never a link, never another user's) is removed.
+      const st = lstatSync(path);
+      if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid())) continue;
+      stale = owner ? !isAlive(Number(owner)) : Date.now() - st.mtimeMs > OLD_FORMAT_STALE_MS;
     } catch {
       continue;
     }

@@ -199,7 +199,7 @@ export function compareWithBaseline(
       unjudged: [],
       skipped:
         `the baseline comes from another machine or GPU (${machineOf(baseline)}, ${gpuOf(baseline)}; ` +
-        `this run: ${machineOf(current)}, ${gpuOf(current)}); set compareAcrossMachines to compare anyway`,
+        `this run: ${machineOf(current)}, ${gpuOf(current)}): figures of two machines measure the machines`,
     };
   }
   const compared: Comparison[] = [];
@@ -250,6 +250,29 @@ export function compareWithBaseline(
     regressions: kept.filter((c) => c.regressed),
     unjudged: kept.filter((c) => !c.judged),
   };
+}
+
+/**
+ * Why the gate could judge no figure at all, or undefined when it judged
+ * one: nothing compared is no pass (a run whose tests all died before any
+ * job would otherwise read "no regression"). The reporter and `report
+ * compare` both withhold their verdict on it, with exit code 2.
+ */
+export function nothingJudged(
+  result: GateResult,
+  current: RunReport,
+  baseline: RunReport,
+): string | undefined {
+  if (result.skipped) return result.skipped;
+  if (result.compared.some((c) => c.judged)) return undefined;
+  if (counted(baseline).length === 0)
+    return `the baseline holds no job (${baseline.files.length} file(s)): it is no baseline; write it from a good run`;
+  if (counted(current).length === 0)
+    return `this run holds no job (${current.files.length} file(s)): its tests may have failed before any job ran`;
+  return (
+    "every figure had too few samples on one side (fewer than minSamples): " +
+    result.compared.map((c) => `${c.figure} ${c.nBefore}/${c.nAfter}`).join(", ")
+  );
 }
 
 const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(0)} %`;

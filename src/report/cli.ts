@@ -2,7 +2,13 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { didYouMean } from "../util/suggest";
-import { compareWithBaseline, DEFAULT_TOLERANCES, formatComparison, LEGACY_TOLERANCES } from "./baseline";
+import {
+  compareWithBaseline,
+  DEFAULT_TOLERANCES,
+  formatComparison,
+  LEGACY_TOLERANCES,
+  nothingJudged,
+} from "./baseline";
 import { renderCompareHtml } from "./compare-html";
 import { renderHtml } from "./html";
 import { mergeReports, readShard } from "./merge";
@@ -14,7 +20,8 @@ export const REPORT_USAGE = `usage: worker-orcd-jest report merge <shard.json> <
   <dir>/worker-orcd-report.json and .html, each file keeping its shard's report, machine and GPU.
   compare: the baseline gate's comparison of two reports as a table (and <dir>/worker-orcd-compare.html,
   both runs' distributions side by side). --tolerances takes the reporter's tolerances as JSON.
-  Exit 0: merged, or no regression; 1: a figure regressed; 2: bad arguments or a report that cannot be read.`;
+  Exit 0: merged, or no regression; 1: a figure regressed; 2: bad arguments, a report that cannot be read,
+  or nothing judged (reports of two machines without --across-machines, no job on a side, too few samples).`;
 
 /** `worker-orcd-jest report ...`; returns the exit code. */
 export function reportMain(argv: string[], out = process.stdout, err = process.stderr): number {
@@ -54,6 +61,8 @@ export function reportMain(argv: string[], out = process.stdout, err = process.s
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "worker-orcd-report.json"), `${JSON.stringify(merged, null, 2)}\n`);
     writeFileSync(join(dir, "worker-orcd-report.html"), renderHtml(merged));
+    for (const line of merged.merged?.differences ?? [])
+      out.write(`worker-orcd-jest report merge: note: ${line}\n`);
     out.write(
       `${formatSummary(merged)}\nworker-orcd-jest report: merged ${parsed.positionals.length} shard report(s) into ${join(dir, "worker-orcd-report.json")} and .html\n`,
     );
@@ -107,7 +116,8 @@ function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
       tolerances,
       parsed.values["across-machines"] === true,
     );
-    out.write(`${formatComparison(result, true)}\n`);
+    const withheld = nothingJudged(result, current, baseline);
+    if (!result.skipped) out.write(`${formatComparison(result, true)}\n`);
     const dir = parsed.values.out as string | undefined;
     if (dir) {
       mkdirSync(dir, { recursive: true });
@@ -117,7 +127,13 @@ function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
       );
       out.write(`worker-orcd-jest report: ${join(dir, "worker-orcd-compare.html")}\n`);
     }
-    if (result.skipped) return 0;
+    if (withheld) {
+      err.write(
+        `worker-orcd-jest report compare: nothing judged, no verdict: ${withheld}` +
+          `${result.skipped ? "; add --across-machines to compare anyway" : ""}\n`,
+      );
+      return 2;
+    }
     out.write(
       result.regressions.length
         ? `worker-orcd-jest report compare: ${result.regressions.length} figure(s) regressed\n`

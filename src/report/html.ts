@@ -145,7 +145,7 @@ export function renderHtml(report: RunReport): string {
 <style>
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#111;background:#fff}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 6px}
-.meta{color:#555;margin-bottom:16px}.cards{display:flex;flex-wrap:wrap;gap:10px}
+.meta{color:#555;margin-bottom:16px}.meta.warn{color:#a33}.cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #ddd;border-radius:6px;padding:8px 12px;min-width:110px}.k{color:#666;font-size:12px}.v{font-size:18px;font-weight:600}
 .chart{max-width:100%;height:auto}.grid{stroke:#e5e5e5}.tick{font-size:11px;fill:#666;text-anchor:middle}
 .label{font-size:12px;fill:#333;text-anchor:end}.axis-title{font-size:12px;fill:#555;text-anchor:middle}.dot{fill-opacity:.75}.dot.ttft{fill:#2563eb}.dot.tps{fill:#16a34a}.dot.start{fill:#ea580c}.dot.vram{fill:#9333ea}
@@ -155,6 +155,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 6px}
 </style></head><body>
 <h1>worker-orcd-jest run report</h1>
 <div class="meta">${esc(report.date)} · ${esc(report.machine.hostname)} (${report.machine.cpus} x ${esc(report.machine.cpuModel)}, ${report.machine.memoryGiB} GiB, Node ${esc(report.machine.node)}) · GPU: ${esc(gpu)} · model: ${esc(report.model ? `${report.model.path}${report.model.bytes ? ` (${Math.round(report.model.bytes / 2 ** 20)} MiB)` : ""}` : "none")} · ${esc(report.package.name)} ${esc(report.package.version)}</div>
+${(report.merged?.differences ?? []).map((d) => `<div class="meta warn">merged from ${report.merged?.shards} shards, which differ: ${esc(d)}; the line above is the first shard's</div>`).join("\n")}
 <div class="cards">${cards}</div>
 ${dotPlot(
   "Time to first token per test (dots: jobs; bar: p50; tick: p95)",

@@ -24,8 +24,10 @@ export function readShard(path: string): RunReport {
  * The reports of the shards of one run (`--shard i/n` over a CI matrix) as
  * one report: every file, with the shard report it came from and that
  * shard's machine and GPU; totals recomputed over all of them (workers
- * started summed from the shards'). The merged report's machine and GPU are
- * the first shard's; `date` is the latest.
+ * started summed from the shards'). The merged report's machine, GPU and
+ * package are the first shard's; where the shards differ in any of them,
+ * `merged.differences` says so, a line each, and each file keeps its
+ * shard's own; `date` is the latest.
  */
 export function mergeReports(shards: { path: string; report: RunReport }[]): RunReport {
   if (shards.length === 0)
@@ -37,9 +39,25 @@ export function mergeReports(shards: { path: string; report: RunReport }[]): Run
         report: shardLabel(path),
         machine: `${report.machine.hostname} (${report.machine.cpus} x ${report.machine.cpuModel})`,
         gpu: report.gpu?.name ?? "no GPU",
+        version: report.package?.version,
       },
     })),
   );
+  const differences: string[] = [];
+  const facts: Array<[string, (r: RunReport) => string]> = [
+    ["machine", (r) => `${r.machine.hostname} (${r.machine.cpus} x ${r.machine.cpuModel})`],
+    ["GPU", (r) => r.gpu?.name ?? "no GPU"],
+    ["package version", (r) => `${r.package?.name ?? "?"} ${r.package?.version ?? "?"}`],
+  ];
+  for (const [what, of] of facts) {
+    const values = new Map<string, string[]>();
+    for (const { path, report } of shards)
+      values.set(of(report), [...(values.get(of(report)) ?? []), shardLabel(path)]);
+    if (values.size > 1)
+      differences.push(
+        `the shards ran on ${values.size} different ${what}s: ${[...values].map(([v, from]) => `${v} (${from.join(", ")})`).join("; ")}`,
+      );
+  }
   const seen = new Map<string, string>();
   for (const f of files) {
     const other = seen.get(f.file);
@@ -64,6 +82,7 @@ export function mergeReports(shards: { path: string; report: RunReport }[]): Run
       first.settings ?? { warmupJobs: 1 },
     ),
     totals: totalsOf(files, started),
+    merged: { shards: shards.length, differences },
   };
 }
 

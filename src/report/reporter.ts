@@ -9,6 +9,7 @@ import {
   DEFAULT_TOLERANCES,
   formatComparison,
   LEGACY_TOLERANCES,
+  nothingJudged,
   type Tolerances,
 } from "./baseline";
 import { readBaseline } from "./baseline-file";
@@ -169,6 +170,18 @@ export default class WorkerOrcdReporter {
     }
   }
 
+  /**
+   * The gate withholds its verdict: `message` is printed, and the run exits
+   * with code 2 unless it fails anyway (a failed test's exit code 1, set by
+   * Jest after this hook, wins).
+   */
+  private withhold(message: string): void {
+    process.stderr.write(`\n${message}\n`);
+    process.once("exit", (code) => {
+      if (!code) process.exitCode = 2;
+    });
+  }
+
   /** Fails the run with `message`, and prints it (Jest 30 does not print a reporter's error). */
   private fail(message: string): void {
     this.error = new Error(message);
@@ -224,8 +237,12 @@ export default class WorkerOrcdReporter {
       this.options.tolerances,
       this.options.compareAcrossMachines,
     );
-    if (result.skipped) {
-      out(`worker-orcd-jest report: ${formatComparison(result)}`);
+    const withheld = nothingJudged(result, report, baseline);
+    if (withheld) {
+      this.withhold(
+        `worker-orcd-jest report: nothing judged against the baseline ${path}, no verdict (exit code 2): ${withheld}` +
+          `${result.skipped ? "; set the reporter option compareAcrossMachines to compare anyway" : ""}`,
+      );
       return;
     }
     if (result.regressions.length === 0) {

@@ -41,7 +41,7 @@ export interface FileRecord {
   /** Path relative to the project's rootDir. */
   file: string;
   /** In a merged report: which shard's report the file came from, and its machine. */
-  shard?: { report: string; machine: string; gpu: string };
+  shard?: { report: string; machine: string; gpu: string; version?: string };
   workers: WorkerRecord[];
   jobs: JobRecord[];
   /** The file's statistics (warm-up jobs left out). */
@@ -72,6 +72,13 @@ export interface RunReport {
   /** The model file global setup checked, when it exists. */
   model: { path: string; bytes?: number; architecture?: string } | null;
   files: FileRecord[];
+  /**
+   * In a merged report: how many shard reports it holds and, where they
+   * differ in machine, GPU or package version, one line per difference (the
+   * top-level `machine`, `gpu` and `package` are then the first shard's; each
+   * file's `shard` keeps its own).
+   */
+  merged?: { shards: number; differences: string[] };
   /** How the jobs were read: warm-up jobs per worker, and the SLO, when one was set. */
   settings?: { warmupJobs: number; slo?: SloBounds };
   /** The run's statistics (warm-up jobs left out). */

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 
 const HAS_PROC = existsSync("/proc/self/stat");
 
@@ -103,29 +103,73 @@ export function signal(pidOrNegativePgid: number, sig: NodeJS.Signals): void {
 /** Variable put in every worker's environment, naming that worker; its descendants inherit it. */
 export const MARK_VAR = "WORKER_ORCD_JEST_WORKER";
 
+/** True for a value this package gives as a mark (a random UUID): anything else in a record is not one of its marks. */
+export function isMark(value: unknown): value is string {
+  return (
+    typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value)
+  );
+}
+
+/** True for a pid a record may name: a whole number above 1 that is not this process (never 0, 1 or a group). */
+export function isWorkerPid(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value > 1 && value !== process.pid;
+}
+
+/** True when the process `pid` runs as this user (Linux, from /proc; true where there are no user ids). */
+function runsAsMe(pid: number): boolean {
+  const me = process.getuid?.();
+  if (me === undefined) return true;
+  try {
+    return statSync(`/proc/${pid}`).uid === me;
+  } catch {
+    return false;
+  }
+}
+
+/** True when `pid` is a live process of this user whose environment carries `MARK_VAR=<mark>` (Linux). */
+function carriesMark(pid: number, mark: string): boolean {
+  try {
+    const env = readFileSync(`/proc/${pid}/environ`, "latin1");
+    return `\0${env}\0`.includes(`\0${MARK_VAR}=${mark}\0`) && runsAsMe(pid) && procStat(pid)?.state !== "Z";
+  } catch {
+    return false; // gone, or another user's
+  }
+}
+
 /**
- * Pids of live processes whose environment carries `MARK_VAR=<mark>` (Linux,
- * from /proc; empty elsewhere). This finds a worker's descendants that left
- * its process group, even a daemon that double-forked with `setsid`, as long
- * as it kept the environment it was started with.
+ * True when `pid` is a worker this package started, as proven by the mark
+ * it gave it: the process runs as this user and its environment (read from
+ * `/proc/<pid>/environ`, which no other user can read) carries `mark`. A
+ * record, whoever wrote it, can lead the package to signal only such a
+ * process; a pid of 0 or 1, a negative one, this process, or a value that is
+ * not one of its marks is never one. Where there is no /proc (macOS) the
+ * environment cannot be read: the process being alive is taken instead, and
+ * the state folder's check (see `privateDir`) is what keeps records honest.
+ */
+export function isProvenWorker(pid: unknown, mark: unknown): boolean {
+  if (!isWorkerPid(pid) || !isMark(mark)) return false;
+  if (!HAS_PROC) return isAlive(pid);
+  return carriesMark(pid, mark);
+}
+
+/**
+ * Pids of live processes of this user whose environment carries
+ * `MARK_VAR=<mark>` (Linux, from /proc; empty elsewhere, and for a value
+ * that is not one of this package's marks). This finds a worker's
+ * descendants that left its process group, even a daemon that double-forked
+ * with `setsid`, as long as it kept the environment it was started with.
  */
 export function markedProcesses(mark: string): number[] {
-  if (!HAS_PROC) return [];
-  const needle = `${MARK_VAR}=${mark}\0`;
+  if (!HAS_PROC || !isMark(mark)) return [];
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      const env = readFileSync(`/proc/${entry}/environ`, "latin1");
-      if (`${env}\0`.includes(needle) && procStat(Number(entry))?.state !== "Z") found.push(Number(entry));
-    } catch {
-      // gone, or another user's
-    }
+    if (carriesMark(Number(entry), mark)) found.push(Number(entry));
   }
   return found;
 }
 
-/** SIGKILLs every live process carrying the mark; returns their pids. */
+/** SIGKILLs every live process of this user carrying the mark; returns their pids. */
 export function killMarked(mark: string): number[] {
   const pids = markedProcesses(mark);
   for (const pid of pids) signal(pid, "SIGKILL");

@@ -299,3 +299,41 @@ describe("misbehaving workers end in clear errors", () => {
     }
   });
 });
+
+describe("a worker's redirect is never followed", () => {
+  it("a 302 on /health and a 307 on /execute are errors naming the Location; the other server gets nothing, headers included", async () => {
+    const { createServer } = require("node:http") as typeof import("node:http");
+    const seen: Array<{ url?: string; headers: Record<string, unknown> }> = [];
+    const elsewhere = createServer((q, s) => {
+      seen.push({ url: q.url, headers: q.headers });
+      s.end(JSON.stringify({ status: "healthy", resident: true }));
+    });
+    await new Promise<void>((r) => elsewhere.listen(0, "127.0.0.1", r));
+    const to = `http://127.0.0.1:${(elsewhere.address() as { port: number }).port}`;
+    const redirecting = createServer((q, s) => {
+      s.writeHead(q.url === "/health" ? 302 : 307, {
+        location: `${to.replace("//", "//u:secret@")}${q.url}`,
+      });
+      s.end();
+    });
+    await new Promise<void>((r) => redirecting.listen(0, "127.0.0.1", r));
+    try {
+      const from = `http://127.0.0.1:${(redirecting.address() as { port: number }).port}`;
+      const client = new WorkerClient(from, { headers: { "X-Api-Key": "k-123" } });
+      const health = client.health({ timeoutMs: 3000 });
+      await expect(health).rejects.toThrow(WorkerHttpError);
+      await expect(health).rejects.toThrow(
+        new RegExp(
+          `GET ${from}/health answered HTTP 302, a redirect to "http://\\*\\*\\*@127\\.0\\.0\\.1:\\d+/health"; a worker's redirect is not followed`,
+        ),
+      );
+      await expect(client.execute(req("r1", 3))).rejects.toThrow(
+        /POST \/execute \(job "r1"\) answered HTTP 307, a redirect to/,
+      );
+      expect(seen).toEqual([]);
+    } finally {
+      await new Promise((r) => redirecting.close(r));
+      await new Promise((r) => elsewhere.close(r));
+    }
+  });
+});

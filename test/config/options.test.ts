@@ -72,4 +72,35 @@ describe("configuration", () => {
     expect([1, 2, 3, 4].map((id) => pickDevice([0, 1], String(id)))).toEqual([0, 1, 0, 1]);
     expect(pickDevice([3], undefined)).toBe(3);
   });
+
+  it.each([
+    ["alice:S3CRETPASS@127.0.0.1:45200", /"\*\*\*@127\.0\.0\.1:45200" is not an http\(s\) URL/],
+    [
+      "http://bob:pa@ss@127.0.0.1:99999",
+      /"http:\/\/\*\*\*@127\.0\.0\.1:99999" does not parse as a URL \(a port above 65535/,
+    ],
+    ["http://127.0.0.1:1,http://[::1", /entry 2 "http:\/\/\[::1" does not parse as a URL/],
+    [
+      "http://carol:50%zz@127.0.0.1:1",
+      /"http:\/\/\*\*\*@127\.0\.0\.1:1" has a user or password with a bad % escape/,
+    ],
+  ])(
+    "a worker URL %j that cannot be used is a configuration error naming it, its credentials masked",
+    (url, message) => {
+      for (const attempt of [
+        () => resolveOptions({}, {}, "/p", { WORKER_ORCD_URL: url }),
+        () => resolveOptions({ url: url.split(",") }, {}, "/p", {}),
+      ]) {
+        expect(attempt).toThrow(ConfigError);
+        let text = "";
+        try {
+          attempt();
+        } catch (error) {
+          text = (error as Error).message;
+        }
+        expect(text).toMatch(message);
+        expect(text).not.toMatch(/S3CRETPASS|pa@ss|50%zz|bob|alice|carol/);
+      }
+    },
+  );
 });

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -7,7 +8,7 @@ import globalSetup from "../../src/jest/global-setup";
 import globalTeardown from "../../src/jest/global-teardown";
 import { readState, removeStaleRuns, STATE_VAR, writeState } from "../../src/jest/state";
 import { MOCK_ENTRY } from "../../src/worker/command";
-import { isAlive, markedProcesses } from "../../src/worker/processes";
+import { isAlive, MARK_VAR, markedProcesses } from "../../src/worker/processes";
 import { reapOrphans, recordWorker } from "../../src/worker/registry";
 import { startMock, stopAllMocks } from "../helpers/mock";
 
@@ -20,9 +21,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NOBODY = 999_999_999; // a pid that is never alive
 
 /** Starts a detached process group whose leader exits at once, leaving a SIGTERM-ignoring member; returns [leader, member]. */
-async function orphanedGroup(): Promise<[number, number]> {
+async function orphanedGroup(mark: string): Promise<[number, number]> {
   const leader = spawn("/bin/sh", ["-c", `sh -c 'trap "" TERM; sleep 30' & echo $!; exit 0`], {
     detached: true,
+    env: { ...process.env, [MARK_VAR]: mark },
     stdio: ["ignore", "pipe", "ignore"],
   });
   const member = await new Promise<number>((resolve) =>
@@ -36,10 +38,11 @@ describe("the reaper (issue 9, item 9)", () => {
   it("ends a recorded group whose leader has exited while a member lives on", async () => {
     process.env.WORKER_ORCD_JEST_REGISTRY = join(dir, "registry");
     try {
-      const [leader, member] = await orphanedGroup();
+      const mark = randomUUID();
+      const [leader, member] = await orphanedGroup(mark);
       expect(isAlive(leader)).toBe(false);
       expect(isAlive(member)).toBe(true);
-      recordWorker({ pid: leader, ownerPid: NOBODY, command: "sh -c ...", startedAt: "" });
+      recordWorker({ pid: leader, ownerPid: NOBODY, command: "sh -c ...", startedAt: "", mark });
       expect(reapOrphans()).toEqual([leader]);
       for (let k = 0; k < 40 && isAlive(member); k++) await sleep(25);
       expect(isAlive(member)).toBe(false);

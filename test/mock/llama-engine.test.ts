@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect, it } from "@jest/globals";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { runConformance } from "../../src/conformance/run";
 import { writeLlamaModel } from "../../src/gguf/llama-model";
+import { WorkerTestHarness } from "../../src/harness/worker-test-harness";
 import type { ReceivedEvent } from "../../src/protocol/events";
 import { describeLlama } from "../helpers/llama";
 import { mockArgs, startMock, stopAllMocks } from "../helpers/mock";
@@ -174,4 +175,19 @@ describeLlama("the llama engine: real llama.cpp inference behind the mock's prot
     expect(out).toMatch(/MODEL_LOAD_FAILED/);
     expect(out).toMatch(/npm i -D node-llama-cpp@3/);
   });
+});
+
+describe("the llama engine opens no model the package's header check refuses", () => {
+  it("an 88-byte GGUF claiming 2^60 metadata entries ends the start at once with the header check's reason", async () => {
+    const hostile = Buffer.alloc(88);
+    hostile.write("GGUF", 0, "latin1");
+    hostile.writeUInt32LE(3, 4);
+    hostile.writeBigUInt64LE(0n, 8);
+    hostile.writeBigUInt64LE(2n ** 60n, 16);
+    const path = join(dir, "hostile.gguf");
+    writeFileSync(path, hostile);
+    const start = WorkerTestHarness.startMock({ engine: "llama", model: path, startupTimeoutMs: 60_000 });
+    await expect(start).rejects.toThrow(/MODEL_LOAD_FAILED|exited with code 1/);
+    await expect(start).rejects.toThrow(/1152921504606846976 metadata entries cannot fit in 88 bytes/);
+  }, 70_000);
 });

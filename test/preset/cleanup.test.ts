@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { isAlive } from "../../src/worker/processes";
+import { isAlive, MARK_VAR } from "../../src/worker/processes";
 import { recordWorker } from "../../src/worker/registry";
 import { FixtureProject, sleep, until } from "../helpers/jest-run";
 
@@ -79,7 +80,12 @@ describe("no worker outlives its test file", () => {
   it("the next global setup ends a worker that an earlier, killed run recorded and left alive", async () => {
     const p = project();
     const registry = join(p.dir, "registry");
-    const orphan = spawn("sleep", ["60"], { detached: true, stdio: "ignore" });
+    const mark = randomUUID();
+    const orphan = spawn("sleep", ["60"], {
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, [MARK_VAR]: mark },
+    });
     await sleep(50);
     const command = spawnSync("cat", [`/proc/${orphan.pid}/cmdline`])
       .stdout.toString()
@@ -87,7 +93,13 @@ describe("no worker outlives its test file", () => {
       .trim();
     process.env.WORKER_ORCD_JEST_REGISTRY = registry;
     try {
-      recordWorker({ pid: orphan.pid!, ownerPid: 999_999_999, command, startedAt: new Date().toISOString() });
+      recordWorker({
+        pid: orphan.pid!,
+        ownerPid: 999_999_999,
+        command,
+        startedAt: new Date().toISOString(),
+        mark,
+      });
     } finally {
       delete process.env.WORKER_ORCD_JEST_REGISTRY;
     }

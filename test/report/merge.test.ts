@@ -39,7 +39,9 @@ describe("worker-orcd-jest report merge", () => {
         report: expect.stringMatching(/^shard-[12]\/worker-orcd-report\.json$/),
         machine: expect.stringMatching(/ x /),
         gpu: "no GPU",
+        version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       });
+    expect(report.merged).toEqual({ shards: 2, differences: [] });
     expect(new Set(report.files.map((f: { shard: { report: string } }) => f.shard.report)).size).toBe(2);
     expect(merged.stdout).toMatch(/a\.test\.js \(shard-[12]\/worker-orcd-report\.json\)/);
     expect(existsSync(join(p.dir, "merged", "worker-orcd-report.html"))).toBe(true);
@@ -58,5 +60,31 @@ describe("worker-orcd-jest report merge", () => {
     );
     const withEmpty = cli(["report", "merge", shard(1), empty, "-o", join(p.dir, "with-empty")]);
     expect(withEmpty.status).toBe(0);
+    // Shards from two machines and two package versions: each file keeps its own, and the top says they differ.
+    const base = JSON.parse(readFileSync(shard(2), "utf8"));
+    p.write(
+      "other/worker-orcd-report.json",
+      JSON.stringify({
+        ...base,
+        machine: { ...base.machine, hostname: "gpu-box-7", cpuModel: "Other CPU" },
+        package: { ...base.package, version: "9.9.9" },
+      }),
+    );
+    const other = join(p.dir, "other", "worker-orcd-report.json");
+    const mixed = cli(["report", "merge", shard(1), other, "-o", join(p.dir, "mixed")]);
+    expect(mixed.status).toBe(0);
+    expect(mixed.stdout).toMatch(
+      /note: the shards ran on 2 different machines: .*\(shard-1\/.*gpu-box-7 .*\(other\//,
+    );
+    expect(mixed.stdout).toMatch(/note: the shards ran on 2 different package versions: .*9\.9\.9 \(other\//);
+    const m = JSON.parse(readFileSync(join(p.dir, "mixed", "worker-orcd-report.json"), "utf8"));
+    expect(m.merged.differences).toHaveLength(2);
+    const fromOther = m.files.filter((f: { shard: { report: string } }) =>
+      f.shard.report.startsWith("other/"),
+    );
+    expect(fromOther.length).toBeGreaterThan(0);
+    for (const f of fromOther) expect(f.shard).toMatchObject({ machine: /gpu-box-7/, version: "9.9.9" });
+    const html = readFileSync(join(p.dir, "mixed", "worker-orcd-report.html"), "utf8");
+    expect(html).toMatch(/merged from 2 shards, which differ: the shards ran on 2 different machines/);
   }, 90_000);
 });

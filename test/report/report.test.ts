@@ -244,6 +244,65 @@ describe("the run report (issue 12)", () => {
     expect((await needs.run([])).out).toContain("minGoodput needs slo");
   }, 120_000);
 
+  it("a gate that judged nothing gives no verdict and exit code 2, in the run and in report compare", async () => {
+    const p = paced();
+    const { cpus } = require("node:os") as typeof import("node:os");
+    const machine = {
+      hostname: "h",
+      platform: "linux",
+      cpus: cpus().length,
+      cpuModel: cpus()[0].model,
+      memoryGiB: 1,
+      node: "",
+    };
+    const noJobs = {
+      schema: 1,
+      package: { name: "worker-orcd-jest", version: "0" },
+      date: "",
+      machine,
+      gpu: null,
+      model: null,
+      files: [{ file: "stream.test.js", workers: [], jobs: [] }],
+      totals: { files: 1, workersStarted: 0, jobs: 0, tokens: 0 },
+    };
+    p.write("empty-baseline.json", JSON.stringify(noJobs));
+    const run = await p.run([], { WORKER_ORCD_REPORT_BASELINE: "empty-baseline.json" });
+    expect(run.out).toMatch(/Tests: +3 passed, 3 total/);
+    expect(run.out).toMatch(
+      /nothing judged against the baseline .*empty-baseline\.json, no verdict \(exit code 2\): the baseline holds no job/,
+    );
+    expect(run.out).not.toMatch(/no regression/);
+    expect(run.code).toBe(2);
+    const compare = (...args: string[]) =>
+      spawnSync(process.execPath, [join(REPO, "dist", "cli.js"), "report", "compare", ...args], {
+        encoding: "utf8",
+        cwd: p.dir,
+      });
+    const good = "out/worker-orcd-report.json";
+    p.write("no-files.json", JSON.stringify({ ...noJobs, files: [] }));
+    const fromEmpty = compare("no-files.json", good);
+    expect(fromEmpty.stderr).toMatch(/nothing judged, no verdict: the baseline holds no job \(0 file\(s\)\)/);
+    expect(fromEmpty.stdout).not.toMatch(/no regression/);
+    expect(fromEmpty.status).toBe(2);
+    const toEmpty = compare(good, "empty-baseline.json");
+    expect(toEmpty.stderr).toMatch(
+      /this run holds no job \(1 file\(s\)\): its tests may have failed before any job ran/,
+    );
+    expect(toEmpty.status).toBe(2);
+    const report = JSON.parse(readFileSync(join(p.dir, good), "utf8"));
+    p.write(
+      "elsewhere.json",
+      JSON.stringify({ ...report, machine: { ...report.machine, cpuModel: "Other CPU" } }),
+    );
+    const elsewhere = compare("elsewhere.json", good);
+    expect(elsewhere.stderr).toMatch(
+      /nothing judged, no verdict: the baseline comes from another machine .*add --across-machines/,
+    );
+    expect(elsewhere.stderr).not.toMatch(/compareAcrossMachines/);
+    expect(elsewhere.status).toBe(2);
+    expect(compare("elsewhere.json", good, "--across-machines").status).not.toBe(2);
+  }, 90_000);
+
   it("a bad reporter option is a clear error; a baseline from another machine is not compared unless asked", async () => {
     const p = paced({ outptDir: "x" });
     const bad = await p.run([]);

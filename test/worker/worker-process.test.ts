@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { MOCK_ENTRY } from "../../src/worker/command";
 import { WorkerStartupError } from "../../src/worker/errors";
-import { isAlive } from "../../src/worker/processes";
+import { isAlive, MARK_VAR } from "../../src/worker/processes";
 import { reapOrphans, recordWorker, registryDir } from "../../src/worker/registry";
 import { startMock, stopAllMocks } from "../helpers/mock";
 
@@ -198,16 +199,34 @@ describe("orphan registry", () => {
   it("ends a recorded worker whose owner is gone, and leaves others alone", async () => {
     process.env.WORKER_ORCD_JEST_REGISTRY = join(dir, "registry");
     try {
-      const orphan = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
-      const owned = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+      const [orphanMark, ownedMark] = [randomUUID(), randomUUID()];
+      const marked = (mark: string) => ({
+        detached: true,
+        stdio: "ignore" as const,
+        env: { ...process.env, [MARK_VAR]: mark },
+      });
+      const orphan = spawn("sleep", ["30"], marked(orphanMark));
+      const owned = spawn("sleep", ["30"], marked(ownedMark));
       await sleep(50);
       const cmd = (pid: number) =>
         spawnSync("cat", [`/proc/${pid}/cmdline`])
           .stdout.toString()
           .replace(/\0/g, " ")
           .trim();
-      recordWorker({ pid: orphan.pid!, ownerPid: 999_999_999, command: cmd(orphan.pid!), startedAt: "" });
-      recordWorker({ pid: owned.pid!, ownerPid: process.pid, command: cmd(owned.pid!), startedAt: "" });
+      recordWorker({
+        pid: orphan.pid!,
+        ownerPid: 999_999_999,
+        command: cmd(orphan.pid!),
+        startedAt: "",
+        mark: orphanMark,
+      });
+      recordWorker({
+        pid: owned.pid!,
+        ownerPid: process.pid,
+        command: cmd(owned.pid!),
+        startedAt: "",
+        mark: ownedMark,
+      });
       expect(registryDir()).toBe(join(dir, "registry"));
       expect(reapOrphans()).toEqual([orphan.pid]);
       await sleep(50);

@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { checkModel } from "../../checks/model";
 import type { ExecuteRequest } from "../../protocol";
 import { LIMITS } from "../../protocol/limits";
 import type { Engine, EngineFacts } from "../engine";
@@ -55,9 +56,16 @@ function samplerSeed(seed: number | bigint | string): number {
   return Number(BigInt(seed) % 4294967296n);
 }
 
-/** Loads the model and answers jobs with llama.cpp's tokens, through node-llama-cpp. */
+/**
+ * Loads the model and answers jobs with llama.cpp's tokens, through
+ * node-llama-cpp. The package's own header check (the one global setup
+ * applies) comes first, so a hostile or damaged file is refused at once
+ * with its reason instead of being handed to llama.cpp.
+ */
 export async function llamaEngine(o: LlamaEngineOptions): Promise<Engine> {
   const begun = performance.now();
+  const checked = checkModel(o.model);
+  if (!checked.ok) throw new Error(checked.reason);
   if (o.gpu !== "off") process.env.CUDA_VISIBLE_DEVICES ??= String(o.gpuDevice);
   const { getLlama } = await loadNodeLlamaCpp();
   const llama: Llama = await getLlama({

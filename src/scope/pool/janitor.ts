@@ -2,9 +2,20 @@ import { spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { sleep } from "../../util/timers";
-import { isSameProcess, killMarked } from "../../worker/processes";
+import { killMarked } from "../../worker/processes";
 import { stopGroupOf } from "../../worker/stop-tree";
-import { aged, claim, drop, holderAlive, listPool, lockHolder, type PoolEntry, tryLock } from "./store";
+import {
+  aged,
+  claim,
+  drop,
+  ensurePool,
+  holderAlive,
+  listPool,
+  lockHolder,
+  type PoolEntry,
+  tryLock,
+  workerAlive,
+} from "./store";
 
 /** How often the janitor looks at the pool. */
 const SWEEP_MS = 1_000;
@@ -23,7 +34,7 @@ const pidFile = (dir: string) => join(dir, "janitor.pid");
 /** Stops a pooled worker's group and what carries its mark, then removes its record. */
 async function end(entry: PoolEntry): Promise<void> {
   const { record } = entry;
-  if (isSameProcess(record.pid, record.stamp)) await stopGroupOf(record.pid, record.graceMs);
+  if (workerAlive(record)) await stopGroupOf(record.pid, record.graceMs);
   killMarked(record.mark);
   drop(entry);
 }
@@ -43,7 +54,7 @@ export async function sweep(dir: string): Promise<number> {
   for (const entry of entries) {
     const { record } = entry;
     if (entry.state === "idle") {
-      if (!isSameProcess(record.pid, record.stamp)) drop(entry);
+      if (!workerAlive(record)) drop(entry);
       else if (Date.now() - record.idleSince >= record.idleMs) {
         const mine = claim(dir, entry);
         if (mine) await end(mine);
@@ -87,6 +98,11 @@ export function ensureJanitor(dir: string): void {
 
 /** The janitor process: claims the pool's pid file, sweeps until the pool is empty, and exits. */
 export async function runJanitor(dir: string): Promise<void> {
+  try {
+    ensurePool(dir);
+  } catch {
+    return; // not this user's alone: nothing in it is trusted
+  }
   const file = pidFile(dir);
   if (!tryLock(file)) {
     const holder = lockHolder(file);

@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { now } from "../../util/clock";
 import { sleep } from "../../util/timers";
-import { isSameProcess, processStamp } from "../../worker/processes";
+import { processStamp } from "../../worker/processes";
 import { owners, startWatchdog, watchdogDone } from "../../worker/watchdog";
 import { WorkerProcess, type WorkerStartOptions } from "../../worker/worker-process";
 import { answersHealthy } from "../health-check";
@@ -26,6 +26,7 @@ import {
   releasePath,
   touch,
   tryLock,
+  workerAlive,
 } from "./store";
 
 /** How a run reuses workers: how long one may idle in the pool, and how the run plans it (part of its identity). */
@@ -124,7 +125,7 @@ export class WorkerPool {
       const entry = claim(this.dir, idle);
       if (!entry) continue; // another process took it first
       const { record } = entry;
-      if (!isSameProcess(record.pid, record.stamp)) {
+      if (!workerAlive(record)) {
         drop(entry); // gone, or its pid now belongs to another process
         continue;
       }
@@ -169,7 +170,7 @@ export class WorkerPool {
     if (!lease) return false;
     this.leases.delete(worker);
     const { record } = lease.entry;
-    if (worker.exit || !isSameProcess(record.pid, record.stamp)) {
+    if (worker.exit || !workerAlive(record)) {
       drop(lease.entry);
       return false;
     }

@@ -4,10 +4,10 @@ import { WorkerClient } from "../../client/worker-client";
 import { now } from "../../util/clock";
 import { WorkerExitedError, type WorkerFacts } from "../../worker/errors";
 import { LogBuffer } from "../../worker/log-buffer";
-import { isSameProcess, killMarked, signal } from "../../worker/processes";
+import { killMarked, signal } from "../../worker/processes";
 import { type StopReport, stopGroupOf } from "../../worker/stop-tree";
 import type { FileWorker } from "../../worker/worker-process";
-import type { PoolRecord } from "./store";
+import { type PoolRecord, workerAlive } from "./store";
 
 /** Bytes of a pooled worker's earlier output read back into its log tail when a run takes it. */
 const EARLIER_OUTPUT_BYTES = 16 * 1024;
@@ -87,7 +87,7 @@ export class PooledWorker implements FileWorker {
 
   /** Once it is gone (its exit status is not this process's to know: code and signal are null). */
   get exit(): WorkerFacts["exit"] {
-    if (this.goneAt === undefined && !isSameProcess(this.record.pid, this.record.stamp)) this.goneAt = now();
+    if (this.goneAt === undefined && !workerAlive(this.record)) this.goneAt = now();
     return this.goneAt === undefined ? undefined : { code: null, signal: null };
   }
 
@@ -116,7 +116,7 @@ export class PooledWorker implements FileWorker {
   /** Stops it and its whole group (SIGTERM, then SIGKILL after the grace), and what carries its mark. Idempotent. */
   stop(): Promise<StopReport> {
     this.stopping ??= (async () => {
-      const report = isSameProcess(this.pid, this.record.stamp)
+      const report = workerAlive(this.record)
         ? await stopGroupOf(this.pid, this.record.graceMs)
         : { ms: 0, forced: false };
       const forced = killMarked(this.mark).length > 0;
@@ -128,6 +128,6 @@ export class PooledWorker implements FileWorker {
 
   /** For a process that is exiting: SIGTERM to its group at once (its lease watchdog sees the rest through). */
   terminateNow(): void {
-    if (isSameProcess(this.pid, this.record.stamp)) signal(-this.pid, "SIGTERM");
+    if (workerAlive(this.record)) signal(-this.pid, "SIGTERM");
   }
 }

@@ -1,19 +1,15 @@
-import {
-  chmodSync,
-  closeSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { ConfigError } from "../../client/errors";
-import { userTempDir } from "../../util/user-dir";
-import { isSameProcess, processStamp } from "../../worker/processes";
+import {
+  createExclusive,
+  isInside,
+  privateDir,
+  replaceFile,
+  userStateRoot,
+  userTempDir,
+} from "../../util/user-dir";
+import { isMark, isProvenWorker, isSameProcess, isWorkerPid, processStamp } from "../../worker/processes";
 import type { Identity } from "./identity";
 
 /** What the pool knows of a worker it holds (one JSON file per worker). */
@@ -72,15 +68,31 @@ export function poolDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const SUBDIRS = ["idle", "leased", "logs", "released", "starting"] as const;
 
-/** Creates the pool folder (mode 0700) and its parts; a path with white space is refused. */
+/**
+ * Makes sure the pool folder is this user's alone (created mode 0700 where
+ * it does not exist, with its parts) before anything in it is read or
+ * written: one another user owns, that others can write to, or that is a
+ * link is refused (`UnsafeFolderError`, naming it, its owner and mode, and
+ * the fix). A path with white space is refused too.
+ */
 export function ensurePool(dir: string): void {
   if (/\s/.test(dir))
     throw new ConfigError(
       `the worker pool folder ${JSON.stringify(dir)} contains white space; set WORKER_ORCD_JEST_POOL to a path without it`,
     );
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  for (const sub of SUBDIRS) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+  if (dir === userTempDir("pool")) privateDir(userStateRoot());
+  privateDir(dir);
+  for (const sub of SUBDIRS) privateDir(join(dir, sub));
+}
+
+/**
+ * True while a record's worker is alive and is the process the package
+ * started: it carries the record's environment mark and runs as this user
+ * (see `isProvenWorker`), and its start stamp is the recorded one. Only such
+ * a worker is ever signalled, taken or attached to from a record.
+ */
+export function workerAlive(record: Pick<PoolRecord, "pid" | "mark" | "stamp">): boolean {
+  return isProvenWorker(record.pid, record.mark) && isSameProcess(record.pid, record.stamp);
 }
 
 /** This process as a lease holder. */
@@ -110,12 +122,30 @@ export function releasePath(dir: string, id: string, token: string): string {
   return join(dir, "released", `${id}-${token}`);
 }
 
-function read(path: string): PoolRecord | undefined {
+/**
+ * A record as read from `dir`, when it is one the package could have
+ * written (an id of its own form, a worker pid, a mark, a loopback URL);
+ * its output files are always the pool's own for its id, whatever the file
+ * says, so nothing outside the pool is ever followed or removed.
+ */
+function read(dir: string, path: string): PoolRecord | undefined {
+  let record: PoolRecord;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as PoolRecord;
+    record = JSON.parse(readFileSync(path, "utf8")) as PoolRecord;
   } catch {
     return undefined;
   }
+  const port = record?.port;
+  const valid =
+    typeof record.id === "string" &&
+    /^[0-9a-f]{8}$/.test(record.id) &&
+    isWorkerPid(record.pid) &&
+    isMark(record.mark) &&
+    Number.isInteger(port) &&
+    port > 0 &&
+    port < 65536 &&
+    record.baseUrl === `http://127.0.0.1:${port}`;
+  return valid ? { ...record, ...outputPaths(dir, record.id) } : undefined;
 }
 
 /** Every record of the pool, idle and leased (a record that cannot be read is removed). */
@@ -130,7 +160,7 @@ export function listPool(dir: string): PoolEntry[] {
     }
     for (const name of names) {
       const path = join(dir, state, name);
-      const record = read(path);
+      const record = read(dir, path);
       if (!record) {
         // Written through a rename, so never half: a record that cannot be read is not one of ours.
         rmSync(path, { force: true });
@@ -160,32 +190,36 @@ export function claim(dir: string, entry: PoolEntry, holder: Holder = me()): Poo
 
 /** Writes a record as idle (through a rename, so no reader sees it half-written). */
 export function putIdle(dir: string, record: PoolRecord): void {
-  const tmp = join(dir, "idle", `.${record.id}.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-  renameSync(tmp, idlePath(dir, record.id));
+  replaceFile(idlePath(dir, record.id), JSON.stringify(record));
 }
 
 /** Writes a record as leased by this process (a worker this process started, before it is kept). */
 export function putLeased(dir: string, record: PoolRecord): PoolEntry {
   const holder = me();
   const path = leasedPath(dir, record.id, holder);
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(record), { mode: 0o600 });
-  renameSync(tmp, path);
+  replaceFile(path, JSON.stringify(record));
   return { record, state: "leased", path, holder };
 }
 
-/** Removes a record's file, and with `outputs` its output files. */
+/**
+ * Removes a record's file, and with `outputs` its output files: the pool's
+ * own files for its id (never a path a record names), and only inside the
+ * pool folder.
+ */
 export function drop(entry: Pick<PoolEntry, "path" | "record">, outputs = true): void {
-  rmSync(entry.path, { force: true });
-  if (!outputs) return;
-  rmSync(entry.record.stdout, { force: true });
-  rmSync(entry.record.stderr, { force: true });
+  const dir = dirname(dirname(entry.path));
+  if (isInside(dir, entry.path)) rmSync(entry.path, { force: true });
+  if (!outputs || !/^[0-9a-f]{8}$/.test(entry.record.id)) return;
+  for (const path of Object.values(outputPaths(dir, entry.record.id))) rmSync(path, { force: true });
 }
 
-/** Writes an empty marker file (the release of a watchdog). */
+/** Creates an empty marker file (the release of a watchdog); one already there is left as it is. */
 export function touch(path: string): void {
-  closeSync(openSync(path, "w", 0o600));
+  try {
+    createExclusive(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
 }
 
 /** Files in a pool part (`released`, `starting`) with their age in ms. */

@@ -1,8 +1,17 @@
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
-import { isSameProcess, killMarked, residentBytes } from "../../worker/processes";
+import { killMarked, residentBytes } from "../../worker/processes";
 import { stopGroupOf } from "../../worker/stop-tree";
-import { claim, drop, holderAlive, listPool, type PoolEntry, poolDir } from "./store";
+import {
+  claim,
+  drop,
+  ensurePool,
+  holderAlive,
+  listPool,
+  type PoolEntry,
+  poolDir,
+  workerAlive,
+} from "./store";
 
 export const WORKERS_USAGE = `usage: worker-orcd-jest workers [--json]
        worker-orcd-jest workers stop <id>... | --all [--force]
@@ -39,7 +48,7 @@ export interface WorkerRow {
 
 function rowOf(entry: PoolEntry): WorkerRow {
   const { record } = entry;
-  const alive = isSameProcess(record.pid, record.stamp);
+  const alive = workerAlive(record);
   const idle = entry.state === "idle" ? Date.now() - record.idleSince : undefined;
   return {
     id: record.id,
@@ -112,7 +121,7 @@ async function stopEntry(dir: string, entry: PoolEntry, force: boolean): Promise
   else if (force || !entry.holder || !holderAlive(entry.holder)) mine = entry;
   if (!mine) return "in use";
   const { record } = mine;
-  if (isSameProcess(record.pid, record.stamp)) await stopGroupOf(record.pid, record.graceMs);
+  if (workerAlive(record)) await stopGroupOf(record.pid, record.graceMs);
   killMarked(record.mark);
   drop(mine);
   return "stopped";
@@ -148,6 +157,12 @@ export async function workersMain(
     return 0;
   }
   const [sub, ...ids] = positionals;
+  try {
+    ensurePool(dir);
+  } catch (error) {
+    err.write(`worker-orcd-jest workers: ${(error as Error).message}\n`);
+    return 2;
+  }
   if (sub === undefined || sub === "list") {
     const rows = workerRows(dir);
     if (values.json) out.write(`${JSON.stringify(rows, null, 2)}\n`);
