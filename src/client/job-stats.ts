@@ -1,6 +1,7 @@
 import { normalizeErrorCode, normalizeStopReason, type ReceivedEvent } from "../protocol/events";
 import { now } from "../util/clock";
 import { LogHistogram, type SparseHistogram } from "../util/log-histogram";
+import { arrivedAtOnce } from "./arrival";
 
 /** What one `execute()`/`stream()` call measured: the run report's job record. */
 export interface JobRecord {
@@ -144,7 +145,8 @@ export class JobStats {
           : undefined,
       tokensPerSec: span && span > 0 ? round((this.tokens / span) * 1000) : undefined,
       totalMs: round(e2e),
-      streamed: this.first !== undefined && this.last !== undefined && this.last - this.first > 1,
+      streamed:
+        this.first !== undefined && this.last !== undefined && !arrivedAtOnce([this.first, this.last]),
       arrivals: this.arrivalsKept.map((a) => round(a - sent)),
     };
   }

@@ -70,11 +70,14 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   /** The run report's collector for this file. */
   private report?: FileReport;
   private gpu?: GpuReport;
+  private readonly runRoot: string;
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
     this.testPath = context.testPath;
     this.rootDir = config.projectConfig.rootDir;
+    // Files are named from the run's root, so two projects' `x.test.ts` are never one file in the report.
+    this.runRoot = config.globalConfig?.rootDir ?? this.rootDir;
     this.projectId = config.projectConfig.id;
     this.pragmas = context.docblockPragmas;
     this.mergedOptions = (config.projectConfig.testEnvironmentOptions as Record<string, unknown>)?.workerOrcd;
@@ -88,7 +91,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   override async setup(): Promise<void> {
     await super.setup();
     for (const warning of pragmaWarnings(this.pragmas)) {
-      process.stderr.write(`worker-orcd-jest: ${relative(this.rootDir, this.testPath)}: ${warning}\n`);
+      process.stderr.write(`worker-orcd-jest: ${relative(this.runRoot, this.testPath)}: ${warning}\n`);
     }
     try {
       const state = readState();
@@ -127,7 +130,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     this.handle = handle;
     this.report = FileReport.start(
       handle.jobs,
-      relative(this.rootDir, this.testPath),
+      relative(this.runRoot, this.testPath),
       process.env[STATE_VAR],
     );
     handle.transcripts = new TranscriptStore(
@@ -246,7 +249,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
     if (this.handle?.concurrent) this.handle.preload?.();
     const plan = this.plan!;
     const options = this.options!;
-    const file = relative(this.rootDir, this.testPath);
+    const file = relative(this.runRoot, this.testPath);
     if (GPU_PRAGMA in this.pragmas && !plan.gpuReady) {
       if (options.requireGpu) {
         this.gpuFailure = new Error(
@@ -283,7 +286,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
   private async startWorker(onUnderWay?: () => void): Promise<FileWorker | Error> {
     const plan = this.plan!;
     const options = this.options!;
-    this.scope = scopeFor(options, relative(this.rootDir, this.testPath));
+    this.scope = scopeFor(options, relative(this.runRoot, this.testPath));
     try {
       const acquired = await this.scope.acquire(
         { ...workerStartOptions(plan, options, this.rootDir), jobs: this.handle?.jobs },
@@ -298,7 +301,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       noteWorkerUse(this.scope.name, this.origin);
       return acquired.worker;
     } catch (error) {
-      const file = relative(this.rootDir, this.testPath);
+      const file = relative(this.runRoot, this.testPath);
       const message = `worker-orcd-jest could not start the ${plan.kind} worker for ${file}: ${(error as Error).message}`;
       return Object.assign(new Error(message), { stack: message });
     }

@@ -22,10 +22,8 @@ export function tokenTimes(events: unknown): { times: number[]; requestedAt: num
   return { times: times as number[], requestedAt };
 }
 
-/** True when every token arrived within 2 ms: the worker sent the stream all at once. */
-export function arrivedAtOnce(times: number[]): boolean {
-  return times.length > 1 && times[times.length - 1] - times[0] < 2;
-}
+/** The package's one rule for a stream that arrived at once (see `client/arrival`). */
+export { arrivedAtOnce } from "../client/arrival";
 
 /** Note added to latency messages for workers that do not stream. */
 export const UNSTREAMED_NOTE =

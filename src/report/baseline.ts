@@ -291,7 +291,7 @@ export function formatComparison(result: GateResult, all = false): string {
     `${pct(c.low)} to ${pct(c.high)}`,
     c.regressed ? "REGRESSED" : c.judged ? "ok" : "too few samples",
   ]);
-  const head = ["test or file", "figure", "n", "before", "after", "change", "95 % interval", ""];
+  const head = ["test or file", "figure", "n", "before", "after", "change", "95 % interval", "verdict"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     r

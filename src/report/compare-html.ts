@@ -72,7 +72,7 @@ tr.bad td{background:#fef2f2}
 <ul>${run(baseline, `baseline ${names[0]}`)}${run(current, `new ${names[1]}`)}</ul>
 <p>${verdict}. A figure regresses when both runs have enough samples, the whole 95 % bootstrap interval of its median's change lies past the tolerance, and the medians differ by more than the figure's floor.</p>
 <h2>Figures</h2>
-<table><tr><th>test or file</th><th>figure</th><th>n before</th><th>n after</th><th>before</th><th>after</th><th>change</th><th>95 % interval</th><th></th></tr>${rows}</table>
+<table><tr><th>test or file</th><th>figure</th><th>n before</th><th>n after</th><th>before</th><th>after</th><th>change</th><th>95 % interval</th><th>verdict</th></tr>${rows}</table>
 <h2>Distributions</h2>
 ${result.compared.map(pair).join("\n")}
 </body></html>

@@ -117,10 +117,15 @@ function metricsBlock(report: RunReport): string[] {
   return out;
 }
 
-/** A line naming the files whose jobs were not streamed (every token at once: TTFT is the whole job), if any. */
+/**
+ * A line naming the files whose jobs were not streamed (every token at once:
+ * TTFT is the whole job), if any. Warm-up jobs are left out, as from every
+ * figure: the first job of a worker often meets a client still busy loading
+ * the test file, which reads a streamed answer in one go.
+ */
 function unstreamedNote(report: RunReport): string[] {
   const files = report.files.flatMap((f) => {
-    const withTokens = f.jobs.filter((j) => j.tokens > 1);
+    const withTokens = f.jobs.filter((j) => j.tokens > 1 && !j.warmup);
     const at = withTokens.filter((j) => !j.streamed).length;
     return at > 0 ? [`${f.file} (${at} of ${withTokens.length} job(s))`] : [];
   });

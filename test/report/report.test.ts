@@ -157,6 +157,7 @@ describe("the run report (issue 12)", () => {
     expect(slow.out).toMatch(/Tests: +3 passed, 3 total/); // the tests pass; the gate fails the run
     expect(slow.out).toMatch(/worker-orcd-jest reporter: \d+ figure\(s\) regressed against the baseline/);
     expect(slow.out).toMatch(/\(run\) +ITL +38\/38 +[\d.]+ +[\d.]+ +\+\d+ % +\+\d+ % to \+\d+ % +REGRESSED/);
+    expect(slow.out).toMatch(/test or file +figure +n +before +after +change +95 % interval +verdict/);
     expect(slow.code).toBe(1);
 
     // The same verdict from the command line, with the comparison page.
@@ -173,6 +174,7 @@ describe("the run report (issue 12)", () => {
     expect(regressed.stdout).toMatch(/figure\(s\) regressed/);
     const page = readFileSync(join(p.dir, "cmp", "worker-orcd-compare.html"), "utf8");
     expect(page).toContain("worker-orcd-jest comparison");
+    expect(page).toContain("<th>95 % interval</th><th>verdict</th>");
     expect(page.match(/<svg class="chart"/g)!.length).toBeGreaterThanOrEqual(4);
     expect(page).not.toMatch(/<script|<link|<img|src=|url\(|@import|https?:\/\//);
     const unchanged = cli(["baseline.json", "same.json", ...tol]);
@@ -243,6 +245,59 @@ describe("the run report (issue 12)", () => {
     const needs = paced({ minGoodput: 0.5 });
     expect((await needs.run([])).out).toContain("minGoodput needs slo");
   }, 120_000);
+
+  it("in a projects monorepo, two projects' files of one name are two files in the table, the JSON and a merge", async () => {
+    const p = new FixtureProject();
+    projects.push(p);
+    const { PRESET } = require("../helpers/jest-run") as typeof import("../helpers/jest-run");
+    const project = (name: string) => ({
+      displayName: name,
+      rootDir: join(p.dir, "packages", name),
+      preset: PRESET,
+    });
+    p.write(
+      "jest.config.js",
+      `module.exports = ${JSON.stringify({
+        rootDir: p.dir,
+        projects: [project("a"), project("b")],
+        reporters: ["default", [REPORTER, { outputDir: "out" }]],
+      })};\n`,
+    );
+    for (const name of ["a", "b"])
+      p.write(
+        `packages/${name}/x.test.js`,
+        `test("${name}", async () => { await worker.execute({ job_id: "${name}", prompt: "hi", max_tokens: 3 }); });\n`,
+      );
+    const run = await p.run([]);
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/packages\/a\/x\.test\.js +mock/);
+    expect(run.out).toMatch(/packages\/b\/x\.test\.js +mock/);
+    const report = JSON.parse(readFileSync(join(p.dir, "out", "worker-orcd-report.json"), "utf8"));
+    expect(report.files.map((f: { file: string }) => f.file).sort()).toEqual([
+      "packages/a/x.test.js",
+      "packages/b/x.test.js",
+    ]);
+    // The two shards of that run merge: no file is in both.
+    for (const k of [1, 2])
+      expect((await p.run([`--shard=${k}/2`], { WORKER_ORCD_REPORT_DIR: `shard-${k}` })).code).toBe(0);
+    const merged = spawnSync(
+      process.execPath,
+      [
+        join(REPO, "dist", "cli.js"),
+        "report",
+        "merge",
+        "shard-1/worker-orcd-report.json",
+        "shard-2/worker-orcd-report.json",
+        "-o",
+        "merged",
+      ],
+      { encoding: "utf8", cwd: p.dir },
+    );
+    expect(merged.stderr).toBe("");
+    expect(merged.status).toBe(0);
+    expect(merged.stdout).toMatch(/packages\/a\/x\.test\.js \(shard-\d/);
+    expect(merged.stdout).toMatch(/packages\/b\/x\.test\.js \(shard-\d/);
+  }, 90_000);
 
   it("a gate that judged nothing gives no verdict and exit code 2, in the run and in report compare", async () => {
     const p = paced();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { markJobs, metricsOf, sloMisses } from "../../src/report/metrics";
-import type { JobRecord } from "../../src/report/types";
+import { formatSummary } from "../../src/report/table";
+import type { JobRecord, RunReport } from "../../src/report/types";
 import { distributionOf, medianChange } from "../../src/util/distribution";
 import { LogHistogram } from "../../src/util/log-histogram";
 
@@ -92,5 +93,42 @@ describe("warm-up, SLO and goodput", () => {
     ]);
     expect(sloMisses({ e2eMs: 5 }, { ttftMs: 10 })).toEqual(["TTFT (no token)"]);
     expect(sloMisses({ ttftMs: 5, e2eMs: 5 }, { tpotMs: 1 })).toEqual([]);
+  });
+});
+
+describe("the table's note on streams that arrived at once", () => {
+  const report = (jobs: Array<{ warmup: boolean; streamed: boolean }>) =>
+    ({
+      gpu: null,
+      files: [
+        {
+          file: "a.test.ts",
+          workers: [],
+          jobs: jobs.map((j, k) => ({ jobId: `j${k}`, tokens: 5, ttftMs: 1, arrivals: [], ...j })),
+        },
+      ],
+      totals: { files: 1, workersStarted: 1, jobs: jobs.length, tokens: 5 * jobs.length },
+    }) as unknown as RunReport;
+
+  it("leaves warm-up jobs out, as every figure does, and names a file whose counted jobs arrived at once", () => {
+    expect(formatSummary(report([{ warmup: true, streamed: false }]))).not.toMatch(/not streamed/);
+    expect(
+      formatSummary(
+        report([
+          { warmup: true, streamed: false },
+          { warmup: false, streamed: true },
+        ]),
+      ),
+    ).not.toMatch(/not streamed/);
+    expect(
+      formatSummary(
+        report([
+          { warmup: true, streamed: true },
+          { warmup: false, streamed: false },
+        ]),
+      ),
+    ).toMatch(
+      /not streamed \(every token arrived at once, so TTFT is the whole job's time\): a\.test\.ts \(1 of 1 job\(s\)\)/,
+    );
   });
 });
