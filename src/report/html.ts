@@ -1,4 +1,5 @@
 import { percentiles } from "../util/percentiles";
+import { metricsBlock } from "./table";
 import type { JobRecord, RunReport } from "./types";
 import { measuredStartup } from "./worker-record";
 
@@ -133,7 +134,10 @@ export function renderHtml(report: RunReport): string {
     ["workers started", String(t.workersStarted)],
     ["jobs", String(t.jobs)],
     ["tokens", String(t.tokens)],
-    ["TTFT p50 / p95", t.ttftP50 === undefined ? "-" : `${n1(t.ttftP50)} / ${n1(t.ttftP95!)} ms`],
+    [
+      "TTFT p50 / p95 (every job, warm-up too)",
+      t.ttftP50 === undefined ? "-" : `${n1(t.ttftP50)} / ${n1(t.ttftP95!)} ms`,
+    ],
     ["tok/s p50", t.tokensPerSecP50 === undefined ? "-" : n1(t.tokensPerSecP50)],
     ["start-up p50", t.startupP50 === undefined ? "-" : `${n1(t.startupP50)} ms`],
   ]
@@ -151,12 +155,14 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 6px}
 .label{font-size:12px;fill:#333;text-anchor:end}.axis-title{font-size:12px;fill:#555;text-anchor:middle}.dot{fill-opacity:.75}.dot.ttft{fill:#2563eb}.dot.tps{fill:#16a34a}.dot.start{fill:#ea580c}.dot.vram{fill:#9333ea}
 .bar{fill-opacity:.18}.bar.ttft{fill:#2563eb}.bar.tps{fill:#16a34a}.bar.start{fill:#ea580c}.bar.vram{fill:#9333ea}.p95{stroke:#111;stroke-width:2}
 .legend{list-style:none;padding:0}.legend span{display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle}
+.stats{font:12px/1.35 ui-monospace,Menlo,Consolas,monospace;background:#fafafa;border:1px solid #eee;padding:8px 12px;overflow-x:auto}.stats.warn{border-color:#e0a0a0}
 .none{color:#888}table{border-collapse:collapse;margin-top:8px}td,th{border-bottom:1px solid #eee;padding:3px 10px;text-align:right}td:first-child,th:first-child{text-align:left}
 </style></head><body>
 <h1>worker-orcd-jest run report</h1>
 <div class="meta">${esc(report.date)} · ${esc(report.machine.hostname)} (${report.machine.cpus} x ${esc(report.machine.cpuModel)}, ${report.machine.memoryGiB} GiB, Node ${esc(report.machine.node)}) · GPU: ${esc(gpu)} · model: ${esc(report.model ? `${report.model.path}${report.model.bytes ? ` (${Math.round(report.model.bytes / 2 ** 20)} MiB)` : ""}` : "none")} · ${esc(report.package.name)} ${esc(report.package.version)}</div>
 ${(report.merged?.differences ?? []).map((d) => `<div class="meta warn">merged from ${report.merged?.shards} shards, which differ: ${esc(d)}; the line above is the first shard's</div>`).join("\n")}
 <div class="cards">${cards}</div>
+${statistics(report)}
 ${dotPlot(
   "Time to first token per test (dots: jobs; bar: p50; tick: p95)",
   rowsOf((j) => j.ttftMs),
@@ -174,4 +180,18 @@ ${dotPlot("Start-up per file (spawn to ready; workers taken over from an earlier
 ${dotPlot("VRAM per worker (MiB; /health vram_bytes_used, else the callback's vram_bytes)", vram, "", "vram")}
 </body></html>
 `;
+}
+
+/**
+ * The run's statistics as the console prints them (every figure: TTFT,
+ * TTFB, ITL, TPOT, e2e, tok/s; throughput; goodput, the SLO and the jobs
+ * that missed it), so a run that failed \`minGoodput\` never looks healthy
+ * on the page. The cards above are the whole run's, warm-up jobs included.
+ */
+function statistics(report: RunReport): string {
+  const lines = metricsBlock(report);
+  if (lines.length === 0) return "";
+  const missed = report.metrics?.goodput && report.metrics.goodput.met < report.metrics.goodput.of;
+  return `<h2>Run statistics (warm-up jobs left out)</h2>
+<pre class="stats${missed ? " warn" : ""}">${esc(lines.join("\n"))}</pre>`;
 }

@@ -65,8 +65,12 @@ export function formatSummary(report: RunReport): string {
   ].join("\n");
 }
 
-/** The run's statistics (warm-up left out): one row per figure, then throughput, goodput and the SLO's misses. */
-function metricsBlock(report: RunReport): string[] {
+/**
+ * The run's statistics (warm-up left out): one row per figure, then
+ * throughput, goodput and the SLO's misses. The console table and the HTML
+ * page both show these lines, so a figure reads the same in both.
+ */
+export function metricsBlock(report: RunReport): string[] {
   const m = report.metrics;
   if (!m || m.jobs === 0) return [];
   const figures: [string, Distribution | undefined][] = [

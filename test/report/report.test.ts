@@ -230,6 +230,31 @@ describe("the run report (issue 12)", () => {
     expect(result.out).toMatch(/streams twenty tokens \(s2\): TPOT [\d.]+ ms > 1 ms/);
     expect(result.out).toMatch(/goodput 0 % \(0 of 2 jobs met the SLO\) is below minGoodput 90 %/);
     expect(result.code).toBe(1);
+    // The page shows every figure the table has, the SLO and the jobs that missed it.
+    const pagePath = join(p.dir, "out", "worker-orcd-report.html");
+    const page = readFileSync(pagePath, "utf8");
+    for (const figure of [
+      "TTFT ms",
+      "TTFB ms",
+      "ITL ms",
+      "TPOT ms",
+      "e2e ms",
+      "tok/s per job",
+      "throughput:",
+    ])
+      expect(page).toContain(figure);
+    expect(page).toMatch(/goodput: 0 % \(0 of 2 jobs met ttft &lt;= 5000 ms, tpot &lt;= 1 ms\)/);
+    expect(page).toMatch(/missed the SLO:\n +streams twenty tokens \(s2\): TPOT [\d.]+ ms &gt; 1 ms/);
+    expect(page).toContain("TTFT p50 / p95 (every job, warm-up too)");
+    if (existsSync(CHROMIUM)) {
+      const dom = dumpDom(pagePath, join(p.dir, "chromium-page"));
+      expect(dom.stdout).toMatch(/Run statistics \(warm-up jobs left out\)/);
+      expect(dom.stdout).toMatch(/TPOT ms +2 /);
+      expect(dom.stdout).toMatch(/goodput: 0 %/);
+    } else
+      process.stderr.write(
+        `report.test.ts: skipping the page's browser check for the statistics: ${CHROMIUM} not found\n`,
+      );
 
     const all = paced({ warmupJobs: 0, slo: { e2eMs: 60_000 } });
     expect((await all.run([], pace(1))).code).toBe(0);
