@@ -47,7 +47,14 @@ describeRealBuild("the real worker-orcd under the preset", () => {
       model: TINY_GGUF,
       env: { FAKE_GPU_TOKEN_DELAY_MS: "30" },
     });
-    p.write("a.test.js", FILE);
+    // A warm-up job first: the note counts the jobs the figures count.
+    p.write(
+      "a.test.js",
+      FILE.replace(
+        "const events = await",
+        'await worker.execute({ job_id: "w", prompt: "hi", max_tokens: 3 });\n  const events = await',
+      ),
+    );
     const result = await p.run([], { WORKER_ORCD_REPORT_DIR: "out" });
     expect(result.code).toBe(0);
     const report = JSON.parse(
