@@ -446,10 +446,33 @@ const timingTtft: Clause = {
     const { p50, p95 } = percentiles(ttft);
     return judge(
       p95 < 100,
-      `TTFT p50 ${ms(p50)}, p95 ${ms(p95)} over ${ttft.length} jobs (target p95 < 100 ms)`,
+      `TTFT p50 ${ms(p50)}, p95 ${ms(p95)} over ${ttft.length} jobs (target p95 < 100 ms); ${await hostFloor()}`,
     );
   },
 };
+
+/**
+ * What the same machine measured at that moment, for the evidence of a
+ * timing verdict: the round trip of the same client to an instant `/health`
+ * in this process (p50, p95 over 10), the floor that the host's own load
+ * puts under every figure of a worker that shares it.
+ */
+async function hostFloor(): Promise<string> {
+  const loopback = await loopbackHealth();
+  try {
+    await loopback.client.health();
+    const times: number[] = [];
+    for (let k = 0; k < 10; k++) {
+      const t0 = now();
+      await loopback.client.health();
+      times.push(now() - t0);
+    }
+    const { p50, p95 } = percentiles(times);
+    return `this machine's reference (the same client to an instant /health in this process) p50 ${ms(p50)}, p95 ${ms(p95)}`;
+  } finally {
+    await loopback.close();
+  }
+}
 
 /** Inter-token gaps measured by TIMING-TTFT, for TIMING-INTER-TOKEN. */
 const tokenGaps = new WeakMap<ClauseContext, number[]>();
@@ -469,7 +492,7 @@ const timingGap: Clause = {
     const { p50, p95 } = percentiles(timingGaps);
     return judge(
       p95 <= 50,
-      `inter-token gap p50 ${ms(p50)}, p95 ${ms(p95)} over ${timingGaps.length} gaps (target p95 <= 50 ms)`,
+      `inter-token gap p50 ${ms(p50)}, p95 ${ms(p95)} over ${timingGaps.length} gaps (target p95 <= 50 ms); ${await hostFloor()}`,
     );
   },
 };
@@ -481,7 +504,7 @@ const timingCancel: Clause = {
   async check(ctx) {
     const c = cancelTimes.get(ctx);
     if (!c) return na("no cancellation took effect (see CANCEL-ROUTE)");
-    return judge(c.ms < 100, `cancel to terminal event ${ms(c.ms)} (target < 100 ms)`);
+    return judge(c.ms < 100, `cancel to terminal event ${ms(c.ms)} (target < 100 ms); ${await hostFloor()}`);
   },
 };
 

@@ -1,5 +1,6 @@
 import { medianChange } from "../util/distribution";
 import { LogHistogram } from "../util/log-histogram";
+import { MAX_PACE_RATIO, type PaceKey, type PaceShift, paceShift } from "./pace";
 import type { JobRecord, RunReport } from "./types";
 import { measuredStartup } from "./worker-record";
 
@@ -94,8 +95,10 @@ export interface GateResult {
   regressions: Comparison[];
   /** Figures shown but not judged (too few samples). */
   unjudged: Comparison[];
-  /** Why nothing was compared (other machine or GPU), if so. */
+  /** Why nothing was compared (other machine or GPU, or a machine whose pace moved too far), if so. */
   skipped?: string;
+  /** How far the reference worker moved between the two runs (taken out of this run's figures before judging). */
+  pace?: PaceShift[];
 }
 
 const machineOf = (r: RunReport) => `${r.machine.cpus} x ${r.machine.cpuModel}`;
@@ -104,6 +107,8 @@ const gpuOf = (r: RunReport) => r.gpu?.name ?? "no GPU";
 interface FigureSpec {
   figure: Figure;
   samples: (jobs: JobRecord[]) => number[];
+  /** The reference figure whose move is taken out of this one (a duration, ms; tok/s through TPOT). */
+  pace: PaceKey;
   tolerance: (t: Tolerances) => number;
   floor: (t: Tolerances) => number;
   /** `up`: a larger value is worse (durations); `down`: a smaller one is (throughput). */
@@ -116,6 +121,7 @@ const defined = (v: (number | undefined)[]) =>
 const FIGURES: FigureSpec[] = [
   {
     figure: "TTFT",
+    pace: "ttftMs",
     samples: (js) => defined(js.map((j) => j.ttftMs)),
     tolerance: (t) => t.ttft,
     floor: (t) => t.ttftFloorMs,
@@ -123,6 +129,7 @@ const FIGURES: FigureSpec[] = [
   },
   {
     figure: "TPOT",
+    pace: "tpotMs",
     samples: (js) => defined(js.map((j) => j.tpotMs)),
     tolerance: (t) => t.tpot,
     floor: (t) => t.tpotFloorMs,
@@ -130,6 +137,8 @@ const FIGURES: FigureSpec[] = [
   },
   {
     figure: "ITL",
+    // The reference's mean gap (its TPOT): a job's median gap is 0 whenever the client read most of it at once.
+    pace: "tpotMs",
     samples: (js) => LogHistogram.of(js.flatMap((j) => (j.itl ? [j.itl] : []))).values(2000),
     tolerance: (t) => t.itl,
     floor: (t) => t.itlFloorMs,
@@ -137,6 +146,7 @@ const FIGURES: FigureSpec[] = [
   },
   {
     figure: "tok/s",
+    pace: "tpotMs",
     samples: (js) => defined(js.map((j) => j.tokensPerSec)),
     tolerance: (t) => t.tokensPerSec,
     floor: (t) => t.tokensPerSecFloor,
@@ -202,6 +212,36 @@ export function compareWithBaseline(
         `this run: ${machineOf(current)}, ${gpuOf(current)}): figures of two machines measure the machines`,
     };
   }
+  const shifts = (["ttftMs", "tpotMs"] as const)
+    .map((key) => paceShift(key, baseline.pace, current.pace))
+    .filter((p): p is PaceShift => p !== undefined);
+  // Too far: slower by more than MAX_PACE_RATIO and past the figure's floor (a 3 -> 9 ms TTFT is still judged), or
+  // a reference TPOT fallen below a third of the baseline's: its tokens came at once, the client was starved.
+  const floorOf = (p: PaceShift) => (p.key === "ttftMs" ? tol.ttftFloorMs : tol.tpotFloorMs);
+  const moved = shifts.find(
+    (p) =>
+      (p.after > p.before * MAX_PACE_RATIO && p.shift >= floorOf(p)) ||
+      (p.key === "tpotMs" && p.after * MAX_PACE_RATIO < p.before),
+  );
+  if (moved)
+    return {
+      compared: [],
+      regressions: [],
+      unjudged: [],
+      pace: shifts,
+      skipped:
+        `the machine's pace moved too far to judge against the baseline: the reference worker's ${moved.key.replace(/Ms$/, "").toUpperCase()} ` +
+        `was ${fmtMs(moved.before)} ms then and ${fmtMs(moved.after)} ms now (${moved.shift > 0 ? `more than ${MAX_PACE_RATIO}x slower, and past its floor` : `under a third: its tokens arrived at once, the client was starved of CPU`}); ` +
+        "rerun on a quieter machine, or take a new baseline on this one",
+    };
+  /** This run's samples of a figure with the reference's move taken out (the machine's share of every duration). */
+  const corrected = (f: FigureSpec, samples: number[]): number[] => {
+    // Only a slower machine is taken out: a reference faster than the baseline's is its tokens read at once.
+    const shift = Math.max(0, shifts.find((p) => p.key === f.pace)?.shift ?? 0);
+    if (shift === 0) return samples;
+    if (f.worse === "up") return samples.map((x) => Math.max(0, x - shift));
+    return samples.map((x) => 1000 / Math.max(1e-3, 1000 / x - shift));
+  };
   const compared: Comparison[] = [];
   const add = (c: Comparison | undefined) => c && compared.push(c);
   const groups = (r: RunReport) => {
@@ -219,7 +259,7 @@ export function compareWithBaseline(
           what,
           f.figure,
           f.samples(old),
-          f.samples(jobs),
+          corrected(f, f.samples(jobs)),
           f.tolerance(tol),
           f.floor(tol),
           f.worse,
@@ -249,7 +289,24 @@ export function compareWithBaseline(
     compared: kept,
     regressions: kept.filter((c) => c.regressed),
     unjudged: kept.filter((c) => !c.judged),
+    ...(shifts.length ? { pace: shifts } : {}),
   };
+}
+
+const fmtMs = (v: number) => (Math.abs(v) >= 100 ? String(Math.round(v)) : v.toFixed(2));
+
+/**
+ * The line that says how far the machine's pace moved between the two runs
+ * (the reference worker's medians), taken out of this run's figures; empty
+ * when either report has no pace.
+ */
+export function formatPace(result: GateResult): string {
+  if (!result.pace?.length) return "";
+  const parts = result.pace.map(
+    (p) =>
+      `${p.key.replace(/Ms$/, "").toUpperCase()} ${fmtMs(p.before)} -> ${fmtMs(p.after)} ms (${p.shift >= 0 ? "+" : ""}${fmtMs(p.shift)})`,
+  );
+  return `machine pace (the reference worker, baseline -> this run): ${parts.join(", ")}; each shift is taken out of this run's figures before they are judged`;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   compareWithBaseline,
   DEFAULT_TOLERANCES,
   formatComparison,
+  formatPace,
   LEGACY_TOLERANCES,
   nothingJudged,
 } from "./baseline";
@@ -117,6 +118,8 @@ function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
       parsed.values["across-machines"] === true,
     );
     const withheld = nothingJudged(result, current, baseline);
+    const pace = formatPace(result);
+    if (pace) out.write(`${pace}\n`);
     if (!result.skipped) out.write(`${formatComparison(result, true)}\n`);
     const dir = parsed.values.out as string | undefined;
     if (dir) {

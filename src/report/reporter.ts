@@ -8,6 +8,7 @@ import {
   compareWithBaseline,
   DEFAULT_TOLERANCES,
   formatComparison,
+  formatPace,
   LEGACY_TOLERANCES,
   nothingJudged,
   type Tolerances,
@@ -17,6 +18,8 @@ import { buildReport, readFileRecords } from "./build";
 import { recordsDir } from "./file-report";
 import { renderHtml } from "./html";
 import { SLO_KEYS, type SloBounds } from "./metrics";
+import type { PaceSamples } from "./pace";
+import { PaceProbe } from "./pace-probe";
 import { formatSummary } from "./table";
 import type { RunReport } from "./types";
 
@@ -126,6 +129,8 @@ export default class WorkerOrcdReporter {
   private readonly options: ReporterOptions;
   private error?: Error;
   private runStart = Date.now();
+  /** The reference worker of this run (when a report is written or a baseline compared). */
+  private pace?: Promise<PaceProbe | undefined>;
 
   constructor(
     private readonly globalConfig: Config.GlobalConfig,
@@ -147,6 +152,9 @@ export default class WorkerOrcdReporter {
   ): Promise<void> {
     if (this.error) process.stderr.write(`${this.error.message}\n`);
     this.runStart = Date.now();
+    // The machine's pace is measured beside the run whenever its figures are kept or judged.
+    if (!this.error && process.env[STATE_VAR] && (this.reportDir() || this.baselinePath()))
+      this.pace = PaceProbe.start();
     await runScheduled(
       results.numTotalTestSuites,
       options.showStatus === false,
@@ -160,11 +168,32 @@ export default class WorkerOrcdReporter {
     return isAbsolute(path) ? path : resolve(this.globalConfig.rootDir, path);
   }
 
-  onRunComplete(): void {
+  private reportDir(): string | undefined {
+    return this.path(process.env.WORKER_ORCD_REPORT_DIR || this.options.outputDir);
+  }
+
+  private baselinePath(): string | undefined {
+    return this.path(process.env.WORKER_ORCD_REPORT_BASELINE || this.options.baseline);
+  }
+
+  /** After each test file: the reference job and the CPU probe, interleaved with the files still running. */
+  async onTestFileResult(): Promise<void> {
+    const probe = await this.pace;
+    await probe?.sample();
+  }
+
+  async onRunComplete(): Promise<void> {
+    const probe = await this.pace;
+    this.pace = undefined;
+    if (probe) {
+      // A run of one file still gets enough samples to judge its pace by.
+      for (let k = probe.samples().tpotMs.length; k < 6; k += 2) await probe.sample();
+      await probe.stop();
+    }
     if (this.error) return;
     // Whatever goes wrong here must not cost the run Jest's summary nor its global teardown: it becomes the run's error, printed.
     try {
-      this.complete();
+      this.complete(probe?.samples());
     } catch (error) {
       this.fail(`worker-orcd-jest reporter: the run report failed: ${(error as Error).stack ?? error}`);
     }
@@ -188,7 +217,7 @@ export default class WorkerOrcdReporter {
     process.stderr.write(`\n${message}\n`);
   }
 
-  private complete(): void {
+  private complete(pace: PaceSamples | undefined): void {
     const statePath = process.env[STATE_VAR];
     if (!statePath) return; // no global setup: the preset's environment did not run
     const report = buildReport(
@@ -198,19 +227,20 @@ export default class WorkerOrcdReporter {
       readWorkerUse(),
       { warmupJobs: this.options.warmupJobs, slo: this.options.slo, runStart: this.runStart },
     );
+    if (pace) report.pace = pace;
     if (report.files.length === 0) return;
     const out = (text: string) => {
       if (!this.globalConfig.silent) process.stderr.write(`${text}\n`);
     };
     out(`\n${formatSummary(report)}`);
-    const dir = this.path(process.env.WORKER_ORCD_REPORT_DIR || this.options.outputDir);
+    const dir = this.reportDir();
     if (dir) {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, "worker-orcd-report.json"), `${JSON.stringify(report, null, 2)}\n`);
       writeFileSync(join(dir, "worker-orcd-report.html"), renderHtml(report));
       out(`worker-orcd-jest report: ${join(dir, "worker-orcd-report.json")} and worker-orcd-report.html`);
     }
-    const baselinePath = this.path(process.env.WORKER_ORCD_REPORT_BASELINE || this.options.baseline);
+    const baselinePath = this.baselinePath();
     if (baselinePath) this.gate(report, baselinePath, out);
     const goodput = report.metrics?.goodput;
     const min = this.options.minGoodput;
@@ -237,6 +267,8 @@ export default class WorkerOrcdReporter {
       this.options.tolerances,
       this.options.compareAcrossMachines,
     );
+    const pace = formatPace(result);
+    if (pace) out(`worker-orcd-jest report: ${pace}`);
     const withheld = nothingJudged(result, report, baseline);
     if (withheld) {
       this.withhold(

@@ -1,5 +1,6 @@
 import type { JobRecord } from "../client/job-stats";
 import type { Metrics, SloBounds } from "./metrics";
+import type { PaceSamples } from "./pace";
 
 export type { JobRecord };
 
@@ -79,6 +80,12 @@ export interface RunReport {
    * file's `shard` keeps its own).
    */
   merged?: { shards: number; differences: string[] };
+  /**
+   * How fast the machine was during the run, as the package's reference
+   * worker measured it, interleaved with the run's files (see `pace.ts`):
+   * the gate takes out how far it moved against the baseline's.
+   */
+  pace?: PaceSamples;
   /** How the jobs were read: warm-up jobs per worker, and the SLO, when one was set. */
   settings?: { warmupJobs: number; slo?: SloBounds };
   /** The run's statistics (warm-up jobs left out). */

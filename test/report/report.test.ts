@@ -152,6 +152,16 @@ describe("the run report (issue 12)", () => {
       /no regression against .*baseline\.json \(\d+ figure\(s\) judged; \d+ not judged, too few samples: TTFT 2\/2/,
     );
     expect(same.code).toBe(0);
+    // The machine's pace was measured beside the run, and the gate says how far it moved.
+    expect(same.out).toMatch(
+      /machine pace \(the reference worker, baseline -> this run\): TTFT [\d.]+ -> [\d.]+ ms \([+-][\d.]+\), TPOT [\d.]+ -> [\d.]+ ms/,
+    );
+    const measured = readReport(p).pace!;
+    expect(measured.reference).toMatch(/the bundled mock at 1 ms a token/);
+    expect(measured.tpotMs.length).toBeGreaterThanOrEqual(6);
+    expect(measured.cpuMs.length).toBeGreaterThanOrEqual(3);
+    for (const v of [...measured.ttftMs, ...measured.tpotMs, ...measured.cpuMs])
+      expect(v).toBeGreaterThanOrEqual(0);
     copyFileSync(join(p.dir, "out", "worker-orcd-report.json"), join(p.dir, "same.json"));
     const slow = await p.run([], { ...env, ...pace(80) });
     expect(slow.out).toMatch(/Tests: +3 passed, 3 total/); // the tests pass; the gate fails the run

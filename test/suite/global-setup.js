@@ -15,4 +15,5 @@ module.exports = async function suiteSetup() {
   process.env.WOJEST_SUITE_OUTER_TMPDIR = process.env.TMPDIR ?? "";
   process.env.TMPDIR = dir;
   process.env.WOJEST_SUITE_MARK = randomUUID();
+  process.env.WOJEST_SUITE_STARTED = String(Date.now());
 };

@@ -74,5 +74,9 @@ module.exports = async function suiteTeardown() {
         files.map((f) => `  temp entry ${f}`).join("\n"),
     );
   }
-  process.stdout.write("worker-orcd-jest suite: no temp entry and no process left behind\n");
+  const took = Math.round((Date.now() - Number(process.env.WOJEST_SUITE_STARTED)) / 1000);
+  const { cpus } = require("node:os");
+  process.stdout.write(
+    `worker-orcd-jest suite: no temp entry and no process left behind; the suite took ${took} s on ${cpus().length} x ${cpus()[0].model} (budget: 600 s)\n`,
+  );
 };
