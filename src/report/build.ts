@@ -86,7 +86,9 @@ export function withMetrics(
 export function totalsOf(files: FileRecord[], workersStarted?: number): RunReport["totals"] {
   const jobs = files.flatMap((f) => f.jobs);
   const started = files.flatMap((f) => f.workers).filter((w) => !w.reused && w.kind !== "attached");
-  const ttft = percentiles(jobs.map((j) => j.ttftMs));
+  // One definition of every figure: warm-up jobs are left out, as from the run's statistics and the gate.
+  const counted = jobs.filter((j) => !j.warmup);
+  const ttft = percentiles(counted.map((j) => j.ttftMs));
   return {
     files: files.length,
     workersStarted: workersStarted ?? started.length,
@@ -94,7 +96,7 @@ export function totalsOf(files: FileRecord[], workersStarted?: number): RunRepor
     tokens: jobs.reduce((n, j) => n + j.tokens, 0),
     ttftP50: ttft.p50,
     ttftP95: ttft.p95,
-    tokensPerSecP50: percentiles(jobs.map((j) => j.tokensPerSec)).p50,
+    tokensPerSecP50: percentiles(counted.map((j) => j.tokensPerSec)).p50,
     startupP50: percentiles(started.filter(measuredStartup).map((w) => w.startupMs)).p50,
   };
 }

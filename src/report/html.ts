@@ -100,7 +100,8 @@ function timeline(jobs: JobRecord[]): string {
 export function renderHtml(report: RunReport): string {
   const jobs = report.files.flatMap((f) => f.jobs);
   const byTest = new Map<string, JobRecord[]>();
-  for (const j of jobs)
+  // The charts' dots, bars and ticks are one set of jobs: warm-up left out, as from every figure.
+  for (const j of jobs.filter((x) => !x.warmup))
     byTest.set(j.test ?? "(outside a test)", [...(byTest.get(j.test ?? "(outside a test)") ?? []), j]);
   const rowsOf = (pick: (j: JobRecord) => number | undefined): Row[] =>
     [...byTest].flatMap(([label, js]) => {
@@ -135,7 +136,7 @@ export function renderHtml(report: RunReport): string {
     ["jobs", String(t.jobs)],
     ["tokens", String(t.tokens)],
     [
-      "TTFT p50 / p95 (every job, warm-up too)",
+      "TTFT p50 / p95 (warm-up left out)",
       t.ttftP50 === undefined ? "-" : `${n1(t.ttftP50)} / ${n1(t.ttftP95!)} ms`,
     ],
     ["tok/s p50", t.tokensPerSecP50 === undefined ? "-" : n1(t.tokensPerSecP50)],
@@ -164,13 +165,13 @@ ${(report.merged?.differences ?? []).map((d) => `<div class="meta warn">merged f
 <div class="cards">${cards}</div>
 ${statistics(report)}
 ${dotPlot(
-  "Time to first token per test (dots: jobs; bar: p50; tick: p95)",
+  "Time to first token per test (dots: jobs, warm-up left out; bar: p50; tick: p95)",
   rowsOf((j) => j.ttftMs),
   " ms",
   "ttft",
 )}
 ${dotPlot(
-  "Tokens per second per test (dots: jobs; bar: p50; tick: p95)",
+  "Tokens per second per test (dots: jobs, warm-up left out; bar: p50; tick: p95)",
   rowsOf((j) => j.tokensPerSec),
   "",
   "tps",
@@ -186,7 +187,7 @@ ${dotPlot("VRAM per worker (MiB; /health vram_bytes_used, else the callback's vr
  * The run's statistics as the console prints them (every figure: TTFT,
  * TTFB, ITL, TPOT, e2e, tok/s; throughput; goodput, the SLO and the jobs
  * that missed it), so a run that failed \`minGoodput\` never looks healthy
- * on the page. The cards above are the whole run's, warm-up jobs included.
+ * on the page. Its figures, the cards' and the charts' leave warm-up jobs out alike.
  */
 function statistics(report: RunReport): string {
   const lines = metricsBlock(report);

@@ -11,7 +11,8 @@ export function formatSummary(report: RunReport): string {
   const head = ["file", "worker", "start-up", "jobs", "tokens", "TTFT p50", "TTFT p95", "tok/s p50", "VRAM"];
   const rows = report.files.map((f) => {
     const w = f.workers.find((x) => x.role === "env") ?? f.workers[0];
-    const ttft = percentiles(f.jobs.map((j) => j.ttftMs));
+    const counted = f.jobs.filter((j) => !j.warmup);
+    const ttft = percentiles(counted.map((j) => j.ttftMs));
     return [
       f.shard ? `${f.file} (${f.shard.report})` : f.file,
       w ? `${w.kind}${f.workers.length > 1 ? ` +${f.workers.length - 1}` : ""}` : "none",
@@ -28,7 +29,7 @@ export function formatSummary(report: RunReport): string {
       String(f.jobs.reduce((n, j) => n + j.tokens, 0)),
       fmt(ttft.p50, " ms"),
       fmt(ttft.p95, " ms"),
-      fmt(percentiles(f.jobs.map((j) => j.tokensPerSec)).p50),
+      fmt(percentiles(counted.map((j) => j.tokensPerSec)).p50),
       mib(w?.vramBytesUsed ?? w?.vramBytes),
     ];
   });
@@ -55,7 +56,7 @@ export function formatSummary(report: RunReport): string {
     ? `GPU: ${report.gpu.name}${report.gpu.driver ? `, driver ${report.gpu.driver}` : ""}${report.gpu.cuda ? `, CUDA ${report.gpu.cuda}` : ""}`
     : "GPU: none";
   return [
-    `worker-orcd-jest report (${gpu}; start-up p50 of the workers started; "kept": taken over from an earlier file; "ahead": started while Jest loaded it; "*": Jest was loading the test file for part of the wait, so the worker was ready sooner)`,
+    `worker-orcd-jest report (${gpu}; start-up p50 of the workers started; TTFT and tok/s leave warm-up jobs out, as the statistics below do; "kept": taken over from an earlier file; "ahead": started while Jest loaded it; "*": Jest was loading the test file for part of the wait, so the worker was ready sooner)`,
     line(head),
     line(widths.map((w) => "-".repeat(w))),
     ...rows.map(line),
