@@ -1,4 +1,5 @@
-import type { Comparison, GateResult } from "./baseline";
+import { type Comparison, formatPace, type GateResult } from "./baseline";
+import { niceMax } from "./html";
 import type { RunReport } from "./types";
 
 const esc = (s: string) =>
@@ -17,7 +18,8 @@ function thin(v: number[], n = 300): number[] {
 /** The two sides of one figure: a row of dots each, a bar to the median, on one axis. */
 function pair(c: Comparison): string {
   const all = [...c.samples.before, ...c.samples.after];
-  const max = Math.max(...all) * 1.05 || 1;
+  const max = niceMax(Math.max(...all));
+  const unit = c.figure === "tok/s" ? " tok/s" : " ms";
   const x = (v: number) => LABEL + (v / max) * (W - LABEL - 20);
   const row = (label: string, values: number[], median: number, y: number, cls: string) =>
     `<text x="${LABEL - 8}" y="${y + 4}" class="label">${label} (${values.length})</text>` +
@@ -28,8 +30,10 @@ function pair(c: Comparison): string {
           `<circle cx="${x(v).toFixed(1)}" cy="${y}" r="3" class="dot ${cls}"><title>${n1(v)}</title></circle>`,
       )
       .join("");
-  const ticks = [0, 0.5, 1]
-    .map((f) => `<text x="${x(f * max)}" y="78" class="tick">${n1(f * max)}</text>`)
+  const ticks = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (f) => `<text x="${x(f * max)}" y="78" class="tick">${Number((f * max).toPrecision(3))}${unit}</text>`,
+    )
     .join("");
   const verdict = c.regressed ? "REGRESSED" : c.judged ? "ok" : "too few samples";
   return `<h3>${esc(c.what)} · ${esc(c.figure)} · ${pct(c.change)} (95 % interval ${pct(c.low)} to ${pct(c.high)}) · <span class="${c.regressed ? "bad" : "good"}">${verdict}</span></h3>
@@ -70,6 +74,7 @@ tr.bad td{background:#fef2f2}
 </style></head><body>
 <h1>worker-orcd-jest comparison</h1>
 <ul>${run(baseline, `baseline ${names[0]}`)}${run(current, `new ${names[1]}`)}</ul>
+${formatPace(result) ? `<p>${esc(formatPace(result))}.</p>` : ""}
 <p>${verdict}. A figure regresses when both runs have enough samples, the whole 95 % bootstrap interval of its median's change lies past the tolerance, and the medians differ by more than the figure's floor.</p>
 <h2>Figures</h2>
 <table><tr><th>test or file</th><th>figure</th><th>n before</th><th>n after</th><th>before</th><th>after</th><th>change</th><th>95 % interval</th><th>verdict</th></tr>${rows}</table>

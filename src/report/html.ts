@@ -12,7 +12,8 @@ const PLOT_W = 980;
 const ROW_H = 22;
 
 /** Upper end of an axis: a round number at or above `max`. */
-function niceMax(max: number): number {
+/** The axis end for values up to `max`: the next of 1, 2, 2.5, 5 and 10 times a power of ten (ticks at round numbers). */
+export function niceMax(max: number): number {
   if (!(max > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(max));
   return [1, 2, 2.5, 5, 10].map((m) => m * p).find((v) => v >= max)!;

@@ -184,6 +184,12 @@ describe("the run report (issue 12)", () => {
     const page = readFileSync(join(p.dir, "cmp", "worker-orcd-compare.html"), "utf8");
     expect(page).toContain("worker-orcd-jest comparison");
     expect(page).toContain("<th>95 % interval</th><th>verdict</th>");
+    // Axes in the figure's unit, ticks at round numbers (a quarter of 1, 2, 2.5 or 5 times a power of ten).
+    const ticks = [...page.matchAll(/class="tick">([\d.]+) (ms|tok\/s)</g)].map((m) => Number(m[1]));
+    expect(ticks.length).toBeGreaterThan(0);
+    for (const t of ticks) expect(String(t)).toMatch(/^\d+(\.\d{1,3})?$/);
+    expect(page).toMatch(/class="tick">0 ms</);
+    expect(page).toMatch(/machine pace \(the reference worker, baseline -&gt; this run\)/);
     expect(page.match(/<svg class="chart"/g)!.length).toBeGreaterThanOrEqual(4);
     expect(page).not.toMatch(/<script|<link|<img|src=|url\(|@import|https?:\/\//);
     const unchanged = cli(["baseline.json", "same.json", ...tol]);

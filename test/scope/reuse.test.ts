@@ -79,17 +79,28 @@ describe("reuse: warm workers across runs (issue 19, part 2)", () => {
     const second = await p.run(["--maxWorkers=2"], env);
     expect(second.out).toMatch(/Tests: +4 passed, 4 total/);
     expect(second.out).toMatch(/it holds 2 idle and 0 in use now/);
+    // Each Jest process that ran files took one pooled worker. How many ran files is Jest's choice: on a loaded
+    // machine the second may start after the first has run them all.
+    const takers = new Set(seen(p).map((s) => s.jest)).size;
     expect(second.out).toMatch(
-      /0 worker\(s\) started for 4 file\(s\) \(.*2 took a warm worker from the reuse pool/,
+      new RegExp(
+        `0 worker\\(s\\) started for 4 file\\(s\\) \\(.*${takers} took a warm worker from the reuse pool`,
+      ),
     );
     expect(second.out).not.toMatch(/ended \d+ worker\(s\) left alive by an earlier run/);
-    expect([...new Set(seen(p).map((s) => s.pid))].sort()).toEqual(firstPids);
+    const secondPids = [...new Set(seen(p).map((s) => s.pid))].sort();
+    expect(secondPids).toHaveLength(takers);
+    for (const pid of secondPids) expect(firstPids).toContain(pid);
 
     const out: string[] = [];
     const sink = { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream;
     expect(await workersMain([], sink, sink, pool)).toBe(0);
     expect(out.join("")).toMatch(/^ID +STATE +PID +PORT +AGE +IDLE +EXPIRES +RSS +MODE +DEVICE +USES +MODEL/);
-    expect(out.join("")).toMatch(new RegExp(`idle +${firstPids[0]} .* MiB +mock +0 +2 +mock`));
+    // A worker taken again was used by two runs; one the second run did not need, by one.
+    for (const pid of firstPids)
+      expect(out.join("")).toMatch(
+        new RegExp(`idle +${pid} .* MiB +mock +0 +${secondPids.includes(pid) ? 2 : 1} +mock`),
+      );
     out.length = 0;
     expect(await workersMain(["stop", "--all"], sink, sink, pool)).toBe(0);
     expect(out.join("")).toMatch(/stopped \w{8} \(pid \d+\)\nstopped \w{8} \(pid \d+\)/);
