@@ -12,6 +12,38 @@ afterAll(stopAllMocks);
 const text = (events: ReceivedEvent[]) => events.map((e) => (e.type === "token" ? e.t : "")).join("");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Starts a job and resolves once its first token has arrived: the job is
+ * known to be running (an event, not a guess at how fast this machine is).
+ * `done` resolves to all its events, or rejects as the stream does.
+ */
+async function startedJob(
+  w: Awaited<ReturnType<typeof startMock>>,
+  request: { job_id: string; prompt: string; max_tokens: number },
+  options: { signal?: AbortSignal } = {},
+): Promise<{ done: Promise<ReceivedEvent[]> }> {
+  const events: ReceivedEvent[] = [];
+  const it = w.client.stream(request, options)[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await it.next();
+    if (next.done) return { done: Promise.resolve(events) };
+    events.push(next.value);
+    if (next.value.type === "token") break;
+  }
+  const done = (async () => {
+    for (let next = await it.next(); !next.done; next = await it.next()) events.push(next.value);
+    return events;
+  })();
+  done.catch(() => undefined);
+  return { done };
+}
+
+/** Waits until `check` holds, up to `ms` (a bound, not a guess). */
+async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check()) && Date.now() < deadline) await sleep(20);
+}
+
 /** Runs the mock CLI directly and returns its exit code and output. */
 function runMock(args: string[], env: Record<string, string> = {}, killAfterMs?: number) {
   return new Promise<{ code: number | null; signal: string | null; out: string }>((resolve) => {
@@ -73,8 +105,7 @@ describe("mock worker: generation", () => {
 
   it("answers a second /execute while one runs with 503 WORKER_BUSY and Retry-After", async () => {
     const w = await startMock({ extraArgs: ["--token-interval-ms", "10", "--eos-after", "0"] });
-    const first = w.client.execute({ job_id: "first", prompt: "x", max_tokens: 20 });
-    await sleep(40);
+    const first = (await startedJob(w, { job_id: "first", prompt: "x", max_tokens: 20 })).done;
     const second = await w.client.executeRaw({ job_id: "second", prompt: "x", max_tokens: 1 });
     expect(second.status).toBe(503);
     expect(second.headers["retry-after"]).toBe("1");
@@ -85,8 +116,7 @@ describe("mock worker: generation", () => {
   it("cancels the running job at its next token, ending with error CANCELLED", async () => {
     // How fast is measured by npm run bench (cancel latency), not asserted here.
     const w = await startMock({ extraArgs: ["--token-interval-ms", "5", "--eos-after", "0"] });
-    const pending = w.client.execute({ job_id: "c", prompt: "x", max_tokens: 2048 });
-    await sleep(50);
+    const pending = (await startedJob(w, { job_id: "c", prompt: "x", max_tokens: 2048 })).done;
     await w.client.cancel("c");
     const events = await pending;
     expect(events.at(-1)).toMatchObject({ type: "error", code: "CANCELLED", retriable: false });
@@ -96,14 +126,16 @@ describe("mock worker: generation", () => {
   it("stops the job when the client disconnects", async () => {
     const w = await startMock({ extraArgs: ["--token-interval-ms", "5", "--eos-after", "0"] });
     const controller = new AbortController();
-    const pending = w.client.execute(
-      { job_id: "gone", prompt: "x", max_tokens: 2048 },
-      { signal: controller.signal },
-    );
-    await sleep(40);
+    const pending = (
+      await startedJob(w, { job_id: "gone", prompt: "x", max_tokens: 2048 }, { signal: controller.signal })
+    ).done;
     controller.abort();
     await expect(pending).rejects.toBeDefined();
-    await sleep(50);
+    const disconnected = async () =>
+      (await w.client.metrics()).samples.some(
+        (m) => m.name === "worker_requests_total" && m.labels.outcome === "disconnected",
+      );
+    await until(disconnected);
     const { samples } = await w.client.metrics();
     expect(samples).toContainEqual({
       name: "worker_requests_total",
@@ -216,8 +248,7 @@ describe("mock worker: lifecycle", () => {
 
   it("POST /shutdown finishes the running job, refuses new ones with 503, and exits 0", async () => {
     const w = await startMock({ extraArgs: ["--token-interval-ms", "10", "--eos-after", "0"] });
-    const running = w.client.execute({ job_id: "last", prompt: "x", max_tokens: 20 });
-    await sleep(30);
+    const running = (await startedJob(w, { job_id: "last", prompt: "x", max_tokens: 20 })).done;
     await expect(w.client.shutdown()).resolves.toEqual({ status: 202 });
     const refused = await w.client.executeRaw({ job_id: "late", prompt: "x", max_tokens: 1 });
     expect(refused.status).toBe(503);
@@ -232,8 +263,7 @@ describe("mock worker: lifecycle", () => {
 
   it("SIGTERM finishes the running job and exits 0", async () => {
     const w = await startMock({ extraArgs: ["--token-interval-ms", "10", "--eos-after", "0"] });
-    const running = w.client.execute({ job_id: "term", prompt: "x", max_tokens: 15 });
-    await sleep(30);
+    const running = (await startedJob(w, { job_id: "term", prompt: "x", max_tokens: 15 })).done;
     process.kill(w.pid, "SIGTERM");
     const events = await running;
     expect(events.at(-1)).toMatchObject({ type: "end", tokens_out: 15 });

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "@jest/globals";
 import { Spare } from "../../src/scope/spare";
 import { isAlive } from "../../src/worker/processes";
 import { WorkerProcess, type WorkerStartOptions } from "../../src/worker/worker-process";
-import { type FixtureProject, NAME_ORDER_SEQUENCER, scopeProjects, sleep, until } from "../helpers/jest-run";
+import { type FixtureProject, NAME_ORDER_SEQUENCER, scopeProjects, until } from "../helpers/jest-run";
 
 const { project, remove } = scopeProjects();
 afterAll(remove);
@@ -131,7 +131,6 @@ describe('a spare mock started ahead, scope "file" (issue 11, item 3)', () => {
         jestPid = child.pid!;
       });
       await until(() => existsSync(join(p.dir, "b.pid")));
-      await sleep(500); // b's spare (for c) is up by now
       const mocks = () =>
         p.marked().filter((pid) => {
           try {
@@ -140,6 +139,7 @@ describe('a spare mock started ahead, scope "file" (issue 11, item 3)', () => {
             return false;
           }
         });
+      await until(() => mocks().length >= 2, 10_000); // b's spare (for c) is up: an event, not a pause
       expect(mocks()).toHaveLength(2); // b's worker and the spare for c
       process.kill(jestPid, signal);
       await run;
