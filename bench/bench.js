@@ -441,7 +441,7 @@ async function realStyle() {
 }
 
 /**
- * Attached to a running worker (issue 19): per-file overhead as a marginal cost (1 and 7 files in band), beside
+ * Attached to a running worker: per-file overhead as a marginal cost (1 and 7 files in band), beside
  * plain jest-environment-node. Nothing is spawned per file, so the preset's cost is one `/health` probe.
  */
 async function attached() {
@@ -486,7 +486,7 @@ async function jestRun(dir, env = {}) {
 }
 
 /**
- * Reuse (issue 19): a 10-file suite at --maxWorkers=2 whose worker loads in 5 s. The first run pays the loads; each
+ * Reuse: a 10-file suite at --maxWorkers=2 whose worker loads in 5 s. The first run pays the loads; each
  * later run takes the pooled workers (0 loads), its wall beside plain jest-environment-node on the same files. Then
  * two concurrent runs against one pool, and what is left after expiry.
  */
@@ -572,7 +572,7 @@ async function reused() {
 }
 
 /**
- * The llama engine (issue 21), each figure beside the mock's in the same run: spawn to ready with a written model,
+ * The llama engine, each figure beside the mock's in the same run: spawn to ready with a written model,
  * TTFT and tokens/s of 256-token jobs (greedy, one thread), the worker's RSS, and a 10-file suite on each.
  */
 async function llama() {

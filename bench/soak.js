@@ -229,7 +229,7 @@ async function main() {
   if (problems.length > 0) process.exit(1);
 }
 
-/** stream() over a very long job: the client's heap must stay flat while iterating (issue 9). */
+/** stream() over a very long job: the client's heap must stay flat while iterating. */
 async function streamSoak(rows, result, problems) {
   const w = await WorkerProcess.start({
     binary: "mock",

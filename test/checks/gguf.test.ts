@@ -89,7 +89,7 @@ describe("GGUF header reader", () => {
   });
 });
 
-describe("GGUF files as downloads break them (issue 9, items 25 and 26)", () => {
+describe("GGUF files as downloads break them", () => {
   const tensors = [
     { name: "token_embd.weight", dims: [64, 32], type: 12, offset: 0 }, // Q4_K: 2048 elements = 8 blocks of 144 bytes
     { name: "output_norm.weight", dims: [64], type: 0, offset: 1152 }, // F32: 256 bytes

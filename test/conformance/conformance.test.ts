@@ -63,7 +63,7 @@ describe("TIMING-HEALTH judges the worker's own time, not the host's", () => {
   });
 });
 
-describe("the conformance report (issue 10, part D)", () => {
+describe("the conformance report", () => {
   it("names at least the clauses the issue lists, with exactly those ids", () => {
     const ids = CLAUSES.map((c) => c.id);
     for (const id of [
@@ -179,7 +179,7 @@ describe("the conformance report (issue 10, part D)", () => {
       join(dir, "m.gguf"),
     ]);
     expect(missing.code).toBe(2);
-    // The CLI speaks in its own flags (issue 17, item 16), not in Jest settings.
+    // The CLI speaks in its own flags, not in Jest settings.
     expect(missing.out).toMatch(
       /--bin .*no-such-worker: no such file .*give the path of a worker-orcd executable, or --bin mock/,
     );
@@ -188,7 +188,7 @@ describe("the conformance report (issue 10, part D)", () => {
     expect(existsSync(join(dir, "no-such-worker"))).toBe(false);
   }, 60_000);
 
-  it("the CLI fails a worker whose streams never end, says what it waited for, and takes --arg as documented (issue 17, items 15-16, 23)", async () => {
+  it("the CLI fails a worker whose streams never end, says what it waited for, and takes --arg as documented", async () => {
     const stalled = await cli([
       "conformance",
       "--bin",

@@ -49,7 +49,7 @@ function links(page: string): { target: string; line: number }[] {
 const shipped = (path: string) =>
   ["package.json", ...PKG.files].some((f: string) => path === f || path.startsWith(`${f}/`));
 
-describe("the documentation (issue 22)", () => {
+describe("the documentation", () => {
   it("README.md is a front door of at most about 250 lines", () => {
     expect(read(join(REPO, "README.md")).split("\n").length).toBeLessThanOrEqual(250);
   });

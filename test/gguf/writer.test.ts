@@ -22,7 +22,7 @@ function cli(args: string[]): Promise<{ code: number | null; out: string }> {
   });
 }
 
-describe("the model writer (issue 21, part 1)", () => {
+describe("the model writer", () => {
   it("writes a llama GGUF under 1 MB that the package's own model checks accept", () => {
     const path = join(dir, "chain.gguf");
     const model = writeLlamaModel(path, { text: "The quick brown fox jumps over the lazy dog." });

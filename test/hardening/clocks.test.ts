@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { scopeProjects } from "../helpers/jest-run";
 
-// Issue 17, item 7: Jest's fake timers (modern, legacy, enableGlobally) fake none of the package's measurements,
+// Jest's fake timers (modern, legacy, enableGlobally) fake none of the package's measurements,
 // and the package's own timers (request, idle) keep firing while a test's timers are fake. Real Jest runs.
 
 const { project, remove } = scopeProjects();
@@ -22,7 +22,7 @@ test("the request timeout fires while the test's timers are fake", async () => {
 });
 `;
 
-describe("Jest's fake timers do not fake the package's clocks (issue 17, item 7)", () => {
+describe("Jest's fake timers do not fake the package's clocks", () => {
   const cases: [string, Record<string, unknown>, string][] = [
     ["modern, jest.useFakeTimers()", {}, "beforeEach(() => jest.useFakeTimers());\n"],
     [
@@ -56,7 +56,7 @@ describe("Jest's fake timers do not fake the package's clocks (issue 17, item 7)
   );
 });
 
-describe("start-up is spawn to ready, not the test file's compile (issue 17, item 8)", () => {
+describe("start-up is spawn to ready, not the test file's compile", () => {
   it("a mock whose readiness waited for ts-jest's compile is marked as an upper bound; one that did not wait is not", async () => {
     const p = project({ prestart: false }, { testSequencer: "./sequencer.js" });
     p.write("sequencer.js", require("../helpers/jest-run").NAME_ORDER_SEQUENCER);

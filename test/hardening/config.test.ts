@@ -17,7 +17,7 @@ afterAll(async () => {
   for (const p of projects) p.remove();
 });
 
-describe("boolean variables (issue 9, item 13)", () => {
+describe("boolean variables", () => {
   it("accepts the usual spellings in any case and rejects anything else naming the variable", () => {
     for (const yes of ["1", "true", "YES", "On", " yes "]) expect(envFlag({ V: yes }, "V")).toBe(true);
     for (const no of ["0", "false", "No", "OFF", ""]) expect(envFlag({ V: no }, "V")).toBe(false);
@@ -45,7 +45,7 @@ describe("boolean variables (issue 9, item 13)", () => {
   });
 });
 
-describe("messages and options (items 15-19)", () => {
+describe("messages and options", () => {
   it("the banner names WORKER_ORCD_BIN=mock instead of 'no worker binary configured'", () => {
     const options = resolveOptions({}, undefined, "/", { WORKER_ORCD_BIN: "mock" });
     const plan = planWorker(options, { gpus: [], reason: "nvidia-smi not found" });
@@ -93,7 +93,7 @@ describe("messages and options (items 15-19)", () => {
   });
 });
 
-describe("per-file options decide per file (items 14, 16, 18)", () => {
+describe("per-file options decide per file", () => {
   it("a docblock overrides a config-level mode 'real'; realArgs never reach the mock; misspelled pragmas warn", async () => {
     const p = new FixtureProject({
       testEnvironmentOptions: { workerOrcd: { mode: "real", realArgs: ["--flash-attention"] } },
@@ -117,7 +117,7 @@ describe("per-file options decide per file (items 14, 16, 18)", () => {
     expect(result.out).toMatch(/Test Suites: +1 failed, 1 passed, 2 total/);
   });
 
-  it("the banner shows the binary as configured, and a mode set by the environment fails every file (issue 17, item 19)", async () => {
+  it("the banner shows the binary as configured, and a mode set by the environment fails every file", async () => {
     const p = new FixtureProject();
     projects.push(p);
     const bin = p.write(

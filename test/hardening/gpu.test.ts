@@ -9,7 +9,7 @@ import { useFakeSmi } from "../helpers/smi";
 /** Puts a fake nvidia-smi first on PATH; returns its folder. */
 const fakeSmi = useFakeSmi();
 
-describe("nvidia-smi that hangs, floods or is broken (issue 9, items 4 and 7)", () => {
+describe("nvidia-smi that hangs, floods or is broken", () => {
   it("answers at the deadline and kills the whole group, even a wrapper that ignores SIGTERM", async () => {
     const dir = fakeSmi(`#!/bin/sh\ntrap "" TERM\nsleep 90 &\necho $$ $! >> "$(dirname "$0")/pids"\nwait\n`);
     const t0 = performance.now();
@@ -47,7 +47,7 @@ describe("nvidia-smi that hangs, floods or is broken (issue 9, items 4 and 7)", 
   });
 });
 
-describe("memory fields and names as real nvidia-smi prints them (items 5 and 6)", () => {
+describe("memory fields and names as real nvidia-smi prints them", () => {
   it("reads [N/A], [Not Supported], [Insufficient Permissions] as unknown and accepts unit suffixes", () => {
     for (const na of ["[N/A]", "[Not Supported]", "[Insufficient Permissions]", "", "N/A"])
       expect(parseMiB(na)).toBeNull();

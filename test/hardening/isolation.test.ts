@@ -6,7 +6,7 @@ afterAll(() => {
   for (const p of projects) p.remove();
 });
 
-describe("one test's requests end with that test (issue 9, item 3)", () => {
+describe("one test's requests end with that test", () => {
   it("a test that times out while streaming, or forgets to await, never makes a later test fail", async () => {
     const p = new FixtureProject({
       testEnvironmentOptions: { workerOrcd: { mockArgs: ["--eos-after", "0", "--token-interval-ms", "20"] } },

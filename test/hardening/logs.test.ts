@@ -18,7 +18,7 @@ const script = (name: string, text: string) => {
   return p;
 };
 
-describe("bounded worker logs (issue 9, item 8)", () => {
+describe("bounded worker logs", () => {
   it("keeps the head of a 50 MB line without a newline, marked as cut, and the lines around it", () => {
     const lines: string[] = [];
     const splitter = new LineSplitter((l) => lines.push(l));

@@ -7,11 +7,11 @@ import type { RunReport } from "../../src/report/types";
 import { percent } from "../../src/util/percent";
 import { startMock, stopAllMocks } from "../helpers/mock";
 
-// Issue 17, item 23: the smaller messages a user reads.
+// The smaller messages a user reads.
 
 afterAll(stopAllMocks);
 
-describe("messages say what they mean (issue 17, item 23)", () => {
+describe("messages say what they mean", () => {
   it("a tolerance is never shown as 0 %, a timeline's tok/s is rounded", () => {
     expect([0.25, 0.0001, 0.001, 1.5].map(percent)).toEqual(["25 %", "0.01 %", "0.1 %", "150 %"]);
     const line = describeEvents([{ type: "metrics", tokens_per_sec: 846.7393637099436 } as never]);

@@ -34,7 +34,7 @@ async function orphanedGroup(mark: string): Promise<[number, number]> {
   return [leader.pid!, member];
 }
 
-describe("the reaper (issue 9, item 9)", () => {
+describe("the reaper", () => {
   it("ends a recorded group whose leader has exited while a member lives on", async () => {
     process.env.WORKER_ORCD_JEST_REGISTRY = join(dir, "registry");
     try {
@@ -52,7 +52,7 @@ describe("the reaper (issue 9, item 9)", () => {
   });
 });
 
-describe("a worker that double-forks a setsid daemon (item 12)", () => {
+describe("a worker that double-forks a setsid daemon", () => {
   it("is caught by its environment mark when the worker stops", async () => {
     const pidFile = join(dir, "daemon.pid");
     const worker = join(dir, "daemonizing-worker");
@@ -72,7 +72,7 @@ describe("a worker that double-forks a setsid daemon (item 12)", () => {
   });
 });
 
-describe("state files and run folders (items 10 and 11)", () => {
+describe("state files and run folders", () => {
   const config = (root: string) =>
     ({ rootDir: root, id: "p", testEnvironmentOptions: {} }) as unknown as Parameters<typeof globalSetup>[1];
 

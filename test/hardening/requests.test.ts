@@ -16,7 +16,7 @@ afterAll(stopAllMocks);
 
 const U64_MAX = 18446744073709551615n;
 
-describe("seeds over the whole u64 range (issue 9, item 21)", () => {
+describe("seeds over the whole u64 range", () => {
   it("rejects seeds a JavaScript number cannot hold exactly, and accepts bigint and decimal strings", () => {
     expect(() => makeTestRequest("s", "hi", 1, { seed: 1e30 })).toThrow(InvalidRequestError);
     expect(() => makeTestRequest("s", "hi", 1, { seed: 2 ** 60 })).toThrow(/lost precision.*bigint/);
@@ -44,7 +44,7 @@ describe("seeds over the whole u64 range (issue 9, item 21)", () => {
   });
 });
 
-describe("collectSseEvents decodes and fails like the client (item 22)", () => {
+describe("collectSseEvents decodes and fails like the client", () => {
   it("throws the WorkerHttpError naming the rejected fields for a 400", async () => {
     const res = await fetch(`${w.baseUrl}/execute`, {
       method: "POST",
@@ -56,7 +56,7 @@ describe("collectSseEvents decodes and fails like the client (item 22)", () => {
     expect(error.message).toMatch(/HTTP 400: rejected field\(s\): job_id, prompt, max_tokens/);
   });
 
-  it("names what it was given, not POST /execute, for another route's answer (issue 17, item 10)", async () => {
+  it("names what it was given, not POST /execute, for another route's answer", async () => {
     const error = await collectSseEvents(await fetch(`${w.baseUrl}/health`)).catch((e) => e);
     expect(error).toBeInstanceOf(WorkerHttpError);
     expect(error.message).toContain(
@@ -66,7 +66,7 @@ describe("collectSseEvents decodes and fails like the client (item 22)", () => {
   });
 });
 
-describe("stream() keeps memory flat and a break frees the worker (items 23, 24)", () => {
+describe("stream() keeps memory flat and a break frees the worker", () => {
   it("keeps only a window of events while iterating; errors still show a timeline", async () => {
     const stalling = await startMock({
       idleTimeoutMs: 300,

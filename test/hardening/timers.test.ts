@@ -7,7 +7,7 @@ import { startMock, stopAllMocks } from "../helpers/mock";
 
 afterAll(stopAllMocks);
 
-describe("timer delays (issue 9, items 1 and 2)", () => {
+describe("timer delays", () => {
   it("bounds every delay to an integer Node timers accept", () => {
     expect(timerDelay(1234.2)).toBe(1235);
     expect(timerDelay(0)).toBe(1);
@@ -33,7 +33,7 @@ describe("timer delays (issue 9, items 1 and 2)", () => {
     expect(error.message).toMatch(/not ready within 1500 ms/);
     expect(error.message).toMatch(/last probe: ECONNREFUSED/);
     expect(error.message).not.toMatch(/out of range/);
-    // The package stopped it: the exit that followed is not the worker's own (issue 17, item 22).
+    // The package stopped it: the exit that followed is not the worker's own.
     expect(error.message).toMatch(
       /process: stopped by worker-orcd-jest at the start-up deadline \(1500 ms, startupTimeoutMs\); it then (exited with code \d+|was killed by signal SIG\w+)/,
     );

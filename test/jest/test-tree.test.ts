@@ -30,7 +30,7 @@ describe("test tree walks", () => {
     expect(runnableTests(state(named, { testNamePattern: /api health/ }))).toBe(1);
   });
 
-  it("counts skipped GPU tests that would have run: in skipped GPU blocks and by name, under -t (issue 9, item 18)", () => {
+  it("counts skipped GPU tests that would have run: in skipped GPU blocks and by name, under -t", () => {
     const root = block("ROOT", [
       test("plain"),
       test("gpu one", "skip"),

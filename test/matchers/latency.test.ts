@@ -87,7 +87,7 @@ describe("matchers on real streams from the mock worker", () => {
   });
 });
 
-describe("toMeetSlo (issue 20, item 2)", () => {
+describe("toMeetSlo", () => {
   it("judges TTFT, TPOT and end-to-end as the run report does", () => {
     // Request at 1000; tokens at 1050, 1060, 1070; end at 1070: TTFT 50, e2e 70, TPOT (70 - 50) / 2 = 10.
     const events = timed([1050, 1060, 1070]);

@@ -8,7 +8,7 @@ import { startMock, stopAllMocks } from "../helpers/mock";
 /**
  * Compat mode is build 5d6c9a4a of veighnsche/llama-orch (2025-10-08, the
  * parent of the commit that deleted bin/worker-orcd). Each test names the
- * source file it reproduces (issue 10, part A).
+ * source file it reproduces.
  */
 afterAll(stopAllMocks);
 const compat = (...more: string[]) => startMock({ extraArgs: ["--compat", ...more] });

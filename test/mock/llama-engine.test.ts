@@ -31,7 +31,7 @@ const tokens = (events: ReceivedEvent[]) => events.flatMap((e) => (e.type === "t
 const llama = (model: string, extra: string[] = []) =>
   startMock({ model, extraArgs: ["--engine", "llama", ...extra], startupTimeoutMs: 60_000 });
 
-describeLlama("the llama engine: real llama.cpp inference behind the mock's protocol (issue 21)", () => {
+describeLlama("the llama engine: real llama.cpp inference behind the mock's protocol", () => {
   it("generates a written text exactly, and ends it with eos when the model predicts end-of-sequence", async () => {
     const w = await llama(chain);
     const events = await w.client.execute({ job_id: "c1", prompt: "Say it:", max_tokens: 50 });

@@ -32,7 +32,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-(cuda ? describe : describe.skip)("the llama engine on a GPU (issue 21, part 5) @requires-gpu", () => {
+(cuda ? describe : describe.skip)("the llama engine on a GPU @requires-gpu", () => {
   it.each(devices.slice(0, 2))(
     "runs on CUDA device %i, reports its VRAM, and says the written text",
     async (device) => {

@@ -255,7 +255,7 @@ describe("mock worker: lifecycle", () => {
     expect(refused.json).toMatchObject({ code: "SHUTTING_DOWN" });
     expect((await running).at(-1)).toMatchObject({ type: "end", tokens_out: 20 });
     await expect(w.whenExited()).resolves.toEqual({ code: 0, signal: null });
-    // It says why it stopped: the route, not a signal nobody sent (issue 17, item 22).
+    // It says why it stopped: the route, not a signal nobody sent.
     const line = w.logs.all().find((l) => JSON.stringify(l).includes("shutting down"));
     expect(JSON.stringify(line)).toContain('"route":"POST /shutdown"');
     expect(JSON.stringify(line)).not.toContain("SIGINT");

@@ -15,7 +15,7 @@ const texts = (events: { type: string }[]) =>
 const LONG = "x".repeat(5000);
 const TOKENS = ["{", '"a"', ":", " 日本語", "🚀", "}", LONG, "\n"];
 
-describe("scripted mock output (issue 10 part C)", () => {
+describe("scripted mock output", () => {
   it("a per-request script sends exactly the given tokens, multi-byte, long and '}' included, then ends as told", async () => {
     const w = await startMock({ extraArgs: ["--token-interval-ms", "0"] });
     const events = await w.client.execute(
@@ -131,7 +131,7 @@ describe("scripted mock output (issue 10 part C)", () => {
   });
 });
 
-describe("client headers and raw forms of every route (issue 10 part C)", () => {
+describe("client headers and raw forms of every route", () => {
   it("sends the caller's headers on every call, and raw() gives status and headers of any route", async () => {
     const seen: Record<string, string | undefined>[] = [];
     // A proxy-free check: a tiny HTTP server that records the headers it gets.
@@ -189,7 +189,7 @@ describe("client headers and raw forms of every route (issue 10 part C)", () => 
   });
 });
 
-describe("harness port and the seed's fixtures (issue 10 parts B and C)", () => {
+describe("harness port and the seed's fixtures", () => {
   it("a harness serves on the port it is given, and a taken port is a startup failure that names it", async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer();

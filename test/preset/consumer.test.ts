@@ -133,7 +133,7 @@ describe("the npm-installed package", () => {
     expect(existsSync(join(pkg, "dist", "client", map.sources[0]))).toBe(true);
   });
 
-  it("ships the reference pages and the report's picture that the README links to (issue 22, part 5)", () => {
+  it("ships the reference pages and the report's picture that the README links to", () => {
     const pkg = join(projects.npm, "node_modules", "worker-orcd-jest");
     for (const page of ["protocol.md", "configuration.md", "llama-engine.md", "jest-notes.md", "report.png"])
       expect(existsSync(join(pkg, "docs", page))).toBe(true);
@@ -143,7 +143,7 @@ describe("the npm-installed package", () => {
     expect(linked.filter((p) => !existsSync(join(pkg, p)))).toEqual([]);
   });
 
-  it("runs the README's projects configuration: the user's tests with the preset, the conformance project, and the run report (issue 17, items 14 and 20)", async () => {
+  it("runs the README's projects configuration: the user's tests with the preset, the conformance project, and the run report", async () => {
     const dir = projects.npm;
     writeFileSync(
       join(dir, "projects.config.js"),
@@ -187,7 +187,7 @@ describe("the npm-installed package", () => {
     );
   }, 120_000);
 
-  it("runs every code block the README and docs/ mark runnable, each as a test file of its own (issue 22, part 6)", async () => {
+  it("runs every code block the README and docs/ mark runnable, each as a test file of its own", async () => {
     const blocks = runnableBlocks();
     expect(blocks.length).toBeGreaterThanOrEqual(5);
     const dir = join(projects.npm, "doc-blocks");

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { REPO, scopeProjects } from "../helpers/jest-run";
 
-// Issue 17, item 21: one source for every worker count: the summary line and the report's table agree,
+// One source for every worker count: the summary line and the report's table agree,
 // under -t, with a file that fails to load and with harnesses.
 
 const { project, remove } = scopeProjects();
@@ -15,7 +15,7 @@ function counts(out: string) {
   return { table: Number(table?.[1]), summary: Number(summary?.[1]), files: Number(summary?.[2]) };
 }
 
-describe("worker counts agree (issue 17, item 21)", () => {
+describe("worker counts agree", () => {
   it("under -t, with a file that fails to load, and with a harness", async () => {
     const p = project({ prestart: false });
     p.write("a.test.js", `test("wanted a", async () => { await worker.health(); });\n`);

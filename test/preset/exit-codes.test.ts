@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from "@jest/globals";
 import { MOCK_ENTRY } from "../../src/worker/command";
 import { type FixtureProject, NAME_ORDER_SEQUENCER, scopeProjects } from "../helpers/jest-run";
 
-// Issue 17, item 1: Jest's exit code and outputs are exactly what they would be without the package,
+// Jest's exit code and outputs are exactly what they would be without the package,
 // on every teardown path. Each run is a real Jest child; its exit code, summary and --outputFile are checked.
 
 const { project, remove } = scopeProjects();
@@ -38,7 +38,7 @@ async function expectOutcome(
   return result.out;
 }
 
-describe("Jest's exit code and --outputFile hold on every teardown path (issue 17, item 1)", () => {
+describe("Jest's exit code and --outputFile hold on every teardown path", () => {
   it("a cooperative stop (scope file)", async () => {
     const p = project();
     p.write("a.test.js", failing("a"));

@@ -53,7 +53,7 @@ describe("WorkerTestHarness", () => {
     }
   });
 
-  it("checks its options as the preset does: range, type, unknown with did you mean (issue 17, item 17)", async () => {
+  it("checks its options as the preset does: range, type, unknown with did you mean", async () => {
     await expect(WorkerTestHarness.startMock({ tokenIntervalMs: -1 })).rejects.toThrow(
       "WorkerTestHarness.startMock: option tokenIntervalMs must be a number of milliseconds >= 0, got -1",
     );
@@ -71,7 +71,7 @@ describe("WorkerTestHarness", () => {
     ).rejects.toThrow(/option startupTimeoutMs must be a number of milliseconds/);
   });
 
-  it('start({ binary: "mock" }) runs the mock without a model file (item 18)', async () => {
+  it('start({ binary: "mock" }) runs the mock without a model file', async () => {
     const h = await WorkerTestHarness.start({ binary: "mock" });
     try {
       expect(await h.health()).toMatchObject({ status: "healthy" });

@@ -22,7 +22,7 @@ const TEST = `test("the model says its sentence", async () => {
 });
 `;
 
-describeLlama("mode llama in a Jest run (issue 21, part 4)", () => {
+describeLlama("mode llama in a Jest run", () => {
   it("runs a suite on real llama.cpp tokens, reports its load time and TTFT, and its transcripts replay in the mock", async () => {
     const p = new FixtureProject({
       testEnvironmentOptions: { workerOrcd: { mode: "llama", model: "fox.gguf", recordTranscripts: true } },

@@ -2,15 +2,15 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { REPO, scopeProjects } from "../helpers/jest-run";
 
-// Issue 17, items 3-6: every request that can start a job is owned by the test that made it (concurrent tests
+// Every request that can start a job is owned by the test that made it (concurrent tests
 // too), ended with that test only, and a rejected call is not an abandoned one. Real Jest runs against the mock.
 
 const { project, remove } = scopeProjects();
 afterAll(remove);
 const DIST = JSON.stringify(join(REPO, "dist"));
 
-describe("whose request is it (issue 17)", () => {
-  it("test.concurrent with a harness each: no test is blamed for another's request (item 3)", async () => {
+describe("whose request is it", () => {
+  it("test.concurrent with a harness each: no test is blamed for another's request", async () => {
     const p = project();
     p.write(
       "concurrent.test.js",
@@ -33,7 +33,7 @@ test.concurrent("slow", run(20, 40));
     expect(result.code).toBe(0);
   }, 60_000);
 
-  it("test.concurrent against the global worker: the 503 names the test that really started the job (item 3)", async () => {
+  it("test.concurrent against the global worker: the 503 names the test that really started the job", async () => {
     const p = project({ mockArgs: ["--eos-after", "0", "--token-interval-ms", "30"] });
     p.write(
       "busy.test.js",
@@ -54,7 +54,7 @@ test.concurrent("c2", async () => {
     expect(result.out).toMatch(/Tests: +2 passed, 2 total/);
   }, 60_000);
 
-  it("a test that times out in executeRaw ends its job; the next test finds the worker idle and is told whose it was (item 4)", async () => {
+  it("a test that times out in executeRaw ends its job; the next test finds the worker idle and is told whose it was", async () => {
     const p = project(
       { scope: "process", mockArgs: ["--eos-after", "0", "--token-interval-ms", "20"] },
       { testSequencer: "./sequencer.js" },
@@ -86,7 +86,7 @@ test("next", async () => {
     expect(result.out).toMatch(/2 worker\(s\) started for 2 file\(s\)/);
   }, 60_000);
 
-  it("a rejected execute() is not abandoned: scope process hands the worker on (item 5)", async () => {
+  it("a rejected execute() is not abandoned: scope process hands the worker on", async () => {
     const p = project({ scope: "process" }, { testSequencer: "./sequencer.js" });
     p.write("sequencer.js", require("../helpers/jest-run").NAME_ORDER_SEQUENCER);
     p.write(
@@ -103,7 +103,7 @@ test("next", async () => {
     expect(result.out).toMatch(/1 worker\(s\) started for 2 file\(s\) \(1 took over a kept worker/);
   }, 60_000);
 
-  it("a for-await over stream() that a Jest timeout abandoned throws at its next step (item 6)", async () => {
+  it("a for-await over stream() that a Jest timeout abandoned throws at its next step", async () => {
     const p = project({ mockArgs: ["--eos-after", "0", "--token-interval-ms", "1"] });
     p.write(
       "stream.test.js",

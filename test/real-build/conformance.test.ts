@@ -5,7 +5,7 @@ import { runConformance } from "../../src/conformance/run";
 import { REPO } from "../helpers/jest-run";
 import { describeRealBuild, REAL_BIN, TINY_GGUF } from "../helpers/real-build";
 
-// Issue 18, item 4: the real binary, compat mode and the fixture agree clause by clause. The real build is
+// The real binary, compat mode and the fixture agree clause by clause. The real build is
 // measured by the same script that writes the fixture (scripts/conformance-5d6c9a4a.js).
 
 const { measureRealBuild } = require(join(REPO, "scripts", "conformance-5d6c9a4a.js")) as {

@@ -7,7 +7,7 @@ import { isAlive } from "../../src/worker/processes";
 import { scopeProjects } from "../helpers/jest-run";
 import { describeRealBuild, REAL_BIN, TINY_GGUF } from "../helpers/real-build";
 
-// Issue 18, item 1: the real build under the preset in a real Jest run: mode "real", both scopes; its death by
+// The real build under the preset in a real Jest run: mode "real", both scopes; its death by
 // SIGTERM at teardown is expected and never reported as a crash of the last test.
 
 const { project, remove } = scopeProjects();
@@ -40,7 +40,7 @@ describeRealBuild("the real worker-orcd under the preset", () => {
     60_000,
   );
 
-  it("the run report records the unstreamed stream: TTFT is the whole job, streamed false (item 5)", async () => {
+  it("the run report records the unstreamed stream: TTFT is the whole job, streamed false", async () => {
     const p = project({
       mode: "real",
       binary: REAL_BIN,
@@ -70,7 +70,7 @@ describeRealBuild("the real worker-orcd under the preset", () => {
   }, 60_000);
 });
 
-describeRealBuild("attached to the real worker-orcd (issue 19)", () => {
+describeRealBuild("attached to the real worker-orcd", () => {
   it("files attach to a running real build, which blocks while busy, and leave it running", async () => {
     const { startReal, stopRealWorkers } =
       require("../helpers/real-build") as typeof import("../helpers/real-build");
@@ -88,7 +88,7 @@ describeRealBuild("attached to the real worker-orcd (issue 19)", () => {
     }
   }, 60_000);
 
-  it("reuse: the real build is left warm in the pool and the next run takes it (issue 19, part 2)", async () => {
+  it("reuse: the real build is left warm in the pool and the next run takes it", async () => {
     const pool = mkdtempSync(join(tmpdir(), "wojest-pool-"));
     const sink = { write: () => true } as unknown as NodeJS.WritableStream;
     try {

@@ -2,7 +2,7 @@ import { afterAll, expect, it } from "@jest/globals";
 import { matchers } from "../../src/matchers";
 import { describeRealBuild, startReal, stopRealWorkers } from "../helpers/real-build";
 
-// Issue 18, item 5: the matchers judge the real build by the specification and say why it differs.
+// The matchers judge the real build by the specification and say why it differs.
 
 expect.extend(matchers);
 afterAll(stopRealWorkers);

@@ -2,7 +2,7 @@ import { afterAll, expect, it } from "@jest/globals";
 import { RequestTimeoutError, UnsupportedRouteError } from "../../src/client/errors";
 import { describeRealBuild, REAL_BIN, startReal, stopRealWorkers, TINY_GGUF } from "../helpers/real-build";
 
-// Issue 18, item 1: the package's whole real path against the real worker-orcd (build 5d6c9a4a, CPU stand-in).
+// The package's whole real path against the real worker-orcd (build 5d6c9a4a, CPU stand-in).
 
 afterAll(stopRealWorkers);
 

@@ -6,7 +6,7 @@ import type { WorkerProcess } from "../../src/worker/worker-process";
 import { startMock, stopAllMocks } from "../helpers/mock";
 import { describeRealBuild, REAL_BIN, startReal, stopRealWorkers, TINY_GGUF } from "../helpers/real-build";
 
-// Issue 18, item 3: compat mode is the real build. Each behaviour is observed by the same probe against the
+// Compat mode is the real build. Each behaviour is observed by the same probe against the
 // real binary and against `--compat`; the README's side-by-side table lists them. The only differences are the
 // ones below, each decided and documented.
 

@@ -12,7 +12,7 @@ import {
   stopRealWorkers,
 } from "../helpers/real-build";
 
-// Issue 18, item 2: each start-up failure of the real build is a clear failure naming the cause,
+// Each start-up failure of the real build is a clear failure naming the cause,
 // with the worker's own line.
 
 // Made only where the tests run: a file whose tests all skip runs no afterAll, so it would be left behind.

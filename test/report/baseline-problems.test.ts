@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { FixtureProject, PRESET, REPO } from "../helpers/jest-run";
 
-// Issue 17, item 2: every baseline problem is one printed line naming the file and what is wrong, Jest's summary
+// Every baseline problem is one printed line naming the file and what is wrong, Jest's summary
 // and global teardown still happen, and the outcome is the README's (a missing file passes and says how to create it).
 
 const REPORTER = join(REPO, "reporter.js");
@@ -30,7 +30,7 @@ async function runWith(text?: string) {
 }
 let good = "";
 
-describe("baseline problems (issue 17, item 2)", () => {
+describe("baseline problems", () => {
   it("a missing baseline passes the run and says how to create it", async () => {
     const missing = await runWith();
     expect(missing.code).toBe(0);

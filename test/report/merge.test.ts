@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { REPO, scopeProjects } from "../helpers/jest-run";
 
-// Issue 20, part 4 (merge): the reports of the shards of one real run, merged by the CLI.
+// The reports of the shards of one real run, merged by the CLI.
 
 const { project, remove } = scopeProjects();
 afterAll(remove);

@@ -64,7 +64,7 @@ const pace = (ms: number) => ({ WORKER_ORCD_MOCK_TOKEN_INTERVAL_MS: String(ms) }
 const readReport = (p: FixtureProject): RunReport =>
   JSON.parse(readFileSync(join(p.dir, "out", "worker-orcd-report.json"), "utf8"));
 
-describe("the run report (issue 12)", () => {
+describe("the run report", () => {
   it("prints a table per file, writes the JSON (documented schema) and a self-contained HTML with the charts", async () => {
     const p = paced();
     const result = await p.run([], pace(5)); // 5 ms apart: tokens arrive in chunks of their own even on a loaded machine

@@ -6,7 +6,7 @@ import type { JobRecord, RunReport } from "../../src/report/types";
 import { distributionOf, medianChange } from "../../src/util/distribution";
 import { LogHistogram } from "../../src/util/log-histogram";
 
-// Issue 20, items 1-3: the statistics under the run report and the gate, on known inputs.
+// The statistics under the run report and the gate, on known inputs.
 
 /** A seeded spread around `mid`: the same values each time. */
 const around = (mid: number, n: number, spread = 0.1) =>

@@ -6,7 +6,7 @@ import { isAlive } from "../../src/worker/processes";
 import { scopeProjects } from "../helpers/jest-run";
 import { startMock, stopAllMocks } from "../helpers/mock";
 
-// Issue 19, part 1: attach to running workers (url, WORKER_ORCD_URL): nothing spawned, nothing stopped; a list
+// Attach to running workers (url, WORKER_ORCD_URL): nothing spawned, nothing stopped; a list
 // spread over Jest worker processes; headers and credentials sent, never printed. Part 3: shards over workers.
 
 const { project, remove } = scopeProjects();
@@ -30,7 +30,7 @@ const seen = (dir: string) =>
     (f) => JSON.parse(readFileSync(join(dir, "seen", f), "utf8")) as { url: string; jestWorker: string },
   );
 
-describe("attach to a running worker (issue 19, part 1)", () => {
+describe("attach to a running worker", () => {
   it("spawns and stops nothing: the files use the running worker, which outlives the run", async () => {
     const w = await startMock();
     const p = project({ url: w.baseUrl });
@@ -128,7 +128,7 @@ describe("attach to a running worker (issue 19, part 1)", () => {
   }, 60_000);
 });
 
-describe("a suite over a fleet (issue 19, part 3)", () => {
+describe("a suite over a fleet", () => {
   it("two Jest runs shard one suite, each against its own attached worker", async () => {
     const [a, b] = [await startMock(), await startMock()];
     const p = project();

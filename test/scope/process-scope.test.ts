@@ -18,7 +18,7 @@ test("${name}", async () => {
 const pids = (p: FixtureProject, names: string[]) =>
   Object.fromEntries(names.map((n) => [n, Number(readFileSync(join(p.dir, `${n}.pid`), "utf8"))]));
 
-describe('scope "process" (issue 11)', () => {
+describe('scope "process"', () => {
   it("a Jest worker process keeps its worker across files: 6 files at --maxWorkers=2 start at most 2, and nothing outlives the run (a failing file included)", async () => {
     const p = project();
     const names = ["f1", "f2", "f3", "f4", "f5", "f6"];

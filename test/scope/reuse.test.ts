@@ -10,7 +10,7 @@ import { MOCK_ENTRY } from "../../src/worker/command";
 import { isAlive } from "../../src/worker/processes";
 import { type FixtureProject, scopeProjects, sleep, until } from "../helpers/jest-run";
 
-// Issue 19, part 2: keep a worker warm across runs (reuse). Every case runs Jest as a child against a pool folder of
+// Keep a worker warm across runs (reuse). Every case runs Jest as a child against a pool folder of
 // its own, with the bundled mock or a stand-in binary that loads slowly; nothing of a pool is left behind.
 
 const { project, remove } = scopeProjects();
@@ -53,7 +53,7 @@ function realStandIn(p: FixtureProject): void {
   p.write("bin/worker", `#!/bin/sh\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`, 0o755);
 }
 
-describe("reuse: warm workers across runs (issue 19, part 2)", () => {
+describe("reuse: warm workers across runs", () => {
   it("leaves the run's workers warm; the next run takes them (0 starts), the reaper and watchdogs spare them; workers lists and stops them", async () => {
     const pool = newPool();
     const p = project({ reuse: true, mode: "mock", mockArgs: ["--load-time-ms", "400"] });

@@ -30,7 +30,7 @@ const mockOptions = (extra: Partial<WorkerStartOptions> = {}): WorkerStartOption
   ...extra,
 });
 
-describe('a spare mock started ahead, scope "file" (issue 11, item 3)', () => {
+describe('a spare mock started ahead, scope "file"', () => {
   it("in band, every file still gets a fresh worker of its own (never one another file used), the first and the next ones started ahead, none left unused, nothing left running", async () => {
     const p = project({}, { testSequencer: "<rootDir>/sequencer.js" });
     p.write("sequencer.js", NAME_ORDER_SEQUENCER);

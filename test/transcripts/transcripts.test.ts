@@ -37,7 +37,7 @@ const SCRIPTED = {
   WORKER_ORCD_MOCK_SCRIPT: JSON.stringify({ tokens: [" hello", " there", " changed"], end: "eos" }),
 };
 
-describe("transcripts (issue 13)", () => {
+describe("transcripts", () => {
   it("records beside the test like a snapshot, compares (pass), fails with a token diff when the output changes, and -u rewrites", async () => {
     const p = project();
     p.write("t.test.js", RECORD_AND_MATCH);
@@ -146,7 +146,7 @@ test("names the closest recorded request when none matches", async () => {
   }, 60_000);
 });
 
-describe("transcripts a user can trust (issue 17, items 11-13)", () => {
+describe("transcripts a user can trust", () => {
   const DIST = JSON.stringify(join(__dirname, "..", "..", "dist"));
 
   it("-u keeps the transcripts of tests that did not run (itGpu on a CPU runner, skipped, failed) and removes those of tests that are gone", async () => {
