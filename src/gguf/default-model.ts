@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { privateDir, replaceFile, userStateRoot, userTempDir } from "../util/user-dir";
+import { privateDir, replaceFile, userTempDir } from "../util/user-dir";
 import { buildLlamaModel } from "./llama-model";
 
 /** Seed of the model mode "llama" writes when no model is configured and the reference model is absent. */
@@ -17,9 +17,7 @@ export const DEFAULT_WRITTEN_SEED = 0;
  * global setup and each test file may ask at once).
  */
 export function writtenDefaultModel(dir?: string): string {
-  const configured = dir ?? (process.env.WORKER_ORCD_JEST_MODELS || undefined);
-  if (configured === undefined) privateDir(userStateRoot());
-  const folder = privateDir(configured ?? userTempDir("models"));
+  const folder = privateDir(dir ?? (process.env.WORKER_ORCD_JEST_MODELS || userTempDir("models")));
   const path = join(folder, `random-seed-${DEFAULT_WRITTEN_SEED}.v1.gguf`);
   if (existsSync(path)) return path;
   replaceFile(path, buildLlamaModel({ seed: DEFAULT_WRITTEN_SEED }).bytes);

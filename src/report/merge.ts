@@ -37,7 +37,7 @@ export function mergeReports(shards: { path: string; report: RunReport }[]): Run
       ...f,
       shard: f.shard ?? {
         report: shardLabel(path),
-        machine: `${report.machine.hostname} (${report.machine.cpus} x ${report.machine.cpuModel})`,
+        machine: machineLabel(report),
         gpu: report.gpu?.name ?? "no GPU",
         version: report.package?.version,
       },
@@ -45,7 +45,7 @@ export function mergeReports(shards: { path: string; report: RunReport }[]): Run
   );
   const differences: string[] = [];
   const facts: Array<[string, (r: RunReport) => string]> = [
-    ["machine", (r) => `${r.machine.hostname} (${r.machine.cpus} x ${r.machine.cpuModel})`],
+    ["machine", machineLabel],
     ["GPU", (r) => r.gpu?.name ?? "no GPU"],
     ["package version", (r) => `${r.package?.name ?? "?"} ${r.package?.version ?? "?"}`],
   ];
@@ -84,6 +84,11 @@ export function mergeReports(shards: { path: string; report: RunReport }[]): Run
     totals: totalsOf(files, started),
     merged: { shards: shards.length, differences },
   };
+}
+
+/** A report's machine as a merged report names it: `host (2 x CPU model)`. */
+function machineLabel(r: RunReport): string {
+  return `${r.machine.hostname} (${r.machine.cpus} x ${r.machine.cpuModel})`;
 }
 
 /** A shard report's name for the merged report: its folder and file (`shard-1/worker-orcd-report.json`). */

@@ -115,10 +115,14 @@ const checked = new Set<string>();
  * to mode 0700 (earlier versions made 0755 folders); one that another user
  * owns, that others can write to, that is a symbolic link, or that sits
  * under a folder that lets others rename it, is an {@link UnsafeFolderError}
- * and is left as it is.
+ * and is left as it is. A part of this user's state folder
+ * ({@link userStateRoot}) has that folder checked first.
  */
 export function privateDir(path: string): string {
   const dir = resolve(path);
+  // A part of this user's state folder: that folder is checked first, so a foreign one is named as such.
+  const root = resolve(userStateRoot());
+  if (isInside(root, dir)) privateDir(root);
   if (checked.has(dir)) {
     // Still the folder that was checked: cheap to ask again (one lstat).
     try {

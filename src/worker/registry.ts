@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { createExclusive, privateDir, userStateRoot, userTempDir } from "../util/user-dir";
+import { createExclusive, privateDir, userTempDir } from "../util/user-dir";
 import { isAlive, isMark, isProvenWorker, isWorkerPid, killMarked, signal } from "./processes";
 
 /** What is recorded of a running worker, so a later run can end it if this one dies. */
@@ -23,7 +23,6 @@ export function registryDir(): string {
  * does not exist); throws `UnsafeFolderError` naming it and the fix.
  */
 export function openRegistry(): string {
-  if (process.env.WORKER_ORCD_JEST_REGISTRY === undefined) privateDir(userStateRoot());
   return privateDir(registryDir());
 }
 

@@ -1,14 +1,7 @@
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError } from "../../client/errors";
-import {
-  createExclusive,
-  isInside,
-  privateDir,
-  replaceFile,
-  userStateRoot,
-  userTempDir,
-} from "../../util/user-dir";
+import { createExclusive, privateDir, replaceFile, userTempDir } from "../../util/user-dir";
 import { isMark, isProvenWorker, isSameProcess, isWorkerPid, processStamp } from "../../worker/processes";
 import type { Identity } from "./identity";
 
@@ -68,6 +61,9 @@ export function poolDir(env: NodeJS.ProcessEnv = process.env): string {
 
 const SUBDIRS = ["idle", "leased", "logs", "released", "starting"] as const;
 
+/** The form of a record's id (`randomUUID().slice(0, 8)`): anything else is no record of the pool's. */
+const RECORD_ID = /^[0-9a-f]{8}$/;
+
 /**
  * Makes sure the pool folder is this user's alone (created mode 0700 where
  * it does not exist, with its parts) before anything in it is read or
@@ -80,7 +76,6 @@ export function ensurePool(dir: string): void {
     throw new ConfigError(
       `the worker pool folder ${JSON.stringify(dir)} contains white space; set WORKER_ORCD_JEST_POOL to a path without it`,
     );
-  if (dir === userTempDir("pool")) privateDir(userStateRoot());
   privateDir(dir);
   for (const sub of SUBDIRS) privateDir(join(dir, sub));
 }
@@ -135,10 +130,11 @@ function read(dir: string, path: string): PoolRecord | undefined {
   } catch {
     return undefined;
   }
-  const port = record?.port;
+  if (!record || typeof record !== "object") return undefined;
+  const port = record.port;
   const valid =
     typeof record.id === "string" &&
-    /^[0-9a-f]{8}$/.test(record.id) &&
+    RECORD_ID.test(record.id) &&
     isWorkerPid(record.pid) &&
     isMark(record.mark) &&
     Number.isInteger(port) &&
@@ -207,9 +203,9 @@ export function putLeased(dir: string, record: PoolRecord): PoolEntry {
  * pool folder.
  */
 export function drop(entry: Pick<PoolEntry, "path" | "record">, outputs = true): void {
-  const dir = dirname(dirname(entry.path));
-  if (isInside(dir, entry.path)) rmSync(entry.path, { force: true });
-  if (!outputs || !/^[0-9a-f]{8}$/.test(entry.record.id)) return;
+  rmSync(entry.path, { force: true });
+  const dir = dirname(dirname(entry.path)); // <pool>/<state>/<file>
+  if (!outputs || !RECORD_ID.test(entry.record.id)) return;
   for (const path of Object.values(outputPaths(dir, entry.record.id))) rmSync(path, { force: true });
 }
 
