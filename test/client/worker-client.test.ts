@@ -12,6 +12,7 @@ import { sourceOf } from "../../src/client/received";
 import { WorkerClient } from "../../src/client/worker-client";
 import type { WorkerProcess } from "../../src/worker/worker-process";
 import { startMock, stopAllMocks } from "../helpers/mock";
+import { jobStarted } from "../helpers/wait";
 
 const req = (job_id: string, max_tokens = 5, extra = {}) => ({
   job_id,
@@ -266,7 +267,7 @@ describe("misbehaving workers end in clear errors", () => {
       extraArgs: ["--token-interval-ms", "5"],
     });
     const pending = w.client.execute(req("legacy-cancel", 2048, { stop: undefined }));
-    await new Promise((r) => setTimeout(r, 50));
+    await jobStarted(w, "legacy-cancel");
     await expect(w.client.cancel("legacy-cancel")).resolves.toEqual({
       status: 202,
       route: "/cancel/legacy-cancel",
@@ -278,7 +279,7 @@ describe("misbehaving workers end in clear errors", () => {
   it("a health probe that a busy compat worker blocks ends with a RequestTimeoutError", async () => {
     const w = await startMock({ extraArgs: ["--compat", "--token-interval-ms", "20"] });
     const running = w.client.execute(req("long", 30));
-    await new Promise((r) => setTimeout(r, 50));
+    await jobStarted(w, "long");
     await expect(w.client.health({ timeoutMs: 100 })).rejects.toThrow(RequestTimeoutError);
     await running;
   });

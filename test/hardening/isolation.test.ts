@@ -31,7 +31,7 @@ test("runs after the forgotten one", async () => {
 });
 test("has two jobs at once itself", async () => {
   const first = worker.execute({ job_id: "e", prompt: "hi", max_tokens: 2048 });
-  await new Promise((r) => setTimeout(r, 50));
+  while (!worker.logs.some((l) => /job started.*"e"/.test(l.text))) await new Promise((r) => setTimeout(r, 20));
   const error = await worker.execute({ job_id: "f", prompt: "hi", max_tokens: 1 }).catch((e) => e);
   require("node:fs").writeFileSync(__dirname + "/busy.txt", error.message);
   await worker.cancel("e");

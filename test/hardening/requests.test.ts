@@ -7,6 +7,7 @@ import { InvalidRequestError, makeTestRequest } from "../../src/fixtures/make-re
 import { serializeRequest } from "../../src/protocol/request";
 import type { WorkerProcess } from "../../src/worker/worker-process";
 import { startMock, stopAllMocks } from "../helpers/mock";
+import { jobStarted } from "../helpers/wait";
 
 let w: WorkerProcess;
 beforeAll(async () => {
@@ -101,7 +102,7 @@ describe("stream() keeps memory flat and a break frees the worker", () => {
     jobs.owner = "first test";
     const client = new WorkerClient(w.baseUrl, { jobs });
     const running = client.execute({ job_id: "a", prompt: "hi", max_tokens: 2048 });
-    await new Promise((r) => setTimeout(r, 50));
+    await jobStarted(w, "a");
     const error = await client.execute({ job_id: "b", prompt: "hi", max_tokens: 1 }).catch((e) => e);
     expect(error.message).toMatch(/HTTP 503/);
     expect(error.message).toMatch(/the running job "a" was started by test "first test" \(this test\)/);

@@ -27,8 +27,8 @@ import { openRegistry, reapOrphans } from "../../src/worker/registry";
 import { WorkerProcess } from "../../src/worker/worker-process";
 import { FixtureProject, REPO } from "../helpers/jest-run";
 import { createOtherUser, type OtherUser, sharedTmp } from "../helpers/other-user";
+import { sleep, waitFor } from "../helpers/wait";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NOBODY = 999_999_999;
 const mode = (path: string) => statSync(path).mode & 0o7777;
 
@@ -266,7 +266,14 @@ await new WorkerPool().acquire(${JSON.stringify(options)}, { idleMs: 60000, mode
         `${process.execPath} -e 'require("http").createServer((q,s)=>{s.setHeader("content-type","application/json");s.end(process.argv[1])}).listen(${port},"127.0.0.1")' '${health}' >/dev/null 2>&1 & echo $!`,
       ).trim(),
     );
-    await sleep(300);
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${port}/`).then(
+          () => true,
+          () => false,
+        ),
+      "the other user's server to listen",
+    );
     const poolDir = join(ownFolder(), "pool");
     ensurePool(poolDir);
     const identity = identityOf(options, "mock");

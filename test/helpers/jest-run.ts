@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { waitFor } from "./wait";
 
 export const REPO = join(__dirname, "..", "..");
 export const PRESET = join(REPO, "jest-preset.js");
@@ -123,16 +124,11 @@ export function fakeNvidiaSmi(project: FixtureProject, gpus: string[], cuda = "1
   return join(project.dir, "fake-gpu");
 }
 
-/** Waits `ms`. */
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from "./wait";
 
-/** Polls `check` every 25 ms until it holds; throws after `ms`. */
+/** Polls `check` until it holds; throws after `ms`. */
 export async function until(check: () => boolean, ms = 20000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting");
-    await sleep(25);
-  }
+  await waitFor(check, "a file the fixture writes", ms);
 }
 
 /** A Jest test sequencer (write it as `sequencer.js`, set `testSequencer`) that runs the files in name order. */

@@ -3,6 +3,7 @@ import { attachSource, stampReceived } from "../../src/client/received";
 import { matchers } from "../../src/matchers";
 import type { WorkerEvent } from "../../src/protocol/events";
 import { startMock, stopAllMocks } from "../helpers/mock";
+import { jobStarted } from "../helpers/wait";
 import { end, failureOf, started, token } from "./events";
 
 expect.extend(matchers);
@@ -66,7 +67,7 @@ describe("matchers on real streams from the mock worker", () => {
   it("end their failure message with the worker's log tail", async () => {
     const w = await startMock({ env: { WORKER_ORCD_MOCK_FAULT: "double-terminal" } });
     const events = await w.client.execute({ job_id: "dbl", prompt: "Hi", max_tokens: 2 });
-    await new Promise((r) => setTimeout(r, 100)); // the log arrives over a pipe, the events over a socket
+    await jobStarted(w, "dbl"); // the log arrives over a pipe, the events over a socket
     const message = failureOf(() => expect(events).toHaveValidEventOrder());
     expect(message).toMatch(
       /Broken rule: one terminal event at event #4: a second terminal event \(error\) follows #3 end/,
@@ -80,7 +81,7 @@ describe("matchers on real streams from the mock worker", () => {
   it("read a cancelled job as CANCELLED", async () => {
     const w = await startMock({ extraArgs: ["--token-interval-ms", "5", "--eos-after", "0"] });
     const running = w.client.execute({ job_id: "cx", prompt: "Hi", max_tokens: 2048 });
-    await new Promise((r) => setTimeout(r, 30));
+    await jobStarted(w, "cx");
     await w.client.cancel("cx");
     await expect(running).resolves.toFailWithCode("CANCELLED");
     await expect(running).resolves.toHaveValidEventOrder();

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "@jest/globals";
 import { MOCK_ENTRY } from "../../src/worker/command";
 import { freePort } from "../../src/worker/ports";
 import { startMock, stopAllMocks } from "../helpers/mock";
+import { jobStarted } from "../helpers/wait";
 
 /**
  * Compat mode is build 5d6c9a4a of veighnsche/llama-orch (2025-10-08, the
@@ -12,7 +13,6 @@ import { startMock, stopAllMocks } from "../helpers/mock";
  */
 afterAll(stopAllMocks);
 const compat = (...more: string[]) => startMock({ extraArgs: ["--compat", ...more] });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("compat mode reproduces build 5d6c9a4a", () => {
   it("1, 3, 4, 5: answers 400 with validate_all()'s full list: build constraints, string values, no prompt echo, one error per stop problem (http/validation.rs)", async () => {
@@ -193,7 +193,7 @@ describe("compat mode reproduces build 5d6c9a4a", () => {
   it("11: blocks /health, the /cancel 404 and a second /execute until the running job ends (current_thread runtime, main.rs)", async () => {
     const w = await compat("--eos-after", "0", "--token-interval-ms", "5");
     const running = w.client.execute({ job_id: "long", prompt: "x", max_tokens: 60 });
-    await sleep(50);
+    await jobStarted(w, "long");
     const t0 = performance.now();
     const [health, cancel, second] = await Promise.all([
       w.client.health().then(() => performance.now() - t0),

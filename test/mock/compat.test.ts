@@ -4,12 +4,12 @@ import { afterAll, describe, expect, it } from "@jest/globals";
 import type { ReceivedEvent } from "../../src/protocol/events";
 import { freePort } from "../../src/worker/ports";
 import { mockArgs, startMock, stopAllMocks } from "../helpers/mock";
+import { jobStarted, waitFor } from "../helpers/wait";
 
 afterAll(stopAllMocks);
 
 const compat = (...more: string[]) => startMock({ extraArgs: ["--compat", ...more] });
 const text = (events: ReceivedEvent[]) => events.map((e) => (e.type === "token" ? e.t : "")).join("");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("mock worker in compat mode (the last real builds)", () => {
   it("sends data-only frames with upper-case stop reasons, placeholders, no metrics", async () => {
@@ -79,7 +79,7 @@ describe("mock worker in compat mode (the last real builds)", () => {
   it("blocks a second /execute until the first ends instead of answering 503", async () => {
     const w = await compat("--token-interval-ms", "10", "--eos-after", "0");
     const first = w.client.execute({ job_id: "1", prompt: "x", max_tokens: 10 });
-    await sleep(20);
+    await jobStarted(w, "1");
     const second = await w.client.execute({ job_id: "2", prompt: "x", max_tokens: 2 });
     expect(second.at(-1)).toMatchObject({ type: "end", tokens_out: 2 });
     expect((await first).at(-1)!.receivedAt!).toBeLessThanOrEqual(second[0].receivedAt!);
@@ -129,7 +129,7 @@ describe("mock worker in compat mode (the last real builds)", () => {
     const args = mockArgs(port, { workerId: "not-a-uuid", extra: ["--compat"] });
     const child = spawn(process.execPath, [...args, "--callback-url", `http://127.0.0.1:${cbPort}/cb`]);
     try {
-      for (let k = 0; k < 100 && !probe; k++) await sleep(20);
+      await waitFor(() => probe !== "", "the mock's readiness callback");
       expect(probe).toBe("ECONNREFUSED");
     } finally {
       child.kill("SIGKILL");

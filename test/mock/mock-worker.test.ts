@@ -6,11 +6,11 @@ import type { ReceivedEvent } from "../../src/protocol/events";
 import { MOCK_ENTRY } from "../../src/worker/command";
 import { freePort } from "../../src/worker/ports";
 import { mockArgs, startMock, stopAllMocks } from "../helpers/mock";
+import { waitFor } from "../helpers/wait";
 
 afterAll(stopAllMocks);
 
 const text = (events: ReceivedEvent[]) => events.map((e) => (e.type === "token" ? e.t : "")).join("");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Starts a job and resolves once its first token has arrived: the job is
@@ -36,12 +36,6 @@ async function startedJob(
   })();
   done.catch(() => undefined);
   return { done };
-}
-
-/** Waits until `check` holds, up to `ms` (a bound, not a guess). */
-async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check()) && Date.now() < deadline) await sleep(20);
 }
 
 /** Runs the mock CLI directly and returns its exit code and output. */
@@ -135,7 +129,7 @@ describe("mock worker: generation", () => {
       (await w.client.metrics()).samples.some(
         (m) => m.name === "worker_requests_total" && m.labels.outcome === "disconnected",
       );
-    await until(disconnected);
+    await waitFor(disconnected, "the mock to count the disconnect");
     const { samples } = await w.client.metrics();
     expect(samples).toContainEqual({
       name: "worker_requests_total",
@@ -190,14 +184,15 @@ describe("mock worker: lifecycle", () => {
 
   it("posts the readiness callback and logs model_load_progress 0..100", async () => {
     const w = await startMock({ extraArgs: ["--load-time-ms", "40"] });
-    const callback = w.callbackBody as Record<string, unknown> | undefined;
-    await sleep(50);
+    await waitFor(
+      () => w.logs.some(/"percent":100/) && w.callbackBody !== undefined,
+      "the callback and the last load progress line",
+    );
     expect(w.callbackBody).toEqual({
       worker_id: w.workerId,
       vram_bytes: expect.any(Number),
       uri: `http://localhost:${w.port}`,
     });
-    void callback;
     const percents = w.logs
       .all()
       .filter((l) => l.json?.event === "model_load_progress")
@@ -207,27 +202,27 @@ describe("mock worker: lifecycle", () => {
 
   it("reports resident:false while the model loads, then the full health body", async () => {
     const port = await freePort();
-    const run = runMock(mockArgs(port, { extra: ["--load-time-ms", "1500"] }), {}, 4000);
-    // The first answer comes once the port listens (a Node start: 250 ms here, more on a loaded host), well inside the load.
-    let loading: unknown;
-    for (let k = 0; k < 100 && loading === undefined; k++) {
-      loading = await fetch(`http://127.0.0.1:${port}/health`).then(
-        (r) => r.json(),
-        () => sleep(20).then(() => undefined),
+    // The load (5 s) outlasts a Node start even on a loaded host; the mock is stopped once it is seen ready.
+    const child = spawn(process.execPath, mockArgs(port, { extra: ["--load-time-ms", "5000"] }), {
+      stdio: "ignore",
+    });
+    const exited = new Promise((r) => child.on("exit", r));
+    const health = () =>
+      fetch(`http://127.0.0.1:${port}/health`).then(
+        (r) => r.json() as Promise<{ resident?: boolean }>,
+        () => undefined,
       );
-    }
+    const loading = await waitFor(health, "the mock's first /health answer");
     expect(loading).toMatchObject({ status: "healthy", resident: false });
     const busy = await fetch(`http://127.0.0.1:${port}/execute`, {
       method: "POST",
       body: JSON.stringify({ job_id: "x", prompt: "x", max_tokens: 1 }),
     });
     expect(busy.status).toBe(503);
-    let ready: { resident?: boolean } = {};
-    for (let k = 0; k < 150 && ready.resident !== true; k++) {
-      await sleep(20);
-      ready = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { resident?: boolean };
-    }
-    expect(ready.resident).toBe(true);
+    const ready = await waitFor(async () => {
+      const body = await health();
+      return body?.resident === true ? body : undefined;
+    }, "the mock to finish its load");
     expect(Object.keys(ready as object).sort()).toEqual(
       [
         "context_length",
@@ -243,7 +238,8 @@ describe("mock worker: lifecycle", () => {
         "vram_bytes_used",
       ].sort(),
     );
-    await run;
+    child.kill("SIGKILL");
+    await exited;
   });
 
   it("POST /shutdown finishes the running job, refuses new ones with 503, and exits 0", async () => {

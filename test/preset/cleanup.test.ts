@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { isAlive, MARK_VAR } from "../../src/worker/processes";
 import { recordWorker } from "../../src/worker/registry";
-import { FixtureProject, sleep, until } from "../helpers/jest-run";
+import { FixtureProject, until } from "../helpers/jest-run";
+import { execed } from "../helpers/wait";
 
 const projects: FixtureProject[] = [];
 const project = (config: Record<string, unknown> = {}) => {
@@ -86,7 +87,7 @@ describe("no worker outlives its test file", () => {
       stdio: "ignore",
       env: { ...process.env, [MARK_VAR]: mark },
     });
-    await sleep(50);
+    await execed(orphan.pid!, "sleep 60");
     const command = spawnSync("cat", [`/proc/${orphan.pid}/cmdline`])
       .stdout.toString()
       .replace(/\0/g, " ")

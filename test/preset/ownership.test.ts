@@ -42,7 +42,8 @@ test.concurrent("slow", run(20, 40));
   expect(events).toHaveTokenCount(20);
 });
 test.concurrent("c2", async () => {
-  await new Promise((r) => setTimeout(r, 150));
+  // Waits for the worker's own word that "long" runs (a loaded machine may take long to send it).
+  while (!worker.logs.some((l) => /job started.*"long"/.test(l.text))) await new Promise((r) => setTimeout(r, 20));
   const error = await worker.execute({ job_id: "second", prompt: "hi", max_tokens: 2 }).catch((e) => e);
   expect(error.message).toMatch(/503/);
   expect(error.message).toMatch(/the running job "long" was started by test "c1" \\d+ ms ago/);

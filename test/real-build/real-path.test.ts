@@ -1,6 +1,7 @@
 import { afterAll, expect, it } from "@jest/globals";
 import { RequestTimeoutError, UnsupportedRouteError } from "../../src/client/errors";
 import { describeRealBuild, REAL_BIN, startReal, stopRealWorkers, TINY_GGUF } from "../helpers/real-build";
+import { jobStarted } from "../helpers/wait";
 
 // The package's whole real path against the real worker-orcd (build 5d6c9a4a, CPU stand-in).
 
@@ -50,7 +51,7 @@ describeRealBuild("the real worker-orcd through the package's real path", () => 
   it("a running job blocks /health and every other route: the timeout messages say so", async () => {
     const w = await startReal({ env: { FAKE_GPU_TOKEN_DELAY_MS: "150" } });
     const running = w.client.execute({ job_id: "long", prompt: "hi", max_tokens: 8 }); // about 1.2 s
-    await new Promise((r) => setTimeout(r, 100));
+    await jobStarted(w, "long");
     const health = await w.client.health({ timeoutMs: 300 }).catch((e) => e);
     expect(health).toBeInstanceOf(RequestTimeoutError);
     expect(health.message).toMatch(
@@ -81,7 +82,7 @@ describeRealBuild("the real worker-orcd through the package's real path", () => 
   it("SIGINT is graceful: the running job ends, then the process exits 0", async () => {
     const w = await startReal({ env: { FAKE_GPU_TOKEN_DELAY_MS: "100" } });
     const running = w.client.execute({ job_id: "drain", prompt: "hi", max_tokens: 6 });
-    await new Promise((r) => setTimeout(r, 150));
+    await jobStarted(w, "drain");
     process.kill(w.pid, "SIGINT");
     expect((await running).at(-1)).toMatchObject({ type: "end", tokens_out: 6 });
     await expect(w.whenExited()).resolves.toEqual({ code: 0, signal: null });

@@ -5,6 +5,7 @@ import { MOCK_ENTRY } from "../../src/worker/command";
 import type { WorkerProcess } from "../../src/worker/worker-process";
 import { startMock, stopAllMocks } from "../helpers/mock";
 import { describeRealBuild, REAL_BIN, startReal, stopRealWorkers, TINY_GGUF } from "../helpers/real-build";
+import { jobStarted } from "../helpers/wait";
 
 // Compat mode is the real build. Each behaviour is observed by the same probe against the
 // real binary and against `--compat`; the README's side-by-side table lists them. The only differences are the
@@ -159,7 +160,7 @@ const BEHAVIOURS: [string, (w: WorkerProcess) => Promise<unknown>][] = [
     "a running job blocks /health",
     async (w) => {
       const job = w.client.execute({ job_id: "b", prompt: "hi", max_tokens: 8 });
-      await new Promise((r) => setTimeout(r, 50));
+      await jobStarted(w, "b");
       const blocked = await w.client.health({ timeoutMs: 200 }).then(
         () => false,
         () => true,

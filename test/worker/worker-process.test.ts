@@ -22,7 +22,8 @@ const script = (name: string, text: string, mode = 0o755) => {
   return p;
 };
 
-import { sleep, until } from "../helpers/jest-run";
+import { until } from "../helpers/jest-run";
+import { execed, waitFor } from "../helpers/wait";
 
 describe("WorkerProcess", () => {
   it("exposes the facts of a ready worker", async () => {
@@ -125,8 +126,8 @@ describe("WorkerProcess", () => {
     });
     expect(isAlive(pid)).toBe(true);
     owner.kill("SIGKILL");
-    for (let k = 0; k < 60 && isAlive(-pid); k++) await sleep(50);
-    expect(isAlive(-pid)).toBe(false);
+    // The orphaned worker's watchdog sees its owner gone and ends its group.
+    await waitFor(() => !isAlive(-pid), "the orphaned worker's group to end");
     // The killed owner left its registry record; the next global setup's sweep finds nothing alive to end.
     expect(reapOrphans()).not.toContain(pid);
   });
@@ -207,7 +208,7 @@ describe("orphan registry", () => {
       });
       const orphan = spawn("sleep", ["30"], marked(orphanMark));
       const owned = spawn("sleep", ["30"], marked(ownedMark));
-      await sleep(50);
+      await Promise.all([execed(orphan.pid!, "sleep 30"), execed(owned.pid!, "sleep 30")]);
       const cmd = (pid: number) =>
         spawnSync("cat", [`/proc/${pid}/cmdline`])
           .stdout.toString()
@@ -229,8 +230,7 @@ describe("orphan registry", () => {
       });
       expect(registryDir()).toBe(join(dir, "registry"));
       expect(reapOrphans()).toEqual([orphan.pid]);
-      await sleep(50);
-      expect(isAlive(orphan.pid!)).toBe(false);
+      await waitFor(() => !isAlive(orphan.pid!), "the orphan to end");
       expect(isAlive(owned.pid!)).toBe(true);
       owned.kill("SIGKILL");
     } finally {
