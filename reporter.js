@@ -3,4 +3,4 @@
  *   reporters: ["default", ["worker-orcd-jest/reporter", { outputDir: "reports", baseline: "reports/baseline.json" }]]
  * The preset adds it by default (a config's own `reporters` replaces the preset's).
  */
-module.exports = require("./dist/report/reporter.js").default;
+module.exports = require("./dist/jest/reporter.js").default;

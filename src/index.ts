@@ -21,7 +21,6 @@ export {
   WorkerTestHarness,
 } from "./harness/worker-test-harness";
 export { describeGpu, gpuStatus, itGpu } from "./jest/gpu-tests";
-export type { EnvironmentHandle, GpuStatus } from "./jest/handle";
 export type { WorkerGlobal } from "./jest/worker-global";
 export { matchers } from "./matchers";
 export type { TokenCountExpectation } from "./matchers/rules";
@@ -39,6 +38,7 @@ export {
 } from "./report/baseline";
 export { type Metrics, metricsOf, type SloBounds, sloMisses } from "./report/metrics";
 export type { FileRecord, JobRecord, RunReport, WorkerRecord } from "./report/types";
+export type { EnvironmentHandle, GpuStatus } from "./run/handle";
 export { WorkerExitedError, WorkerStartupError } from "./worker/errors";
 export type { LogLine } from "./worker/log-buffer";
 export type { StopReport } from "./worker/stop-tree";

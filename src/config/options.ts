@@ -392,9 +392,3 @@ export function resolveOptions(
     sources,
   };
 }
-
-/** The device this Jest worker uses: the list spread by `JEST_WORKER_ID` (1-based). */
-export function pickDevice(devices: number[], jestWorkerId = process.env.JEST_WORKER_ID): number {
-  const id = Math.max(1, Number(jestWorkerId) || 1);
-  return devices[(id - 1) % devices.length];
-}

@@ -1,11 +1,11 @@
 import type { CallOptions, RawCallOptions, RawRequestOptions, WorkerClient } from "../client/worker-client";
 import { ConfigError } from "../config/options";
 import { writtenDefaultModel } from "../gguf/default-model";
-import { getHandle } from "../jest/handle";
-import { noteHarnessStarted } from "../jest/state";
 import type { FaultMode } from "../mock/faults";
 import type { MockScript } from "../mock/script";
 import type { ExecuteRequest } from "../protocol/request";
+import { getHandle } from "../run/handle";
+import { noteHarnessStarted } from "../run/state";
 import type { StopReport } from "../worker/stop-tree";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { checkMockOptions, checkStartOptions } from "./options";

@@ -3,10 +3,6 @@ import { join } from "node:path";
 import type { Config } from "@jest/types";
 import { detectGpus } from "../checks/gpu";
 import { ConfigError, presentConfigError, resolveOptions } from "../config/options";
-import { workerAddress } from "../scope/attach-address";
-import { offerFirstWorker } from "../scope/first-worker";
-import { reapOrphans } from "../worker/registry";
-import { banner, planWorker, type WorkerPlan, workerStartOptions } from "./plan";
 import {
   ownState,
   readState,
@@ -15,7 +11,11 @@ import {
   type SharedState,
   STATE_VAR,
   writeState,
-} from "./state";
+} from "../run/state";
+import { workerAddress } from "../scope/attach-address";
+import { offerFirstWorker } from "../scope/first-worker";
+import { banner, planWorker, type WorkerPlan, workerStartOptions } from "../scope/plan";
+import { reapOrphans } from "../worker/registry";
 
 /**
  * Jest global setup: ends workers a killed earlier run left alive, detects
@@ -69,8 +69,9 @@ async function setup(globalConfig: Config.GlobalConfig, projectConfig: Config.Pr
     configOptions: { ...existing?.configOptions, [projectConfig.id]: raw ?? null },
     models: [...(existing?.models ?? []), ...(plan.modelReport.ok ? [plan.modelReport] : [])],
   };
-  // An in-band run starts this worker ahead once Jest has scheduled it (see runScheduled).
-  if (plan.kind === "mock" && options.prestart && !options.reuse)
+  // An in-band run starts this worker ahead once Jest has scheduled it (see runScheduled); never one for files
+  // whose configuration fails (the note): nothing would take it.
+  if (plan.kind === "mock" && options.prestart && !options.reuse && note === "")
     offerFirstWorker(workerStartOptions(plan, options, projectConfig.rootDir));
   if (existing) removeState(process.env[STATE_VAR]);
   process.env[STATE_VAR] = writeState(state);

@@ -1,8 +1,8 @@
 import type { Config } from "@jest/types";
+import { ownState, readState, readWorkerUse, removeState, STATE_VAR } from "../run/state";
 import { stopKeptWorkers } from "../scope/worker-scope";
 import { obsoleteTranscripts } from "../transcripts/usage";
 import { holdingOpen } from "../util/timers";
-import { ownState, readState, readWorkerUse, removeState, STATE_VAR } from "./state";
 
 /**
  * Jest global teardown: stops the worker an in-band run kept (scope
@@ -32,8 +32,13 @@ async function teardown(globalConfig?: Config.GlobalConfig): Promise<void> {
       use.attached > 0 ? `${use.attached} attached to a running worker, which was left running` : "",
       use.pooled > 0 ? `${use.pooled} took a warm worker from the reuse pool` : "",
     ].filter(Boolean);
+    // Files that all failed before getting a worker noted no scope: say so rather than print an empty name.
+    const scopes =
+      use.scopes.length > 0
+        ? `scope ${use.scopes.map((s) => `"${s}"`).join(" and ")}`
+        : "no file got a worker";
     process.stderr.write(
-      `worker-orcd-jest: scope ${use.scopes.map((s) => `"${s}"`).join(" and ")}: ${use.started} worker(s) started for ${use.files} file(s)` +
+      `worker-orcd-jest: ${scopes}: ${use.started} worker(s) started for ${use.files} file(s)` +
         (how.length > 0 ? ` (${how.join("; ")})` : "") +
         "\n",
     );

@@ -1,5 +1,5 @@
 import { envFlag } from "../config/booleans";
-import { type GpuStatus, getHandle } from "./handle";
+import { type GpuStatus, getHandle } from "../run/handle";
 
 type TestFn = (...args: never[]) => unknown;
 type It = ((name: string, fn?: TestFn, timeout?: number) => void) & {

@@ -1,5 +1,5 @@
+import { noteSpareStarted, readRunShape, readWorkerUse, writeRunShape } from "../run/state";
 import { prestartFirstWorker } from "../scope/first-worker";
-import { noteSpareStarted, readRunShape, readWorkerUse, writeRunShape } from "./state";
 
 /**
  * The preset's reporter calls this from `onRunStart`, the first moment Jest

@@ -4,7 +4,7 @@
  * so errors it throws are instances of the classes the test imports.
  */
 import { loadAllMatchers, matchers } from "../matchers";
-import { getHandle } from "./handle";
+import { getHandle } from "../run/handle";
 import { createWorkerGlobal } from "./worker-global";
 
 declare const expect: { extend(m: object): void } | undefined;

@@ -2,9 +2,9 @@ import { sourceOf } from "../client/received";
 import type { CallOptions, RawCallOptions, RawRequestOptions, WorkerClient } from "../client/worker-client";
 import type { ReceivedEvent } from "../protocol/events";
 import type { ExecuteRequest } from "../protocol/request";
+import type { EnvironmentHandle } from "../run/handle";
 import { now } from "../util/clock";
 import type { LogLine } from "../worker/log-buffer";
-import type { EnvironmentHandle } from "./handle";
 
 /**
  * The global `worker` of a test file: the client bound to the file's worker

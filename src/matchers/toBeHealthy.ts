@@ -1,16 +1,9 @@
 import type { MatcherContext } from "expect";
+import { notReadyBecause } from "../protocol/health";
 
 /** A `/health` body, minimal or full, with status "healthy" and, where reported, `resident: true`. */
 export function toBeHealthy(this: MatcherContext, received: unknown) {
-  const body = received as { status?: unknown; resident?: unknown } | undefined;
-  const problem =
-    !body || typeof body !== "object"
-      ? "it is not an object"
-      : body.status !== "healthy"
-        ? `status is ${JSON.stringify(body.status)}`
-        : body.resident === false
-          ? "resident is false (the model is not all in VRAM yet)"
-          : undefined;
+  const problem = notReadyBecause(received);
   const pass = problem === undefined;
   return {
     pass,

@@ -1,7 +1,7 @@
 import type { MatcherContext } from "expect";
 import { sourceOf } from "../client/received";
-import { getHandle } from "../jest/handle";
 import type { WorkerEvent } from "../protocol/events";
+import { getHandle } from "../run/handle";
 import { compareTranscript, type TranscriptMatchOptions } from "../transcripts/compare";
 
 /**

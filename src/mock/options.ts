@@ -63,8 +63,6 @@ export class UsageError extends Error {}
 /** `--help` / `-h`: the mock prints the usage on stdout and exits 0. */
 export class HelpRequested extends Error {}
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 function int(
   name: string,
   raw: string | undefined,
@@ -128,9 +126,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOption
       "--callback-url is required (compat mode behaves like the last real builds, which require it)",
     );
   }
+  // Any id, as the real builds take it (their clap argument is a plain string: `--worker-id w1` works).
   const workerId = str("worker-id")!;
-  if (!compat && !UUID.test(workerId))
-    throw new UsageError(`--worker-id must be a UUID, got ${JSON.stringify(workerId)}`);
   const callbackUrl = str("callback-url");
   if (callbackUrl !== undefined && !/^https?:\/\//.test(callbackUrl)) {
     throw new UsageError(`--callback-url must be an http(s) URL, got ${JSON.stringify(callbackUrl)}`);

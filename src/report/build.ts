@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { cpus, hostname, platform, totalmem } from "node:os";
 import { join } from "node:path";
-import type { SharedState, WorkerUse } from "../jest/state";
+import type { SharedState, WorkerUse } from "../run/state";
 import { packageInfo } from "../util/package-info";
 import { percentiles } from "../util/percentiles";
 import { type MarkOptions, markJobs, metricsOf } from "./metrics";

@@ -1,3 +1,4 @@
+import { formatBytes } from "../util/bytes";
 import { percentiles } from "../util/percentiles";
 import { metricsBlock } from "./table";
 import type { JobRecord, RunReport } from "./types";
@@ -161,7 +162,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 6px}
 .none{color:#888}table{border-collapse:collapse;margin-top:8px}td,th{border-bottom:1px solid #eee;padding:3px 10px;text-align:right}td:first-child,th:first-child{text-align:left}
 </style></head><body>
 <h1>worker-orcd-jest run report</h1>
-<div class="meta">${esc(report.date)} · ${esc(report.machine.hostname)} (${report.machine.cpus} x ${esc(report.machine.cpuModel)}, ${report.machine.memoryGiB} GiB, Node ${esc(report.machine.node)}) · GPU: ${esc(gpu)} · model: ${esc(report.model ? `${report.model.path}${report.model.bytes ? ` (${Math.round(report.model.bytes / 2 ** 20)} MiB)` : ""}` : "none")} · ${esc(report.package.name)} ${esc(report.package.version)}</div>
+<div class="meta">${esc(report.date)} · ${esc(report.machine.hostname)} (${report.machine.cpus} x ${esc(report.machine.cpuModel)}, ${report.machine.memoryGiB} GiB, Node ${esc(report.machine.node)}) · GPU: ${esc(gpu)} · model: ${esc(report.model ? `${report.model.path}${report.model.bytes ? ` (${formatBytes(report.model.bytes)})` : ""}` : "none")} · ${esc(report.package.name)} ${esc(report.package.version)}</div>
 ${(report.merged?.differences ?? []).map((d) => `<div class="meta warn">merged from ${report.merged?.shards} shards, which differ: ${esc(d)}; the line above is the first shard's</div>`).join("\n")}
 <div class="cards">${cards}</div>
 ${statistics(report)}

@@ -1,6 +1,6 @@
+import type { JobRecord } from "../client/job-stats";
 import { type Distribution, distributionOf } from "../util/distribution";
 import { LogHistogram } from "../util/log-histogram";
-import type { JobRecord } from "./types";
 
 /** Latency bounds a job meets or misses (any subset); see {@link sloMisses}. */
 export interface SloBounds {

@@ -1,33 +1,18 @@
-import { ConfigError } from "../client/errors";
 import type { JobLedger } from "../client/job-ledger";
 import { WorkerClient } from "../client/worker-client";
 import { now } from "../util/clock";
 import { sleep } from "../util/timers";
 import type { WorkerFacts } from "../worker/errors";
 import { LogBuffer } from "../worker/log-buffer";
+import { type NotReadyError, waitForReady } from "../worker/readiness";
 import type { StopReport } from "../worker/stop-tree";
 import type { FileWorker } from "../worker/worker-process";
 import { type WorkerAddress, workerAddress } from "./attach-address";
 import { answersHealthy } from "./health-check";
-import type { Acquired, WorkerScope } from "./worker-scope";
+import type { Acquired, WorkerSource } from "./source";
 
 /** How long a file waits at its end for an attached worker to be idle again (its test left a job running). */
 const IDLE_WAIT_MS = 10_000;
-
-/** The URL this Jest worker process attaches to: the list spread by `JEST_WORKER_ID`, never shared. */
-export function pickUrl(urls: string[], jestWorkerId = process.env.JEST_WORKER_ID): string {
-  const id = Math.max(1, Number(jestWorkerId) || 1);
-  if (id > urls.length) throw tooFewUrls(urls.length, id);
-  return urls[id - 1];
-}
-
-/** More Jest worker processes than URLs: a configuration error that says which `--maxWorkers` fits. */
-export function tooFewUrls(urls: number, workers: number): ConfigError {
-  return new ConfigError(
-    `${workers} Jest worker processes but ${urls} worker URL(s): a worker runs one job at a time, so no two ` +
-      `Jest processes share one; run with --maxWorkers=${urls} (or give more URLs)`,
-  );
-}
 
 /** A worker that was running before the run and goes on after it: nothing of it is spawned or stopped. */
 class AttachedWorker implements FileWorker {
@@ -83,27 +68,31 @@ class AttachedWorker implements FileWorker {
 
   holdProcessOpen(): void {}
 
-  /** Waits until `GET /health` answers healthy within `timeoutMs`; throws naming the last answer. */
+  /**
+   * Waits until `GET /health` says ready, through the one readiness loop a
+   * started worker uses too. An answer that waiting cannot change (401, no
+   * such route, not a `/health` body) ends the wait at once; throws naming
+   * the last answer.
+   */
   async ready(timeoutMs: number): Promise<void> {
-    const started = now();
-    let last = "no answer yet";
-    while (now() - started < timeoutMs) {
-      try {
-        const health = await this.client.health({ timeoutMs: Math.max(50, Math.min(2000, timeoutMs)) });
-        if ((health as { status?: unknown }).status === "healthy") {
-          this.readyHealth = health;
-          this.startupMs = Math.round(now() - started);
-          return;
-        }
-        last = `GET /health answered ${JSON.stringify(health).slice(0, 200)}`;
-      } catch (error) {
-        last = (error as Error).message.split("\n")[0];
-      }
-      await sleep(100);
+    try {
+      const ready = await waitForReady({
+        healthUrl: `${this.baseUrl}/health`,
+        headers: this.address.headers,
+        timeoutMs,
+        startedAt: now(),
+        finalAnswers: true,
+      });
+      this.readyHealth = ready.health;
+      this.startupMs = ready.ms;
+    } catch (error) {
+      const e = error as NotReadyError;
+      throw new Error(
+        e.reason === "final"
+          ? `the attached worker at ${this.baseUrl} cannot be used: GET /health answered ${e.last}`
+          : `the attached worker at ${this.baseUrl} was not healthy within ${timeoutMs} ms (startupTimeoutMs): ${e.last}`,
+      );
     }
-    throw new Error(
-      `the attached worker at ${this.baseUrl} was not healthy within ${timeoutMs} ms (startupTimeoutMs): ${last}`,
-    );
   }
 }
 
@@ -115,17 +104,18 @@ class AttachedWorker implements FileWorker {
  * again, and says so when it is not. Nothing is ever stopped.
  */
 export function attachScope(o: {
-  urls: string[];
+  /** This Jest worker process's URL (see `pickUrl`). */
+  url: string;
   headers: Record<string, string>;
   startupTimeoutMs: number;
   requestTimeoutMs?: number;
   idleTimeoutMs?: number;
   file?: string;
-}): WorkerScope {
+}): WorkerSource {
   return {
-    name: "file",
+    name: "attached",
     async acquire(options): Promise<Acquired> {
-      const address = workerAddress(pickUrl(o.urls), o.headers);
+      const address = workerAddress(o.url, o.headers);
       const worker = new AttachedWorker(address, options.jobs, o);
       await worker.ready(o.startupTimeoutMs);
       return { worker, origin: "attached" };

@@ -1,4 +1,5 @@
 import type { WorkerClient } from "../client/worker-client";
+import { HEALTH_CHECK_MS, isIdle } from "../protocol/health";
 
 /**
  * True when the worker answers `GET /health` with `healthy` within
@@ -7,10 +8,9 @@ import type { WorkerClient } from "../client/worker-client";
  * route). The one check behind handing a kept worker on and seeing an
  * attached one idle again.
  */
-export async function answersHealthy(client: WorkerClient, timeoutMs: number): Promise<boolean> {
+export async function answersHealthy(client: WorkerClient, timeoutMs = HEALTH_CHECK_MS): Promise<boolean> {
   try {
-    const health = (await client.health({ timeoutMs })) as { status?: unknown; busy?: unknown };
-    return health.status === "healthy" && health.busy !== true;
+    return isIdle(await client.health({ timeoutMs }));
   } catch {
     return false;
   }

@@ -1,55 +1,16 @@
 import type { JobLedger } from "../client/job-ledger";
-import type { ResolvedOptions, WorkerScope as ScopeName } from "../config/options";
+import type { WorkerScope as ScopeName } from "../config/options";
 import { type FileWorker, WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
-import { attachScope } from "./attach";
 import { answersHealthy } from "./health-check";
 import { keyOf } from "./key";
 import { finishingStops, letGo } from "./let-go";
 import { type PoolWorker, type ReuseSettings, WorkerPool } from "./pool/pool";
+import type { Acquired, AcquireHow, WorkerSource } from "./source";
 import { canPrestart, spare } from "./spare";
 
-/**
- * How a file got its worker: `"started"` for it; `"reused"`, taken over from
- * an earlier file of this process (scope `"process"`); `"ahead"`, started
- * ahead as a spare while Jest loaded the file, used by no file before;
- * `"attached"`, a worker running before the run (`url`), never stopped by it;
- * `"pooled"`, taken from the reuse pool, where an earlier run left it (`reuse`).
- */
-export type WorkerOrigin = "started" | "reused" | "ahead" | "attached" | "pooled";
-
-/** A worker handed to a test file, and how it came to be. */
-export interface Acquired {
-  worker: FileWorker;
-  origin: WorkerOrigin;
-}
-
-/** How a file wants its worker. */
-export interface AcquireHow {
-  /** Scope `"file"`, the bundled mock: start the next file's worker ahead, while this one runs. Default false. */
-  prestart?: boolean;
-  /** Called as soon as the worker's process exists (spawned, or a spare or kept worker taken), before it is ready. */
-  onUnderWay?: () => void;
-  /** Called when a spare is begun for the next file (for the run's summary). */
-  onSpareStart?: () => void;
-  /** Scope `"process"` with `reuse`: take a worker from the pool and hand it back there at the end. */
-  reuse?: ReuseSettings;
-}
-
-/** How a test file gets its worker and gives it back. */
-export interface WorkerScope {
-  readonly name: ScopeName;
-  /** A ready worker started with `options`: a fresh one, or (scope `"process"`) an idle one of this process. */
-  acquire(options: WorkerStartOptions, how?: AcquireHow): Promise<Acquired>;
-  /** The file is done with `worker`; `jobs` are its calls (a worker with one unfinished is never handed on). */
-  release(worker: FileWorker, jobs?: JobLedger): Promise<void>;
-}
-
-/** How long a kept worker may take to answer `/health` before it is replaced. */
-const HEALTH_CHECK_MS = 2_000;
-
-/** True when a kept worker is alive and answers `/health` healthy within {@link HEALTH_CHECK_MS}; else it is replaced. */
+/** True when a kept worker is alive and answers `/health` idle in time; else it is replaced. */
 async function usable(worker: PoolWorker): Promise<boolean> {
-  return !worker.exit && (await answersHealthy(worker.client, HEALTH_CHECK_MS)) && !worker.exit;
+  return !worker.exit && (await answersHealthy(worker.client)) && !worker.exit;
 }
 
 /**
@@ -64,7 +25,7 @@ async function usable(worker: PoolWorker): Promise<boolean> {
  * the grace, and the environment-mark sweep), which also cover Ctrl-C and a
  * killed Jest.
  */
-class ProcessScope implements WorkerScope {
+class ProcessScope implements WorkerSource {
   readonly name = "process" as const;
   private kept?: { key: string; worker: PoolWorker };
   private readonly keys = new WeakMap<PoolWorker, string>();
@@ -157,7 +118,7 @@ const processScope = new ProcessScope();
  * teardown. With `prestart` (the mock), the next file's worker is started
  * ahead while this one runs (see {@link spare}).
  */
-const fileScope: WorkerScope = {
+const fileScope: WorkerSource = {
   name: "file",
   acquire: async (options, how = {}) => {
     await processScope.stopKept(); // a worker kept by earlier files must not share the GPU with this one
@@ -183,23 +144,8 @@ const fileScope: WorkerScope = {
 };
 
 /** The scope object for a scope name (one `"process"` scope per Node process). */
-export function workerScope(name: ScopeName): WorkerScope {
+export function workerScope(name: ScopeName): WorkerSource {
   return name === "process" ? processScope : fileScope;
-}
-
-/**
- * Where a file's worker comes from, for its resolved options: attached to a
- * running one when `url` is set, else started by scope `"file"` or `"process"`.
- */
-export function scopeFor(
-  options: Pick<
-    ResolvedOptions,
-    "urls" | "headers" | "scope" | "startupTimeoutMs" | "requestTimeoutMs" | "idleTimeoutMs"
-  >,
-  file?: string,
-): WorkerScope {
-  if (options.urls.length === 0) return workerScope(options.scope);
-  return attachScope({ ...options, file });
 }
 
 /** Stops the worker this process keeps for scope `"process"` and any spare, and sees every stop under way through (global teardown of an in-band run). */

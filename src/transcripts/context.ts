@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import type { GpuReport } from "../checks/gpu";
+import { formatBytes } from "../util/bytes";
 import { packageInfo } from "../util/package-info";
 import type { TranscriptContext } from "./types";
 
@@ -49,7 +50,7 @@ export function transcriptContext(
 
 /** One line for messages: `real worker-orcd, qwen.gguf (352 MiB), NVIDIA H200 driver 560 CUDA 12.6`. */
 export function describeContext(c: TranscriptContext): string {
-  const model = `${c.model.file}${c.model.bytes ? ` (${Math.round(c.model.bytes / 2 ** 20)} MiB)` : ""}`;
+  const model = `${c.model.file}${c.model.bytes ? ` (${formatBytes(c.model.bytes)})` : ""}`;
   const gpu = c.gpu
     ? `, ${c.gpu.name}${c.gpu.driver ? ` driver ${c.gpu.driver}` : ""}${c.gpu.cuda ? ` CUDA ${c.gpu.cuda}` : ""}`
     : ", no GPU";

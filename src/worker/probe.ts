@@ -1,4 +1,5 @@
-import { request } from "node:http";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { BodyTooLargeError } from "../client/body";
 
 /** What a probe got back. */
@@ -19,11 +20,19 @@ export class ProbeTimeoutError extends Error {
  * Jest's, and a start makes a dozen probes. Resolves with the status and the
  * body text (at most `maxBytes`, else a {@link BodyTooLargeError}); rejects
  * with the socket error (its `code`, e.g. `ECONNREFUSED`) or, after
- * `timeoutMs` without an answer, a {@link ProbeTimeoutError}.
+ * `timeoutMs` without an answer, a {@link ProbeTimeoutError}. An `https:`
+ * URL goes over node:https; `headers` (an attached worker's credentials)
+ * are sent as given. A redirect is answered, never followed.
  */
-export function probe(url: string, timeoutMs: number, maxBytes: number): Promise<ProbeAnswer> {
+export function probe(
+  url: string,
+  timeoutMs: number,
+  maxBytes: number,
+  headers: Record<string, string> = {},
+): Promise<ProbeAnswer> {
+  const request = url.startsWith("https:") ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const req = request(url, { agent: false, timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       let bytes = 0;
       res.on("data", (chunk: Buffer) => {

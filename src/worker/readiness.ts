@@ -1,4 +1,5 @@
 import { BodyTooLargeError } from "../client/body";
+import { HEALTH_CHECK_MS, isReady } from "../protocol/health";
 import { clearInterval, now, setInterval } from "../util/clock";
 import { guard } from "../util/timers";
 
@@ -32,8 +33,17 @@ const TICK_MS = 10;
 export interface ReadinessInput {
   healthUrl: string;
   callback?: CallbackServer;
-  /** Resolves when the worker process exits; ends the wait at once. */
-  exited: Promise<unknown>;
+  /** Resolves when the worker process exits; ends the wait at once. None for a worker this run did not start. */
+  exited?: Promise<unknown>;
+  /** Sent with every probe (an attached worker's credentials). */
+  headers?: Record<string, string>;
+  /**
+   * End the wait at once on an answer that waiting cannot change (see
+   * {@link finalAnswer}): for a worker that was running before the run, whose
+   * answers are its settled ones. A worker the run starts is probed to its
+   * deadline, since its port may answer for something else while it loads.
+   */
+  finalAnswers?: boolean;
   timeoutMs: number;
   startedAt: number;
   /** Ends the wait at once when aborted (whoever started the worker no longer wants it). */
@@ -46,10 +56,38 @@ export interface ReadinessInput {
 export class NotReadyError extends Error {
   constructor(
     message: string,
-    readonly reason: "exited" | "timeout" | "aborted",
+    readonly reason: "exited" | "timeout" | "aborted" | "final",
+    /** The last probe's answer or error, in words. */
+    readonly last = "",
   ) {
     super(message);
   }
+}
+
+/**
+ * Why an answer to `GET /health` cannot turn into "ready" by waiting, or
+ * undefined when it can: credentials refused (401, 403), no such route (404,
+ * 405), a redirect (never followed), or a 200 whose body is not a `/health`
+ * body at all. A 5xx, a timeout or a refused connection may change.
+ */
+export function finalAnswer(status: number, text: string): string | undefined {
+  if (status === 401 || status === 403)
+    return `HTTP ${status}: the worker refused this run's credentials (check the token in the URL or workerOrcd.headers)`;
+  if (status === 404 || status === 405)
+    return `HTTP ${status}: nothing serves GET /health at this address (is the URL a worker-orcd worker?)`;
+  if (status >= 300 && status < 400)
+    return `HTTP ${status}: a redirect, which worker-orcd-jest never follows (give the URL it points to)`;
+  if (status !== 200) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const ok = body !== null && typeof body === "object" && "status" in body;
+  return ok
+    ? undefined
+    : `HTTP 200 with a body that is not a /health body: ${JSON.stringify(text.slice(0, 120))}`;
 }
 
 /**
@@ -64,7 +102,7 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
   let last = "no probe answered yet";
   let exited = false;
   let wake: (() => void) | undefined;
-  void input.exited.then(() => {
+  void input.exited?.then(() => {
     exited = true;
     wake?.();
   });
@@ -88,25 +126,32 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
   };
   const ticker = setInterval(noteBlock, TICK_MS);
   ticker.unref();
+  const finish = () => {
+    signal?.removeEventListener("abort", onAbort);
+    unwatch?.();
+    clearInterval(ticker);
+  };
   let delay = 5;
   while (!exited && !signal?.aborted) {
     const remaining = deadline - now();
     if (remaining <= 0) break;
     probedAt = now();
     try {
-      const res = await probe(input.healthUrl, Math.max(50, Math.min(2000, remaining)), MAX_HEALTH_BYTES);
+      const res = await probe(
+        input.healthUrl,
+        Math.max(50, Math.min(HEALTH_CHECK_MS, remaining)),
+        MAX_HEALTH_BYTES,
+        input.headers,
+      );
       let body: unknown;
       try {
         body = JSON.parse(res.text);
       } catch {
         body = undefined;
       }
-      const b = body as { status?: unknown; resident?: unknown } | undefined;
-      if (res.status === 200 && b?.status === "healthy" && b.resident !== false) {
-        signal?.removeEventListener("abort", onAbort);
-        unwatch?.();
+      if (res.status === 200 && isReady(body)) {
         noteBlock();
-        clearInterval(ticker);
+        finish();
         return {
           ms: Math.round(now() - input.startedAt),
           health: body,
@@ -114,7 +159,13 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
         };
       }
       last = `HTTP ${res.status} ${res.text.slice(0, 200)}`;
+      const final = input.finalAnswers ? finalAnswer(res.status, res.text) : undefined;
+      if (final) {
+        finish();
+        throw new NotReadyError(`GET ${input.healthUrl} answered ${final}`, "final", final);
+      }
     } catch (error) {
+      if (error instanceof NotReadyError) throw error;
       const e = error as Error & { code?: string };
       last = e instanceof BodyTooLargeError ? `GET /health: ${e.message}` : (e.code ?? e.message);
     }
@@ -126,15 +177,13 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
     wake = undefined;
     delay = Math.min(100, delay * 2);
   }
-  clearInterval(ticker);
+  finish();
   const waited = Math.round(now() - input.startedAt);
   const cb = input.callback
     ? input.callback.body !== undefined
       ? "received"
       : "not received"
     : "not requested";
-  signal?.removeEventListener("abort", onAbort);
-  unwatch?.();
   if (signal?.aborted) {
     throw new NotReadyError(`the start was abandoned after ${waited} ms (no longer wanted)`, "aborted");
   }
@@ -145,5 +194,6 @@ export async function waitForReady(input: ReadinessInput): Promise<Readiness> {
     `worker was not ready within ${input.timeoutMs} ms (startupTimeoutMs): waited for GET ${input.healthUrl} ` +
       `to answer {"status":"healthy"} (last probe: ${last}) and for the readiness callback (${cb})`,
     "timeout",
+    last,
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { ConfigError, pickDevice, resolveOptions } from "../../src/config/options";
+import { ConfigError, resolveOptions } from "../../src/config/options";
 
 describe("configuration", () => {
   it("applies defaults, resolving the model under rootDir", () => {
@@ -66,11 +66,6 @@ describe("configuration", () => {
     expect(() => resolveOptions({}, {}, "/p", { WORKER_ORCD_GPU_DEVICE: "a" })).toThrow(
       /WORKER_ORCD_GPU_DEVICE must be a device index/,
     );
-  });
-
-  it("spreads devices over Jest workers", () => {
-    expect([1, 2, 3, 4].map((id) => pickDevice([0, 1], String(id)))).toEqual([0, 1, 0, 1]);
-    expect(pickDevice([3], undefined)).toBe(3);
   });
 
   it.each([

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { resolveOptions } from "../../src/config/options";
-import { banner, planWorker } from "../../src/jest/plan";
 import { describeEvents } from "../../src/protocol/timeline";
 import { renderHtml } from "../../src/report/html";
 import type { RunReport } from "../../src/report/types";
+import { banner, planWorker } from "../../src/scope/plan";
 import { percent } from "../../src/util/percent";
 import { startMock, stopAllMocks } from "../helpers/mock";
 

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import globalSetup from "../../src/jest/global-setup";
 import globalTeardown from "../../src/jest/global-teardown";
-import { readState, removeStaleRuns, STATE_VAR, writeState } from "../../src/jest/state";
+import { readState, removeStaleRuns, STATE_VAR, writeState } from "../../src/run/state";
 import { MOCK_ENTRY } from "../../src/worker/command";
 import { isAlive, MARK_VAR, markedProcesses } from "../../src/worker/processes";
 import { reapOrphans, recordWorker } from "../../src/worker/registry";

@@ -143,6 +143,8 @@ module.exports = class extends Base { sort(tests) { return [...tests].sort((a, b
 export function scopeProjects(defaults: Record<string, unknown> = {}): {
   project: (workerOrcd?: Record<string, unknown>, config?: Record<string, unknown>) => FixtureProject;
   remove: () => void;
+  /** Waits until no process any project started is left (Jest's own worker processes exit after it), bounded. */
+  settle: () => Promise<void>;
 } {
   const made: FixtureProject[] = [];
   return {
@@ -156,6 +158,9 @@ export function scopeProjects(defaults: Record<string, unknown> = {}): {
     },
     remove: () => {
       for (const p of made.splice(0)) p.remove();
+    },
+    settle: async () => {
+      await Promise.all(made.map((p) => p.survivors(10_000)));
     },
   };
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { buildGgufHeader } from "../../src/checks/gguf";
 import type { GpuReport } from "../../src/checks/gpu";
 import { resolveOptions } from "../../src/config/options";
-import { banner, planWorker, workerStartOptions } from "../../src/jest/plan";
+import { banner, planWorker, workerStartOptions } from "../../src/scope/plan";
 
 const root = mkdtempSync(join(tmpdir(), "plan-"));
 writeFileSync(join(root, "model.gguf"), buildGgufHeader("qwen2"));

@@ -44,3 +44,18 @@ test("wanted c", async () => {
     expect(c.summary).toBe(5); // a, b, c, d's workers (each started early, as the mock is) and c's harness
   }, 60_000);
 });
+
+describe("the run summary when no file got a worker", () => {
+  it("says so instead of printing an empty scope name, and starts no worker ahead for files that will fail", async () => {
+    const p = project();
+    p.write("a.test.js", `test("uses the worker", async () => { await worker.health(); });\n`);
+    p.write("b.test.js", `test("uses the worker", async () => { await worker.health(); });\n`);
+    const result = await p.run(["-i"], { WORKER_ORCD_MODEL: "/nope.gguf" });
+    expect(result.code).toBe(1);
+    expect(result.out).not.toMatch(/scope :/);
+    expect(result.out).toMatch(/files that do not override it in their docblock will fail/);
+    // No file got a worker and none was started ahead for them: nothing to count, so no summary line.
+    expect(result.out).not.toMatch(/spare\(s\) started ahead/);
+    expect(result.out).not.toMatch(/worker\(s\) started for/);
+  }, 60_000);
+});

@@ -145,7 +145,18 @@ describe("the run report", () => {
     expect((await p.run([], pace(20))).code).toBe(0);
     copyFileSync(join(p.dir, "out", "worker-orcd-report.json"), join(p.dir, "baseline.json"));
     const env = { ...pace(20), WORKER_ORCD_REPORT_BASELINE: "baseline.json" };
-    const same = await p.run([], env);
+    // A gate that withholds (exit 2: the machine's pace moved past what can be judged) gave no false verdict; it
+    // is asked again, a few times, for the verdict this test is about.
+    const gated = async (vars: Record<string, string>) => {
+      for (let attempt = 1; ; attempt++) {
+        const run = await p.run([], vars);
+        if (attempt === 3 || run.code !== 2 || !/the machine's pace moved too far/.test(run.out)) return run;
+        process.stderr.write(
+          `report.test.ts: the gate withheld its verdict (a loaded machine); run ${attempt + 1} of 3\n`,
+        );
+      }
+    };
+    const same = await gated(env);
     // Two jobs of each side are counted (warm-up left out): TTFT, TPOT and tok/s are shown, not judged; ITL's 38 gaps are.
     expect(same.out).toMatch(
       /no regression against .*baseline\.json \(\d+ figure\(s\) judged; \d+ not judged, too few samples: TTFT 2\/2/,
@@ -162,7 +173,7 @@ describe("the run report", () => {
     for (const v of [...measured.ttftMs, ...measured.tpotMs, ...measured.cpuMs])
       expect(v).toBeGreaterThanOrEqual(0);
     copyFileSync(join(p.dir, "out", "worker-orcd-report.json"), join(p.dir, "same.json"));
-    const slow = await p.run([], { ...env, ...pace(80) });
+    const slow = await gated({ ...env, ...pace(80) });
     expect(slow.out).toMatch(/Tests: +3 passed, 3 total/); // the tests pass; the gate fails the run
     expect(slow.out).toMatch(/worker-orcd-jest reporter: \d+ figure\(s\) regressed against the baseline/);
     expect(slow.out).toMatch(/\(run\) +ITL +38\/38 +[\d.]+ +[\d.]+ +\+\d+ % +\+\d+ % to \+\d+ % +REGRESSED/);

@@ -43,7 +43,7 @@ describe("attach to a running worker", () => {
     );
     expect(result.out).toContain(`${w.baseUrl}: healthy (model mock, Q4_K_M, VRAM 400 MiB)`);
     expect(result.out).toMatch(
-      /0 worker\(s\) started for 2 file\(s\) \(2 attached to a running worker, which was left running\)/,
+      /scope "attached": 0 worker\(s\) started for 2 file\(s\) \(2 attached to a running worker, which was left running\)/,
     );
     expect(seen(p.dir).map((s) => s.url)).toEqual([w.baseUrl, w.baseUrl]);
     expect(isAlive(w.pid)).toBe(true);
@@ -125,6 +125,64 @@ describe("attach to a running worker", () => {
     expect(result.out).toMatch(
       /the attached worker at http:\/\/127\.0\.0\.1:9 was not healthy within 600 ms \(startupTimeoutMs\)/,
     );
+  }, 60_000);
+});
+
+describe("an attached worker that cannot be used fails fast", () => {
+  /** A server on loopback that answers every request with `status` and `body`. */
+  async function answering(status: number, body: string): Promise<{ url: string; close: () => void }> {
+    const server = createServer((_req, res) =>
+      res.writeHead(status, { "content-type": "text/plain" }).end(body),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const { port } = server.address() as { port: number };
+    return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
+  }
+
+  it.each([
+    [401, "unauthorized", /GET \/health answered HTTP 401: the worker refused this run's credentials/],
+    [404, "not found", /HTTP 404: nothing serves GET \/health at this address/],
+    [200, "<html>a web page</html>", /HTTP 200 with a body that is not a \/health body/],
+  ])(
+    "an answer of HTTP %i that waiting cannot change fails every file at once, not at the start-up deadline",
+    async (status, body, reason) => {
+      const server = await answering(status, body);
+      try {
+        // Ten minutes of start-up timeout, inside a one-minute test: only a wait that ends at once can pass.
+        const p = project({ url: server.url, startupTimeoutMs: 600_000 });
+        p.write("a.test.js", RECORDING("a"));
+        p.write("b.test.js", RECORDING("b"));
+        const result = await p.run(["-i"]);
+        expect(result.code).toBe(1);
+        expect(result.out).toMatch(/Tests: +2 failed, 2 total/);
+        expect(result.out).toMatch(
+          new RegExp(`the attached worker at ${server.url.replace(/\./g, "\\.")} cannot be used`),
+        );
+        expect(result.out).toMatch(reason);
+        expect(result.out).not.toMatch(/was not healthy within/);
+        expect(result.out).toMatch(/found by an earlier file of this run; not tried again/);
+      } finally {
+        server.close();
+      }
+    },
+    60_000,
+  );
+
+  it("a URL where nothing listens is waited for once per run: later files fail at once with the same reason", async () => {
+    const p = project({ url: "http://127.0.0.1:9", startupTimeoutMs: 2000 });
+    for (const n of ["a", "b", "c"]) p.write(`${n}.test.js`, RECORDING(n));
+    const result = await p.run(["-i"]);
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/Tests: +3 failed, 3 total/);
+    const waits =
+      result.out.match(/was not healthy within 2000 ms \(startupTimeoutMs\): ECONNREFUSED/g) ?? [];
+    const once = result.out.match(/\(found by an earlier file of this run; not tried again\)/g) ?? [];
+    // Each failure is printed for every test of its file; one file waited, the other two did not.
+    expect(
+      new Set(result.out.match(/could not start the attached worker for \w\.test\.js: [^\n]*/g)).size,
+    ).toBe(3);
+    expect(waits.length).toBeGreaterThan(0);
+    expect(once.length).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });
 

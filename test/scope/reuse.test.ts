@@ -13,17 +13,24 @@ import { type FixtureProject, scopeProjects, sleep, until } from "../helpers/jes
 // Keep a worker warm across runs (reuse). Every case runs Jest as a child against a pool folder of
 // its own, with the bundled mock or a stand-in binary that loads slowly; nothing of a pool is left behind.
 
-const { project, remove } = scopeProjects();
+const { project, remove, settle } = scopeProjects();
 const pools: string[] = [];
 const newPool = () => {
   const dir = mkdtempSync(join(tmpdir(), "wojest-pool-"));
   pools.push(dir);
   return dir;
 };
-/** Stops everything the pools of this file still hold. */
+/**
+ * Stops everything the pools of this file still hold. A Jest worker process may still be exiting after its run
+ * returned, and hand its kept worker to the pool as it goes: the pools are emptied once no process of the
+ * test's runs is left, then removed.
+ */
 async function emptyPools(): Promise<void> {
   const sink = { write: () => true } as unknown as NodeJS.WritableStream;
-  for (const dir of pools.splice(0)) {
+  const dirs = pools.splice(0);
+  for (const dir of dirs) await workersMain(["stop", "--all", "--force"], sink, sink, dir);
+  await settle();
+  for (const dir of dirs) {
     await workersMain(["stop", "--all", "--force"], sink, sink, dir);
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { HEALTH_CHECK_MS } from "../../protocol/health";
 import { now } from "../../util/clock";
 import { sleep } from "../../util/timers";
 import { processStamp } from "../../worker/processes";
@@ -33,7 +34,7 @@ import {
 export interface ReuseSettings {
   /** A pooled worker nobody took for this long is stopped. */
   idleMs: number;
-  /** `mock`, `real`, `compat`, `replay`. */
+  /** The kind of worker the run plans (`mock` or `real`): a pooled worker of another kind is not taken. */
   mode: string;
 }
 
@@ -47,9 +48,6 @@ interface Lease {
   /** The idle limit of the run that holds it: handed back, the worker idles under this one. */
   idleMs: number;
 }
-
-/** How long taking a pooled worker may wait for its `/health`. */
-const HEALTH_MS = 2_000;
 
 /**
  * The per-user pool of warm workers (`reuse`): at the end of a run, scope
@@ -133,14 +131,14 @@ export class WorkerPool {
       startWatchdog(record.pid, record.graceMs, record.mark, owners(), release);
       const worker = new PooledWorker(record, options);
       const takenAt = now();
-      if (!(await answersHealthy(worker.client, HEALTH_MS))) {
+      if (!(await answersHealthy(worker.client))) {
         await worker.stop();
         watchdogDone(record.pid);
         drop(entry);
         continue;
       }
       worker.startupMs = Math.round(now() - takenAt);
-      worker.readyHealth = await worker.client.health({ timeoutMs: HEALTH_MS }).catch(() => undefined);
+      worker.readyHealth = await worker.client.health({ timeoutMs: HEALTH_CHECK_MS }).catch(() => undefined);
       this.leases.set(worker, { entry, release, idleMs: reuse.idleMs });
       return { worker };
     }

@@ -1,9 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Config } from "@jest/types";
-import { runScheduled } from "../jest/run-shape";
-import { readState, readWorkerUse, STATE_VAR } from "../jest/state";
-import { didYouMean } from "../util/suggest";
 import {
   compareWithBaseline,
   DEFAULT_TOLERANCES,
@@ -12,16 +9,19 @@ import {
   LEGACY_TOLERANCES,
   nothingJudged,
   type Tolerances,
-} from "./baseline";
-import { readBaseline } from "./baseline-file";
-import { buildReport, readFileRecords } from "./build";
-import { recordsDir } from "./file-report";
-import { renderHtml } from "./html";
-import { SLO_KEYS, type SloBounds } from "./metrics";
-import type { PaceSamples } from "./pace";
+} from "../report/baseline";
+import { readBaseline } from "../report/baseline-file";
+import { buildReport, readFileRecords } from "../report/build";
+import { recordsDir } from "../report/file-report";
+import { renderHtml } from "../report/html";
+import { SLO_KEYS, type SloBounds } from "../report/metrics";
+import type { PaceSamples } from "../report/pace";
+import { formatSummary } from "../report/table";
+import type { RunReport } from "../report/types";
+import { readState, readWorkerUse, STATE_VAR } from "../run/state";
+import { didYouMean } from "../util/suggest";
 import { PaceProbe } from "./pace-probe";
-import { formatSummary } from "./table";
-import type { RunReport } from "./types";
+import { runScheduled } from "./run-shape";
 
 /** Options of `["worker-orcd-jest/reporter", { ... }]`. */
 export interface ReporterOptions {

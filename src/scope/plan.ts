@@ -1,9 +1,10 @@
 import { type BinaryReport, checkBinary, findOnPath } from "../checks/binary";
 import type { GpuInfo, GpuReport } from "../checks/gpu";
 import { checkModel, type ModelReport, vramShortfall } from "../checks/model";
-import { ConfigError, pickDevice, type ResolvedOptions } from "../config/options";
+import { ConfigError, type ResolvedOptions } from "../config/options";
 import { writtenDefaultModel } from "../gguf/default-model";
 import type { WorkerStartOptions } from "../worker/worker-process";
+import { isAttached, pickDevice } from "./choose";
 
 /** Which worker a test file gets, and whether GPU-tagged tests can run. */
 export interface WorkerPlan {
@@ -70,7 +71,7 @@ export function planWorker(
 ): WorkerPlan {
   const device = pickDevice(options.gpuDevices);
   // A worker that is already running: the GPU, model and binary checks are its host's business, not this run's.
-  if (options.urls.length > 0) {
+  if (isAttached(options)) {
     const unchecked = { ok: false, reason: "not checked: the worker is attached (url)" };
     return {
       kind: "attached",

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { GpuReport } from "../checks/gpu";
 import type { ModelReport } from "../checks/model";
-import type { WorkerOrigin } from "../scope/worker-scope";
+import type { WorkerOrigin } from "../scope/source";
 import { isAlive } from "../worker/processes";
 
 /** What global setup shares with every test file (through a file named by an environment variable). */
@@ -211,6 +211,45 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
   use.files -= use.unusedByFiles;
   use.unusedSpares = Math.max(0, spares - use.ahead);
   return use;
+}
+
+const ATTACH_FILE = "attach-failures.log";
+
+/**
+ * Notes, in the run's folder, that the attached worker at `url` could not
+ * be used, and why: later files of the run fail at once with the same
+ * reason instead of each waiting out its start-up timeout. No-op without
+ * global setup.
+ */
+export function noteAttachFailure(url: string, why: string, env: NodeJS.ProcessEnv = process.env): void {
+  const path = env[STATE_VAR];
+  if (!path) return;
+  try {
+    appendFileSync(join(dirname(path), ATTACH_FILE), `${JSON.stringify({ url, why })}\n`);
+  } catch {
+    // then each file finds out for itself
+  }
+}
+
+/** Why an earlier file of this run could not use the attached worker at `url`; undefined when none said so. */
+export function seenAttachFailure(url: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const path = env[STATE_VAR];
+  if (!path) return undefined;
+  let text = "";
+  try {
+    text = readFileSync(join(dirname(path), ATTACH_FILE), "utf8");
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split("\n")) {
+    try {
+      const seen = JSON.parse(line) as { url?: unknown; why?: unknown };
+      if (seen.url === url && typeof seen.why === "string") return seen.why;
+    } catch {
+      // a torn or empty line
+    }
+  }
+  return undefined;
 }
 
 /** What Jest decided for this run when it scheduled the files (a reporter learns it at `onRunStart`). */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { emptyPace, type PaceSamples, REFERENCE } from "../report/pace";
 import { now } from "../util/clock";
 import { WorkerProcess } from "../worker/worker-process";
-import { emptyPace, type PaceSamples, REFERENCE } from "./pace";
 
 /** Tokens of one reference job, and reference jobs run after each test file. */
 const TOKENS = 20;

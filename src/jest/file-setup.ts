@@ -1,0 +1,80 @@
+import { detectGpus, type GpuReport } from "../checks/gpu";
+import { JobLedger } from "../client/job-ledger";
+import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
+import type { EnvironmentHandle } from "../run/handle";
+import { readState } from "../run/state";
+import { planWorker, type WorkerPlan } from "../scope/plan";
+import type { FileWorker } from "../worker/worker-process";
+
+/** GPU detection of this process, for when global setup did not run (the environment used without the preset). */
+let gpuDetection: Promise<GpuReport> | undefined;
+function detectOnce(): Promise<GpuReport> {
+  gpuDetection ??= detectGpus();
+  return gpuDetection;
+}
+
+/** A test file's settled configuration: its options, the GPUs seen, and the worker it plans. */
+export interface FileSetup {
+  options: ResolvedOptions;
+  gpu: GpuReport;
+  plan: WorkerPlan;
+}
+
+/**
+ * Resolves a file's options (global setup's copy of the project's, else the
+ * config's; then the file's docblock) and plans its worker. A bad option
+ * throws one clear configuration error.
+ */
+export async function setUpFile(o: {
+  projectId: string;
+  configOptions: unknown;
+  fileOptions: unknown;
+  rootDir: string;
+}): Promise<FileSetup> {
+  try {
+    const state = readState();
+    const config =
+      state && o.projectId in state.configOptions ? state.configOptions[o.projectId] : o.configOptions;
+    const options = resolveOptions(config, o.fileOptions, o.rootDir);
+    // Global setup's report when it ran (fresh each run, watch mode included); else one detection per process.
+    const gpu = state ? state.gpu : await detectOnce();
+    return { options, gpu, plan: planWorker(options, gpu, state?.models) };
+  } catch (error) {
+    throw presentConfigError(error);
+  }
+}
+
+/** The `workerOrcd` object of a file's `@jest-environment-options` docblock (Jest fails the file on bad JSON). */
+export function docblockOptions(pragmas: Record<string, string | string[]>): unknown {
+  const raw = pragmas["jest-environment-options"];
+  if (typeof raw !== "string") return undefined;
+  try {
+    return (JSON.parse(raw) as Record<string, unknown>)?.workerOrcd;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What the environment shares with the file's test code, for a settled setup. */
+export function fileHandle({ options, plan }: FileSetup, current: () => FileWorker): EnvironmentHandle {
+  return {
+    kind: plan.kind,
+    why: plan.why,
+    device: plan.device,
+    gpu: { ready: plan.gpuReady, reason: plan.gpuSkipReason, requireGpu: options.requireGpu },
+    skippedGpuTests: [],
+    skippedGpuBlocks: [],
+    harnesses: [],
+    jobs: new JobLedger(),
+    clientOptions: { requestTimeoutMs: options.requestTimeoutMs, idleTimeoutMs: options.idleTimeoutMs },
+    realDefaults: {
+      binary: plan.binaryReport.path,
+      model: options.model,
+      gpuDevice: plan.device,
+      startupTimeoutMs: options.startupTimeoutMs,
+      shutdownGraceMs: options.shutdownGraceMs,
+    },
+    recordAll: options.recordTranscripts,
+    current,
+  };
+}
