@@ -108,7 +108,7 @@ export class FileWorkerSlot {
           prestart: plan.kind === "mock" && options.prestart && moreFilesFollow(),
           onUnderWay,
           onSpareStart: () => noteSpareStarted(),
-          reuse: options.reuse ? { idleMs: options.reuseIdleMs, mode: plan.kind } : undefined,
+          reuse: options.reuse ? { idleMs: options.reuseIdleMs } : undefined,
         },
       );
       this.origin = acquired.origin;

@@ -1,6 +1,6 @@
 import { clearInterval, setInterval } from "../util/clock";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
-import { keyOf } from "./key";
+import { keyOf } from "./identity";
 
 interface Held {
   key: string;

@@ -2,7 +2,7 @@ import type { JobLedger } from "../client/job-ledger";
 import type { WorkerScope as ScopeName } from "../config/options";
 import { type FileWorker, WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { answersHealthy } from "./health-check";
-import { keyOf } from "./key";
+import { keyOf } from "./identity";
 import { finishingStops, letGo } from "./let-go";
 import { type PoolWorker, type ReuseSettings, WorkerPool } from "./pool/pool";
 import type { Acquired, AcquireHow, WorkerSource } from "./source";

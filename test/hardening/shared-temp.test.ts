@@ -16,7 +16,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { identityKey, identityOf } from "../../src/scope/pool/identity";
+import { identityKey, identityOf } from "../../src/scope/identity";
 import { sweep } from "../../src/scope/pool/janitor";
 import { WorkerPool } from "../../src/scope/pool/pool";
 import { ensurePool, listPool, type PoolRecord, putIdle } from "../../src/scope/pool/store";
@@ -84,7 +84,7 @@ function plantedRecord(pid: number, port: number, extra: Partial<PoolRecord> = {
     workerId: randomUUID(),
     mark: randomUUID(),
     command: "planted",
-    identity: identityOf({ binary: "mock", model: "mock", gpuDevice: 0 }, "mock"),
+    identity: identityOf({ binary: "mock", model: "mock", gpuDevice: 0 }),
     key: "0000000000000000",
     startedAt: new Date().toISOString(),
     startupMs: 1,
@@ -239,7 +239,7 @@ describeOther("another local user, through the shared temporary folder", () => {
     const taken = owner(
       dir,
       `const { WorkerPool } = pkg("scope/pool/pool.js");
-await new WorkerPool().acquire(${JSON.stringify(options)}, { idleMs: 60000, mode: "mock" }, async () => {
+await new WorkerPool().acquire(${JSON.stringify(options)}, { idleMs: 60000 }, async () => {
   console.log("STARTED");
   throw new Error("not wanted");
 });`,
@@ -276,7 +276,7 @@ await new WorkerPool().acquire(${JSON.stringify(options)}, { idleMs: 60000, mode
     );
     const poolDir = join(ownFolder(), "pool");
     ensurePool(poolDir);
-    const identity = identityOf(options, "mock");
+    const identity = identityOf(options);
     putIdle(
       poolDir,
       plantedRecord(serverPid, port, {
@@ -287,7 +287,7 @@ await new WorkerPool().acquire(${JSON.stringify(options)}, { idleMs: 60000, mode
       }),
     );
     const pool = new WorkerPool(poolDir);
-    const got = await pool.acquire(options, { idleMs: 60_000, mode: "mock" }, (extra) =>
+    const got = await pool.acquire(options, { idleMs: 60_000 }, (extra) =>
       WorkerProcess.start({ ...options, ...extra, startupTimeoutMs: 10_000, shutdownGraceMs: 500 }),
     );
     try {

@@ -8,7 +8,7 @@ import { processStamp } from "../../worker/processes";
 import { owners, startWatchdog, watchdogDone } from "../../worker/watchdog";
 import { WorkerProcess, type WorkerStartOptions } from "../../worker/worker-process";
 import { answersHealthy } from "../health-check";
-import { differences, type Identity, identityKey, identityOf } from "./identity";
+import { differences, type Identity, identityKey, identityOf } from "../identity";
 import { ensureJanitor } from "./janitor";
 import { PooledWorker } from "./pooled-worker";
 import {
@@ -34,8 +34,6 @@ import {
 export interface ReuseSettings {
   /** A pooled worker nobody took for this long is stopped. */
   idleMs: number;
-  /** The kind of worker the run plans (`mock` or `real`): a pooled worker of another kind is not taken. */
-  mode: string;
 }
 
 /** A worker this process holds from the pool, or started so that it can enter it. */
@@ -82,7 +80,7 @@ export class WorkerPool {
     start: (extra: Pick<WorkerStartOptions, "outputFiles" | "releasePath">) => Promise<WorkerProcess>,
   ): Promise<{ worker: PoolWorker; pooled: boolean; why?: string }> {
     ensurePool(this.dir);
-    const wanted = identityOf(options, reuse.mode);
+    const wanted = identityOf(options);
     const key = identityKey(wanted);
     const lock = join(this.dir, "starting", `${key}-${process.env.JEST_WORKER_ID ?? "1"}.lock`);
     const deadline = now() + (options.startupTimeoutMs ?? 60_000) + 5_000;

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { ConfigError } from "../../client/errors";
 import { createExclusive, privateDir, replaceFile, userTempDir } from "../../util/user-dir";
 import { isMark, isProvenWorker, isSameProcess, isWorkerPid, processStamp } from "../../worker/processes";
-import type { Identity } from "./identity";
+import type { Identity } from "../identity";
 
 /** What the pool knows of a worker it holds (one JSON file per worker). */
 export interface PoolRecord {

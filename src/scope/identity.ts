@@ -1,12 +1,16 @@
 import { createHash } from "node:crypto";
 import { realpathSync, statSync } from "node:fs";
-import { packageInfo } from "../../util/package-info";
-import { MOCK_ENTRY } from "../../worker/command";
-import type { WorkerStartOptions } from "../../worker/worker-process";
+import { packageInfo } from "../util/package-info";
+import { MOCK_ENTRY } from "../worker/command";
+import type { WorkerStartOptions } from "../worker/worker-process";
 
 /**
- * Everything that shapes a worker, as a pooled worker is matched against a
- * file's wish: a pooled worker is taken only when every field is the same.
+ * The one identity of a worker: everything that makes two workers
+ * interchangeable, what the process is (binary and model, each with its
+ * size and modification time, arguments, environment, device, port, the
+ * package's version) and how a run handles it (its timeouts). A spare
+ * started ahead, a worker kept from an earlier file and a worker in the
+ * reuse pool are each handed to a file only when every field is the same.
  */
 export interface Identity {
   /** The executable, resolved (the bundled mock: its entry point). */
@@ -23,13 +27,18 @@ export interface Identity {
   /** The variables given to the worker, as sorted JSON. */
   env: string;
   device: number;
-  /** How the run plans it: `mock`, `real`, `compat`, `replay`. */
-  mode: string;
+  /** `mock` (the bundled mock, in any of its modes: compat, replay, llama are its arguments) or `real`. */
+  mode: "mock" | "real";
   /** This package's version (the mock is part of it). */
   version: string;
   /** A fixed port (the `port` start option); absent for a free one. */
   port?: number;
+  /** The start-up, shutdown, request and idle timeouts, as sorted JSON (how the run handles the worker). */
+  timeouts: string;
 }
+
+/** The start options that say how a run handles a worker, not what it is (in the identity all the same). */
+const TIMEOUTS = ["idleTimeoutMs", "requestTimeoutMs", "shutdownGraceMs", "startupTimeoutMs"] as const;
 
 function fileFacts(path: string): { path: string; size: number; mtime: number } {
   try {
@@ -41,8 +50,8 @@ function fileFacts(path: string): { path: string; size: number; mtime: number } 
   }
 }
 
-/** The identity of the worker `options` would start, planned as `mode`. */
-export function identityOf(options: WorkerStartOptions, mode: string): Identity {
+/** The identity of the worker `options` would start. */
+export function identityOf(options: WorkerStartOptions): Identity {
   const binary = fileFacts(options.binary === "mock" ? MOCK_ENTRY : options.binary);
   const model = options.model === "mock" ? { path: "mock", size: 0, mtime: 0 } : fileFacts(options.model);
   const env = options.env ?? {};
@@ -60,9 +69,10 @@ export function identityOf(options: WorkerStartOptions, mode: string): Identity 
         .map((k) => [k, env[k]]),
     ),
     device: options.gpuDevice,
-    mode,
+    mode: options.binary === "mock" ? "mock" : "real",
     version: packageInfo().version,
     ...(options.port !== undefined ? { port: options.port } : {}),
+    timeouts: JSON.stringify(TIMEOUTS.map((k) => [k, options[k]])),
   };
 }
 
@@ -88,9 +98,15 @@ const NAMES: Array<[keyof Identity, string]> = [
   ["mode", "the mode changed"],
   ["version", "the package version changed"],
   ["port", "the port differs"],
+  ["timeouts", "the timeouts changed"],
 ];
 
-/** The differences between a wish and a pooled worker's identity, as phrases ("the model changed (size)"); empty when equal. */
+/** The differences between a wish and a worker's identity, as phrases ("the model changed (size)"); empty when equal. */
 export function differences(wanted: Identity, pooled: Identity): string[] {
   return NAMES.filter(([k]) => wanted[k] !== pooled[k]).map(([, name]) => name);
+}
+
+/** The identity key of the worker `options` would start: equal keys, interchangeable workers. */
+export function keyOf(options: WorkerStartOptions): string {
+  return identityKey(identityOf(options));
 }
