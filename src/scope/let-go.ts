@@ -1,3 +1,4 @@
+import { atExit } from "../util/at-exit";
 import type { StopReport } from "../worker/stop-tree";
 
 /** What {@link letGo} needs of a worker: a started one, or one taken from the reuse pool. */
@@ -24,19 +25,16 @@ export async function letGo(worker: Stoppable): Promise<void> {
     await stopping;
     return;
   }
-  if (!exitHooked) {
-    exitHooked = true;
-    // An exiting process cannot await: its unfinished stops get SIGTERM again and lose their registry records.
-    process.once("exit", () => {
-      for (const w of finishing.keys()) w.terminateNow();
-    });
-  }
+  // An exiting process cannot await: its unfinished stops get SIGTERM again and lose their registry records.
+  unhook ??= atExit(() => {
+    for (const w of finishing.keys()) w.terminateNow();
+  });
   finishing.set(
     worker,
     stopping.finally(() => finishing.delete(worker)),
   );
 }
-let exitHooked = false;
+let unhook: (() => void) | undefined;
 
 /** Resolves once every stop {@link letGo} left under way has finished (global teardown of an in-band run). */
 export async function finishingStops(): Promise<void> {

@@ -1,3 +1,4 @@
+import { atExit } from "../util/at-exit";
 import { clearInterval, setInterval } from "../util/clock";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { keyOf } from "./identity";
@@ -31,7 +32,7 @@ export class Spare {
   private held?: Held;
   /** Stops of spares that no file took, still under way. */
   private readonly stopping = new Set<Promise<unknown>>();
-  private hooked = false;
+  private unhook?: () => void;
 
   /**
    * Starts a spare with `options` (replacing a held one), telling `onStart`;
@@ -60,11 +61,8 @@ export class Spare {
     };
     void held.ready.then(() => spawned());
     this.held = held;
-    if (!this.hooked) {
-      this.hooked = true;
-      // An exiting process cannot await a stop; a spare still starting is its watchdog's.
-      process.once("exit", () => this.held?.worker?.terminateNow());
-    }
+    // An exiting process cannot await a stop; a spare still starting is its watchdog's.
+    this.unhook ??= atExit(() => this.held?.worker?.terminateNow());
     return held.spawned;
   }
 

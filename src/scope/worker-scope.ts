@@ -1,5 +1,6 @@
 import type { JobLedger } from "../client/job-ledger";
 import type { WorkerScope as ScopeName } from "../config/options";
+import { atExit } from "../util/at-exit";
 import { type FileWorker, WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { answersHealthy } from "./health-check";
 import { keyOf } from "./identity";
@@ -29,7 +30,7 @@ class ProcessScope implements WorkerSource {
   readonly name = "process" as const;
   private kept?: { key: string; worker: PoolWorker };
   private readonly keys = new WeakMap<PoolWorker, string>();
-  private hooked = false;
+  private unhook?: () => void;
   /** The reuse pool, once a file asked for `reuse`. */
   private pool?: WorkerPool;
   private toldWhy = false;
@@ -88,13 +89,10 @@ class ProcessScope implements WorkerSource {
     this.kept = { key, worker };
     // Kept between files, it must not hold the process open: a Jest worker process ends once its loop is empty.
     worker.holdProcessOpen(false);
-    if (!this.hooked) {
-      this.hooked = true;
-      process.once("exit", () => {
-        const last = this.kept?.worker;
-        if (last && !this.pool?.keep(last)) last.terminateNow();
-      });
-    }
+    this.unhook ??= atExit(() => {
+      const last = this.kept?.worker;
+      if (last && !this.pool?.keep(last)) last.terminateNow();
+    });
   }
 
   /** Stops a worker this process is done with (a pooled one is forgotten by the pool first). */
