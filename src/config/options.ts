@@ -1,10 +1,9 @@
 import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "../client/errors";
-import { durationProblem } from "../util/duration";
 import { maskUrl } from "../util/mask-url";
-import { didYouMean } from "../util/suggest";
 import { UnsafeFolderError } from "../util/user-dir";
 import { envFlag } from "./booleans";
+import { checkOptions, type Rule, rules } from "./check";
 
 /** How the environment picks its worker. */
 export type WorkerMode = "auto" | "mock" | "real" | "replay" | "llama";
@@ -157,18 +156,8 @@ export function presentConfigError(error: unknown): unknown {
   return clean;
 }
 
-type Validator = (value: unknown) => string | undefined;
-const positive: Validator = durationProblem;
-const stringList: Validator = (v) =>
-  Array.isArray(v) && v.every((x) => typeof x === "string") ? undefined : "must be an array of strings";
-const stringRecord: Validator = (v) =>
-  v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string")
-    ? undefined
-    : "must be an object of string values";
-const flag: Validator = (v) => (typeof v === "boolean" ? undefined : "must be true or false");
-
-/** The option checks other option sets share (the harness's): each a problem phrase, or undefined. */
-export const CHECKS = { duration: positive, strings: stringList, stringRecord, flag } as const;
+type Validator = Rule;
+const { duration: positive, strings: stringList, stringRecord, flag } = rules;
 const device = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
 /** What is wrong with one worker URL, or undefined: an http(s) URL that parses, with a user and password that decode. */
 function urlProblem(v: unknown): string | undefined {
@@ -242,28 +231,23 @@ const VALIDATORS: Record<keyof WorkerOrcdOptions, Validator> = {
 /** Every option name. */
 export const OPTION_NAMES = Object.keys(VALIDATORS) as (keyof WorkerOrcdOptions)[];
 
-/** Checks a raw `workerOrcd` object; throws {@link ConfigError} naming the option. */
+/**
+ * Checks a raw `workerOrcd` object; throws one {@link ConfigError} naming
+ * every problem (an option set to `undefined` is absent).
+ */
 export function validateOptions(raw: unknown, where: string): WorkerOrcdOptions {
-  if (raw === undefined || raw === null) return {};
-  if (typeof raw !== "object" || Array.isArray(raw)) {
+  if (raw !== undefined && raw !== null && (typeof raw !== "object" || Array.isArray(raw))) {
     throw new ConfigError(
       `${where} must be an object of worker-orcd-jest options, got ${JSON.stringify(raw)}`,
     );
   }
-  for (const [key, value] of Object.entries(raw)) {
-    const validate = VALIDATORS[key as keyof WorkerOrcdOptions];
-    if (!validate) {
-      throw new ConfigError(
-        `unknown option ${where}.${key}${didYouMean(key, OPTION_NAMES)}; known options: ${OPTION_NAMES.join(", ")}`,
-      );
-    }
-    const problem = validate(value);
-    // A header's value may be a secret: the message never shows it.
-    if (problem && key === "url") throw new ConfigError(`${where}.${key}: ${problem}`);
-    const shown = key === "headers" ? "(values not shown)" : JSON.stringify(value);
-    if (problem) throw new ConfigError(`${where}.${key} ${problem}, got ${shown}`);
-  }
-  return raw as WorkerOrcdOptions;
+  // A header's value may be a secret: never shown. A URL's phrase names it, its credentials masked.
+  return checkOptions<WorkerOrcdOptions>(raw, {
+    path: `${where}.`,
+    rules: VALIDATORS,
+    secret: ["headers"],
+    describesValue: ["url"],
+  });
 }
 
 function fromEnv(env: NodeJS.ProcessEnv): {

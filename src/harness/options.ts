@@ -1,19 +1,10 @@
-import { CHECKS, ConfigError } from "../config/options";
+import { checkOptions, type Rule, rules } from "../config/check";
 import { FAULT_MODES } from "../mock/faults";
-import { didYouMean } from "../util/suggest";
 
-type Check = (value: unknown) => string | undefined;
+type Check = Rule;
 
-const { duration, strings, stringRecord: env, flag: boolean } = CHECKS;
-const string: Check = (v) => (typeof v === "string" && v !== "" ? undefined : "must be a non-empty string");
-const count =
-  (min: number, max = Number.MAX_SAFE_INTEGER): Check =>
-  (v) =>
-    typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
-      ? undefined
-      : `must be a whole number from ${min} to ${max}`;
-const ms: Check = (v) =>
-  typeof v === "number" && Number.isFinite(v) && v >= 0 ? undefined : "must be a number of milliseconds >= 0";
+const { duration, strings, stringRecord: env, flag: boolean, text: string, count } = rules;
+const ms = rules.number(0, { unit: "of milliseconds" });
 const anything: Check = () => undefined;
 const faults: Check = (v) => {
   if (!Array.isArray(v)) return `must be an array of fault modes (${Object.keys(FAULT_MODES).join(", ")})`;
@@ -56,36 +47,20 @@ const MOCK: Record<string, Check> = {
   metricsEvery: count(0),
   script: (v) =>
     typeof v === "object" && v !== null ? undefined : "must be a script object ({ tokens, end })",
-  engine: (v) => (v === "fixed" || v === "llama" ? undefined : 'must be "fixed" or "llama"'),
+  engine: rules.oneOf(["fixed", "llama"]),
   threads: count(1, 256),
 };
 
-function check(what: string, known: Record<string, Check>, options: unknown): void {
-  if (options === undefined) return;
-  if (typeof options !== "object" || options === null || Array.isArray(options))
-    throw new ConfigError(`${what}: options must be an object, got ${JSON.stringify(options)}`);
-  const names = Object.keys(known);
-  for (const [key, value] of Object.entries(options)) {
-    if (value === undefined) continue;
-    const rule = known[key];
-    if (!rule) {
-      const binaryHint =
-        key === "binary" && what.endsWith("startMock") ? " (startMock always runs the mock)" : "";
-      throw new ConfigError(
-        `${what}: unknown option ${key}${binaryHint}${didYouMean(key, names)}; known: ${names.join(", ")}`,
-      );
-    }
-    const problem = rule(value);
-    if (problem) throw new ConfigError(`${what}: option ${key} ${problem}, got ${JSON.stringify(value)}`);
-  }
-}
-
 /** Checks `WorkerTestHarness.start` options as the preset checks its own: type, range, unknown with "did you mean". */
 export function checkStartOptions(options: unknown): void {
-  check("WorkerTestHarness.start", START, options);
+  checkOptions(options, { label: "WorkerTestHarness.start", rules: START });
 }
 
 /** Checks `WorkerTestHarness.startMock` options (see {@link checkStartOptions}). */
 export function checkMockOptions(options: unknown): void {
-  check("WorkerTestHarness.startMock", MOCK, options);
+  checkOptions(options, {
+    label: "WorkerTestHarness.startMock",
+    rules: MOCK,
+    unknownHint: (name) => (name === "binary" ? " (startMock always runs the mock)" : ""),
+  });
 }

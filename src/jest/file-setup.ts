@@ -1,8 +1,8 @@
 import { detectGpus, type GpuReport } from "../checks/gpu";
 import { JobLedger } from "../client/job-ledger";
-import { presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
+import { ConfigError, presentConfigError, type ResolvedOptions, resolveOptions } from "../config/options";
 import type { EnvironmentHandle } from "../run/handle";
-import { readState } from "../run/state";
+import { readState, runRefused } from "../run/state";
 import { planWorker, type WorkerPlan } from "../scope/plan";
 import type { FileWorker } from "../worker/worker-process";
 
@@ -32,6 +32,8 @@ export async function setUpFile(o: {
   rootDir: string;
 }): Promise<FileSetup> {
   try {
+    const refused = runRefused();
+    if (refused) throw new ConfigError(`${refused} (no test runs until the reporter's options are fixed)`);
     const state = readState();
     const config =
       state && o.projectId in state.configOptions ? state.configOptions[o.projectId] : o.configOptions;

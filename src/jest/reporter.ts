@@ -1,12 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Config } from "@jest/types";
+import { ConfigError } from "../client/errors";
+import { checkOptions } from "../config/check";
 import {
   compareWithBaseline,
-  DEFAULT_TOLERANCES,
   formatComparison,
   formatPace,
-  LEGACY_TOLERANCES,
   nothingJudged,
   type Tolerances,
 } from "../report/baseline";
@@ -14,12 +14,12 @@ import { readBaseline } from "../report/baseline-file";
 import { buildReport, readFileRecords } from "../report/build";
 import { recordsDir } from "../report/file-report";
 import { renderHtml } from "../report/html";
-import { SLO_KEYS, type SloBounds } from "../report/metrics";
+import type { SloBounds } from "../report/metrics";
+import { REPORTER_RULES } from "../report/option-rules";
 import type { PaceSamples } from "../report/pace";
 import { formatSummary } from "../report/table";
 import type { RunReport } from "../report/types";
-import { readState, readWorkerUse, STATE_VAR } from "../run/state";
-import { didYouMean } from "../util/suggest";
+import { readState, readWorkerUse, refuseRun, STATE_VAR } from "../run/state";
 import { PaceProbe } from "./pace-probe";
 import { runScheduled } from "./run-shape";
 
@@ -41,81 +41,17 @@ export interface ReporterOptions {
   minGoodput?: number;
 }
 
-const KNOWN = [
-  "outputDir",
-  "baseline",
-  "tolerances",
-  "compareAcrossMachines",
-  "warmupJobs",
-  "slo",
-  "minGoodput",
-];
-const TOLERANCE_KEYS = [...Object.keys(DEFAULT_TOLERANCES), ...Object.keys(LEGACY_TOLERANCES)];
-
-function checkNumber(
-  name: string,
-  v: unknown,
-  min: number,
-  max = Number.POSITIVE_INFINITY,
-  integer = false,
-): void {
-  if (typeof v !== "number" || !(v >= min && v <= max) || (integer && !Number.isInteger(v)))
-    throw new Error(
-      `worker-orcd-jest reporter: ${name} must be ${integer ? "an integer" : "a number"} ${max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`}, got ${JSON.stringify(v)}`,
+/** The reporter's options, checked by the one option checker: every problem in one message. */
+function checkReporterOptions(o: unknown): ReporterOptions {
+  const given = checkOptions<ReporterOptions>(o, {
+    label: "worker-orcd-jest reporter",
+    rules: REPORTER_RULES,
+  });
+  if (given.minGoodput !== undefined && given.slo === undefined)
+    throw new ConfigError(
+      "worker-orcd-jest reporter: minGoodput needs slo (the bounds a job must meet to count as good)",
     );
-}
-
-function checkOptions(o: unknown): ReporterOptions {
-  if (o === undefined || o === null) return {};
-  if (typeof o !== "object" || Array.isArray(o))
-    throw new Error(`worker-orcd-jest reporter: options must be an object, got ${JSON.stringify(o)}`);
-  // An option whose value is undefined (`baseline: process.env.BL` with BL unset) is an absent option.
-  const given = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  for (const [k, v] of Object.entries(given)) {
-    if (!KNOWN.includes(k))
-      throw new Error(
-        `worker-orcd-jest reporter: unknown option ${k}${didYouMean(k, KNOWN)}; known: ${KNOWN.join(", ")}`,
-      );
-    if ((k === "outputDir" || k === "baseline") && (typeof v !== "string" || v === ""))
-      throw new Error(`worker-orcd-jest reporter: ${k} must be a path, got ${JSON.stringify(v)}`);
-    if (k === "warmupJobs") checkNumber(k, v, 0, Number.POSITIVE_INFINITY, true);
-    if (k === "minGoodput") {
-      checkNumber(k, v, 0, 1);
-      if (given.slo === undefined)
-        throw new Error(
-          "worker-orcd-jest reporter: minGoodput needs slo (the bounds a job must meet to count as good)",
-        );
-    }
-    if (k === "slo") {
-      if (typeof v !== "object" || v === null || Array.isArray(v) || Object.keys(v).length === 0)
-        throw new Error(
-          `worker-orcd-jest reporter: slo must be an object with any of ${SLO_KEYS.join(", ")} (ms), got ${JSON.stringify(v)}`,
-        );
-      for (const [b, x] of Object.entries(v)) {
-        if (!(SLO_KEYS as readonly string[]).includes(b))
-          throw new Error(
-            `worker-orcd-jest reporter: unknown SLO bound ${b}${didYouMean(b, [...SLO_KEYS])}; known: ${SLO_KEYS.join(", ")}`,
-          );
-        if (typeof x !== "number" || !(x > 0))
-          throw new Error(
-            `worker-orcd-jest reporter: slo.${b} must be a number of ms > 0, got ${JSON.stringify(x)}`,
-          );
-      }
-    }
-    if (k === "tolerances") {
-      for (const [t, x] of Object.entries((v ?? {}) as object)) {
-        if (!TOLERANCE_KEYS.includes(t))
-          throw new Error(
-            `worker-orcd-jest reporter: unknown tolerance ${t}${didYouMean(t, TOLERANCE_KEYS)}; known: ${TOLERANCE_KEYS.join(", ")}`,
-          );
-        if (typeof x !== "number" || !(x >= 0))
-          throw new Error(
-            `worker-orcd-jest reporter: tolerances.${t} must be a number >= 0, got ${JSON.stringify(x)}`,
-          );
-      }
-    }
-  }
-  return given as ReporterOptions;
+  return given;
 }
 
 /**
@@ -139,7 +75,7 @@ export default class WorkerOrcdReporter {
     // A bad option fails the run through getLastError(), not by throwing here: a throw
     // would end Jest after global setup and before global teardown.
     try {
-      this.options = checkOptions(options);
+      this.options = checkReporterOptions(options);
     } catch (error) {
       this.options = {};
       this.error = error as Error;
@@ -150,7 +86,11 @@ export default class WorkerOrcdReporter {
     results: { numTotalTestSuites: number },
     options: { showStatus?: boolean },
   ): Promise<void> {
-    if (this.error) process.stderr.write(`${this.error.message}\n`);
+    if (this.error) {
+      process.stderr.write(`${this.error.message}\n`);
+      // Options that are wrong: no file runs its tests (each fails at once), rather than all of them before exit 1.
+      refuseRun(this.error.message);
+    }
     this.runStart = Date.now();
     // The machine's pace is measured beside the run whenever its figures are kept or judged.
     if (!this.error && process.env[STATE_VAR] && (this.reportDir() || this.baselinePath()))

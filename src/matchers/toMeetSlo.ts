@@ -1,30 +1,17 @@
 import type { MatcherContext } from "expect";
 import { tpotOf } from "../client/job-stats";
 import { sourceOf } from "../client/received";
-import { SLO_KEYS, type SloBounds, sloMisses } from "../report/metrics";
+import { optionProblems } from "../config/check";
+import { type SloBounds, sloMisses } from "../report/metrics";
+import { SLO_RULES } from "../report/option-rules";
 import { arrivedAtOnce, tokenTimes, UNSTREAMED_NOTE } from "./latency";
 import { verdictMessage } from "./message";
 import type { Verdict } from "./rules";
 
-/** A bad `slo` argument, as a verdict that names the fix; undefined when it is sound. */
+/** A bad `slo` argument, as a verdict that names every problem and the fix; undefined when it is sound. */
 function badBounds(slo: unknown): Verdict | undefined {
-  const keys = slo && typeof slo === "object" ? Object.keys(slo) : [];
-  const wrong =
-    !slo || typeof slo !== "object" || Array.isArray(slo) || keys.length === 0
-      ? `expected an object with any of ${SLO_KEYS.join(", ")} (ms), got ${JSON.stringify(slo)}`
-      : keys
-          .map((k) =>
-            !(SLO_KEYS as readonly string[]).includes(k)
-              ? `unknown bound ${k} (known: ${SLO_KEYS.join(", ")})`
-              : !(
-                    typeof (slo as Record<string, unknown>)[k] === "number" &&
-                    (slo as Record<string, number>)[k] > 0
-                  )
-                ? `${k} must be a number of ms > 0, got ${JSON.stringify((slo as Record<string, unknown>)[k])}`
-                : "",
-          )
-          .find(Boolean);
-  return wrong ? { pass: false, rule: "SLO bounds", detail: wrong } : undefined;
+  const problems = optionProblems({ slo }, { rules: { slo: SLO_RULES } });
+  return problems.length > 0 ? { pass: false, rule: "SLO bounds", detail: problems.join("; ") } : undefined;
 }
 
 /**

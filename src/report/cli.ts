@@ -1,18 +1,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { didYouMean } from "../util/suggest";
-import {
-  compareWithBaseline,
-  DEFAULT_TOLERANCES,
-  formatComparison,
-  formatPace,
-  LEGACY_TOLERANCES,
-  nothingJudged,
-} from "./baseline";
+import { optionProblems } from "../config/check";
+import { compareWithBaseline, formatComparison, formatPace, nothingJudged } from "./baseline";
 import { renderCompareHtml } from "./compare-html";
 import { renderHtml } from "./html";
 import { mergeReports, readShard } from "./merge";
+import { TOLERANCE_RULES } from "./option-rules";
 import { formatSummary } from "./table";
 
 export const REPORT_USAGE = `usage: worker-orcd-jest report merge <shard.json> <shard.json>... -o <dir>
@@ -103,7 +97,7 @@ function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
   if (parsed.values.tolerances !== undefined) {
     const problem = toleranceProblem(String(parsed.values.tolerances));
     if (typeof problem === "string") {
-      err.write(`worker-orcd-jest report compare: --tolerances ${problem}\n`);
+      err.write(`worker-orcd-jest report compare: ${problem}\n`);
       return 2;
     }
     tolerances = problem;
@@ -149,20 +143,14 @@ function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
   }
 }
 
-/** The parsed tolerances, or what is wrong with them. */
+/** The parsed tolerances, or what is wrong with them (the reporter's rule for its `tolerances`). */
 function toleranceProblem(text: string): Record<string, number> | string {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch {
-    return `is not JSON: ${text}`;
+    return `--tolerances is not JSON: ${text}`;
   }
-  if (!v || typeof v !== "object" || Array.isArray(v)) return `must be a JSON object, got ${text}`;
-  const known = [...Object.keys(DEFAULT_TOLERANCES), ...Object.keys(LEGACY_TOLERANCES)];
-  for (const [k, x] of Object.entries(v)) {
-    if (!known.includes(k))
-      return `has an unknown tolerance ${k}${didYouMean(k, known)}; known: ${known.join(", ")}`;
-    if (typeof x !== "number" || !(x >= 0)) return `: ${k} must be a number >= 0, got ${JSON.stringify(x)}`;
-  }
-  return v as Record<string, number>;
+  const problems = optionProblems({ tolerances: v }, { path: "--", rules: { tolerances: TOLERANCE_RULES } });
+  return problems.length > 0 ? problems.join("; ") : (v as Record<string, number>);
 }

@@ -12,6 +12,7 @@ import { basename, dirname, join } from "node:path";
 import type { GpuReport } from "../checks/gpu";
 import type { ModelReport } from "../checks/model";
 import type { WorkerOrigin } from "../scope/source";
+import { createExclusive } from "../util/user-dir";
 import { isAlive } from "../worker/processes";
 
 /** What global setup shares with every test file (through a file named by an environment variable). */
@@ -211,6 +212,34 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
   use.files -= use.unusedByFiles;
   use.unusedSpares = Math.max(0, spares - use.ahead);
   return use;
+}
+
+const REFUSED_FILE = "refused.txt";
+
+/**
+ * Notes, in the run's folder, why the run must not run tests (the
+ * reporter's options are wrong): every file then fails at once with it, and
+ * nothing is started. No-op without global setup.
+ */
+export function refuseRun(why: string, env: NodeJS.ProcessEnv = process.env): void {
+  const path = env[STATE_VAR];
+  if (!path) return;
+  try {
+    createExclusive(join(dirname(path), REFUSED_FILE), why);
+  } catch {
+    // then the files run, and the reporter still fails the run at its end
+  }
+}
+
+/** Why this run refuses to run tests ({@link refuseRun}); undefined when it does not. */
+export function runRefused(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const path = env[STATE_VAR];
+  if (!path) return undefined;
+  try {
+    return readFileSync(join(dirname(path), REFUSED_FILE), "utf8");
+  } catch {
+    return undefined;
+  }
 }
 
 const ATTACH_FILE = "attach-failures.log";

@@ -10,6 +10,10 @@ export interface Stoppable {
 
 /** Mock workers that files let go of, with their stops still finishing (seen through by {@link finishingStops}). */
 const finishing = new Map<Stoppable, Promise<unknown>>();
+// An exiting process cannot await: its unfinished stops get SIGTERM again and lose their registry records.
+atExit(() => {
+  for (const w of finishing.keys()) w.terminateNow();
+});
 
 /**
  * Stops a worker a file is done with. The stop begins at once (SIGTERM to its
@@ -25,16 +29,11 @@ export async function letGo(worker: Stoppable): Promise<void> {
     await stopping;
     return;
   }
-  // An exiting process cannot await: its unfinished stops get SIGTERM again and lose their registry records.
-  unhook ??= atExit(() => {
-    for (const w of finishing.keys()) w.terminateNow();
-  });
   finishing.set(
     worker,
     stopping.finally(() => finishing.delete(worker)),
   );
 }
-let unhook: (() => void) | undefined;
 
 /** Resolves once every stop {@link letGo} left under way has finished (global teardown of an in-band run). */
 export async function finishingStops(): Promise<void> {

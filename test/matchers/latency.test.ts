@@ -102,7 +102,7 @@ describe("toMeetSlo", () => {
   it("names a bad bound and the fix", () => {
     const events = timed([1050]);
     expect(failureOf(() => expect(events).toMeetSlo({ ttft: 5 } as never))).toMatch(
-      /unknown bound ttft \(known: ttftMs, tpotMs, e2eMs\)/,
+      /unknown SLO bound ttft \(did you mean `ttftMs`\?\) in slo; known: ttftMs, tpotMs, e2eMs/,
     );
     expect(failureOf(() => expect(events).toMeetSlo({ e2eMs: -1 }))).toMatch(
       /e2eMs must be a number of ms > 0/,

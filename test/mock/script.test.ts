@@ -206,7 +206,7 @@ describe("harness port and the seed's fixtures", () => {
       `worker option port: ${port} is already in use (EADDRINUSE)`,
     );
     await expect(WorkerTestHarness.startMock({ port: 70000 })).rejects.toThrow(
-      "WorkerTestHarness.startMock: option port must be a whole number from 1 to 65535, got 70000",
+      "WorkerTestHarness.startMock: port must be a whole number from 1 to 65535, got 70000",
     );
   });
 

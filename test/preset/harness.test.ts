@@ -55,7 +55,7 @@ describe("WorkerTestHarness", () => {
 
   it("checks its options as the preset does: range, type, unknown with did you mean", async () => {
     await expect(WorkerTestHarness.startMock({ tokenIntervalMs: -1 })).rejects.toThrow(
-      "WorkerTestHarness.startMock: option tokenIntervalMs must be a number of milliseconds >= 0, got -1",
+      "WorkerTestHarness.startMock: tokenIntervalMs must be a number of milliseconds >= 0, got -1",
     );
     await expect(
       WorkerTestHarness.startMock({ tokenInterval: 5 } as unknown as Parameters<
@@ -63,12 +63,12 @@ describe("WorkerTestHarness", () => {
       >[0]),
     ).rejects.toThrow(/unknown option tokenInterval \(did you mean `tokenIntervalMs`\?\)/);
     await expect(WorkerTestHarness.startMock({ faults: ["nope" as never] })).rejects.toThrow(
-      /option faults has an unknown fault mode "nope"; known: crash-mid-stream/,
+      /faults has an unknown fault mode "nope"; known: crash-mid-stream/,
     );
     await expect(WorkerTestHarness.start({ binary: "mock", gpuDevice: -1 })).rejects.toThrow(ConfigError);
     await expect(
       WorkerTestHarness.start({ binary: "mock", startupTimeoutMs: "5s" as never }),
-    ).rejects.toThrow(/option startupTimeoutMs must be a number of milliseconds/);
+    ).rejects.toThrow(/WorkerTestHarness.start: startupTimeoutMs must be a number of milliseconds/);
   });
 
   it('start({ binary: "mock" }) runs the mock without a model file', async () => {

@@ -409,6 +409,19 @@ describe("the run report", () => {
     expect(compare("elsewhere.json", good, "--across-machines").status).not.toBe(2);
   }, 90_000);
 
+  it("every problem with the reporter's options is told in one message, and no test runs", async () => {
+    const p = paced({ outputDir: undefined, outputdir: "r", slo: { ttft: 100 } });
+    const bad = await p.run([]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain("worker-orcd-jest reporter: 2 problems with the options:");
+    expect(bad.out).toMatch(/ {2}- unknown option outputdir \(did you mean `outputDir`\?\)/);
+    expect(bad.out).toMatch(/ {2}- unknown SLO bound ttft \(did you mean `ttftMs`\?\) in slo/);
+    // Each file fails at once with the same message; no test ran and no worker was started.
+    expect(bad.out).toMatch(/no test runs until the reporter's options are fixed/);
+    expect(bad.out).toMatch(/Tests: +0 total/);
+    expect(bad.out).not.toMatch(/worker\(s\) started for/);
+  }, 60_000);
+
   it("a bad reporter option is a clear error; a baseline from another machine is not compared unless asked", async () => {
     const p = paced({ outptDir: "x" });
     const bad = await p.run([]);
