@@ -5,6 +5,7 @@ import { WRITE_MODEL_USAGE, writeModelMain } from "./gguf/cli";
 import { REPORT_USAGE, reportMain } from "./report/cli";
 import { WORKERS_USAGE, workersMain } from "./scope/pool/workers-cli";
 import { packageInfo } from "./util/package-info";
+import { didYouMean } from "./util/suggest";
 
 const [command, ...rest] = process.argv.slice(2);
 if (command === "conformance") {
@@ -32,7 +33,10 @@ if (command === "conformance") {
 } else {
   // --help (or -h) prints the usage and exits 0; no command, or an unknown one, is a usage error (exit 2).
   const help = command === "--help" || command === "-h";
-  const why = command === undefined ? "a command is required" : `unknown command ${JSON.stringify(command)}`;
+  const why =
+    command === undefined
+      ? "a command is required"
+      : `unknown command ${JSON.stringify(command)}${didYouMean(command, ["conformance", "report", "workers", "write-model", "--version", "--help"])}`;
   (help ? process.stdout : process.stderr).write(
     `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, report, workers, write-model, --version, --help\n\n${CONFORMANCE_USAGE}\n\n${REPORT_USAGE}\n\n${WORKERS_USAGE}\n\n${WRITE_MODEL_USAGE}\n`,
   );

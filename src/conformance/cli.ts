@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommand, usageError } from "../util/command-line";
 import { formatMarkdown, formatTable } from "./report";
 import { runConformance } from "./run";
 
@@ -11,6 +11,8 @@ export const CONFORMANCE_USAGE = `usage: worker-orcd-jest conformance --bin <pat
   Exit 0: no MUST clause failed or went unjudged (those in --allow do not count); 1: one did;
   2: bad arguments or the worker did not start. --arg takes the next argument as it is (--arg --compat).
   --bin mock runs the bundled mock (--compat: its compat mode, build 5d6c9a4a).`;
+
+const COMMAND = { name: "worker-orcd-jest conformance", usage: CONFORMANCE_USAGE };
 
 /** `--arg X` as `--arg=X`, so a worker argument that starts with a dash is taken as the value it is. */
 function joinArgValues(argv: string[]): string[] {
@@ -55,54 +57,38 @@ export async function conformanceMain(
   out = process.stdout,
   err = process.stderr,
 ): Promise<number> {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: joinArgValues(argv),
-      strict: true,
-      options: {
-        bin: { type: "string" },
-        model: { type: "string" },
-        "gpu-device": { type: "string" },
-        compat: { type: "boolean" },
-        json: { type: "string" },
-        markdown: { type: "string" },
-        allow: { type: "string" },
-        only: { type: "string" },
-        arg: { type: "string", multiple: true },
-        "startup-timeout-ms": { type: "string" },
-        "idle-timeout-ms": { type: "string" },
-        env: { type: "string", multiple: true },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    err.write(`worker-orcd-jest conformance: ${(error as Error).message}\n${CONFORMANCE_USAGE}\n`);
-    return 2;
-  }
-  if (values.help) {
-    out.write(`${CONFORMANCE_USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseCommand(
+    COMMAND,
+    joinArgValues(argv),
+    {
+      bin: { type: "string" },
+      model: { type: "string" },
+      "gpu-device": { type: "string" },
+      compat: { type: "boolean" },
+      json: { type: "string" },
+      markdown: { type: "string" },
+      allow: { type: "string" },
+      only: { type: "string" },
+      arg: { type: "string", multiple: true },
+      "startup-timeout-ms": { type: "string" },
+      "idle-timeout-ms": { type: "string" },
+      env: { type: "string", multiple: true },
+    },
+    { io: { out, err } },
+  );
+  if (typeof parsed === "number") return parsed;
+  const values: Record<string, string | boolean | string[] | undefined> = parsed.values;
   const bin = values.bin as string | undefined;
-  if (!bin) {
-    err.write(
-      `worker-orcd-jest conformance: --bin is required (a worker-orcd executable, or "mock")\n${CONFORMANCE_USAGE}\n`,
-    );
-    return 2;
-  }
+  if (!bin)
+    return usageError(COMMAND, '--bin is required (a worker-orcd executable, or "mock")', { out, err });
   const unusable = binProblem(bin);
   if (unusable) {
     err.write(`worker-orcd-jest conformance: ${unusable}\n`);
     return 2;
   }
   const model = (values.model as string | undefined) ?? (bin === "mock" ? "mock" : undefined);
-  if (!model) {
-    err.write(
-      `worker-orcd-jest conformance: --model is required for a real worker (a .gguf file)\n${CONFORMANCE_USAGE}\n`,
-    );
-    return 2;
-  }
+  if (!model)
+    return usageError(COMMAND, "--model is required for a real worker (a .gguf file)", { out, err });
   const device = Number(values["gpu-device"] ?? 0);
   if (!Number.isInteger(device) || device < 0) {
     err.write(

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommand, usageError } from "../util/command-line";
 import { ModelSpecError, writeLlamaModel } from "./llama-model";
 
 export const WRITE_MODEL_USAGE = `usage: worker-orcd-jest write-model <out.gguf> --text <sentence> [--no-eos]
@@ -10,20 +10,18 @@ export const WRITE_MODEL_USAGE = `usage: worker-orcd-jest write-model <out.gguf>
   end-of-sequence (--no-eos: the text starts over). --seed: random weights from that seed.
   Exit 0: written; 1: the text cannot be said by such a model (the message says why); 2: bad arguments.`;
 
+const COMMAND = { name: "worker-orcd-jest write-model", usage: WRITE_MODEL_USAGE };
+
 /** `worker-orcd-jest write-model`: returns the exit code. */
 export function writeModelMain(argv: string[]): number {
-  let values: { text?: string; seed?: string; "no-eos"?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: { text: { type: "string" }, seed: { type: "string" }, "no-eos": { type: "boolean" } },
-    }));
-  } catch (error) {
-    process.stderr.write(`worker-orcd-jest write-model: ${(error as Error).message}\n${WRITE_MODEL_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    COMMAND,
+    argv,
+    { text: { type: "string" }, seed: { type: "string" }, "no-eos": { type: "boolean" } },
+    { allowPositionals: true },
+  );
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
   const problem =
     positionals.length !== 1
       ? "give exactly one output path"
@@ -32,10 +30,7 @@ export function writeModelMain(argv: string[]): number {
         : values.seed !== undefined && !/^\d{1,10}$/.test(values.seed)
           ? `--seed must be a whole number, got ${JSON.stringify(values.seed)}`
           : undefined;
-  if (problem) {
-    process.stderr.write(`worker-orcd-jest write-model: ${problem}\n${WRITE_MODEL_USAGE}\n`);
-    return 2;
-  }
+  if (problem) return usageError(COMMAND, problem);
   const out = resolve(positionals[0]);
   try {
     const model = writeLlamaModel(

@@ -2,6 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { envFlag } from "../config/booleans";
 import { LIMITS, PORT_RANGE } from "../protocol/limits";
+import { unknownFlag } from "../util/command-line";
 import { type Faults, parseFaults } from "./faults";
 import { type MockScript, parseScript } from "./script";
 
@@ -78,42 +79,41 @@ function int(
   return n;
 }
 
+/** The mock's flags, as node:util parses them. */
+const MOCK_FLAGS = {
+  "worker-id": { type: "string" },
+  model: { type: "string" },
+  "gpu-device": { type: "string" },
+  port: { type: "string" },
+  "callback-url": { type: "string" },
+  bind: { type: "string" },
+  "max-tokens-in": { type: "string" },
+  "max-tokens-out": { type: "string" },
+  "inference-timeout-sec": { type: "string" },
+  "kv-cache-size-mb": { type: "string" },
+  compat: { type: "boolean" },
+  "token-interval-ms": { type: "string" },
+  "first-token-delay-ms": { type: "string" },
+  "load-time-ms": { type: "string" },
+  "eos-after": { type: "string" },
+  "metrics-every": { type: "string" },
+  script: { type: "string" },
+  replay: { type: "string" },
+  "replay-speed": { type: "string" },
+  fault: { type: "string" },
+  engine: { type: "string" },
+  threads: { type: "string" },
+  "llama-gpu": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 /** Parses argv (without node and script) and the environment. Throws {@link UsageError}. */
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): MockOptions {
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        "worker-id": { type: "string" },
-        model: { type: "string" },
-        "gpu-device": { type: "string" },
-        port: { type: "string" },
-        "callback-url": { type: "string" },
-        bind: { type: "string" },
-        "max-tokens-in": { type: "string" },
-        "max-tokens-out": { type: "string" },
-        "inference-timeout-sec": { type: "string" },
-        "kv-cache-size-mb": { type: "string" },
-        compat: { type: "boolean" },
-        "token-interval-ms": { type: "string" },
-        "first-token-delay-ms": { type: "string" },
-        "load-time-ms": { type: "string" },
-        "eos-after": { type: "string" },
-        "metrics-every": { type: "string" },
-        script: { type: "string" },
-        replay: { type: "string" },
-        "replay-speed": { type: "string" },
-        fault: { type: "string" },
-        engine: { type: "string" },
-        threads: { type: "string" },
-        "llama-gpu": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
+    ({ values } = parseArgs({ args: argv, strict: true, options: MOCK_FLAGS }));
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(unknownFlag((error as Error).message, MOCK_FLAGS));
   }
   if (values.help === true) throw new HelpRequested();
   const str = (k: string) => values[k] as string | undefined;
@@ -218,7 +218,7 @@ function scriptOf(spec: string | undefined): MockScript | undefined {
     const file = spec.slice(1);
     return parseScript(readFileSync(file, "utf8"), `--script file ${file}`);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(unknownFlag((error as Error).message, MOCK_FLAGS));
   }
 }
 
@@ -227,7 +227,7 @@ function mockFlag(env: NodeJS.ProcessEnv, name: string): boolean {
   try {
     return envFlag(env, name);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(unknownFlag((error as Error).message, MOCK_FLAGS));
   }
 }
 

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { optionProblems } from "../config/check";
+import { parseCommand, usageError } from "../util/command-line";
+import { didYouMean } from "../util/suggest";
 import { compareWithBaseline, formatComparison, formatPace, nothingJudged } from "./baseline";
 import { renderCompareHtml } from "./compare-html";
 import { renderHtml } from "./html";
@@ -26,31 +27,26 @@ export function reportMain(argv: string[], out = process.stdout, err = process.s
     return 0;
   }
   if (sub === "compare") return compareMain(rest, out, err);
-  if (sub !== "merge") {
-    err.write(
-      `worker-orcd-jest report: ${sub === undefined ? "a subcommand is required" : `unknown subcommand ${JSON.stringify(sub)}`}\n${REPORT_USAGE}\n`,
+  const io = { out, err };
+  if (sub !== "merge")
+    return usageError(
+      { name: "worker-orcd-jest report", usage: REPORT_USAGE },
+      sub === undefined
+        ? "a subcommand is required"
+        : `unknown subcommand ${JSON.stringify(sub)}${didYouMean(sub, ["merge", "compare"])}`,
+      io,
     );
-    return 2;
-  }
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      strict: true,
-      options: { out: { type: "string", short: "o" } },
-    });
-  } catch (error) {
-    err.write(`worker-orcd-jest report merge: ${(error as Error).message}\n${REPORT_USAGE}\n`);
-    return 2;
-  }
-  const dir = parsed.values.out as string | undefined;
-  if (!dir || parsed.positionals.length === 0) {
-    err.write(
-      `worker-orcd-jest report merge: ${dir ? "give at least one shard report" : "-o <dir> is required"}\n${REPORT_USAGE}\n`,
-    );
-    return 2;
-  }
+  const command = { name: "worker-orcd-jest report merge", usage: REPORT_USAGE };
+  const parsed = parseCommand(
+    command,
+    rest,
+    { out: { type: "string", short: "o" } },
+    { allowPositionals: true, io },
+  );
+  if (typeof parsed === "number") return parsed;
+  const dir = parsed.values.out;
+  if (!dir || parsed.positionals.length === 0)
+    return usageError(command, dir ? "give at least one shard report" : "-o <dir> is required", io);
   try {
     const merged = mergeReports(parsed.positionals.map((p) => ({ path: p, report: readShard(resolve(p)) })));
     mkdirSync(dir, { recursive: true });
@@ -70,29 +66,22 @@ export function reportMain(argv: string[], out = process.stdout, err = process.s
 
 /** `worker-orcd-jest report compare <baseline> <new> [-o dir]`: the gate's verdict, exit code as the gate's. */
 function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): number {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: "string", short: "o" },
-        "across-machines": { type: "boolean" },
-        tolerances: { type: "string" },
-      },
-    });
-  } catch (error) {
-    err.write(`worker-orcd-jest report compare: ${(error as Error).message}\n${REPORT_USAGE}\n`);
-    return 2;
-  }
+  const io = { out, err };
+  const command = { name: "worker-orcd-jest report compare", usage: REPORT_USAGE };
+  const parsed = parseCommand(
+    command,
+    argv,
+    {
+      out: { type: "string", short: "o" },
+      "across-machines": { type: "boolean" },
+      tolerances: { type: "string" },
+    },
+    { allowPositionals: true, io },
+  );
+  if (typeof parsed === "number") return parsed;
   const [a, b, ...extra] = parsed.positionals;
-  if (!a || !b || extra.length) {
-    err.write(
-      `worker-orcd-jest report compare: give exactly two reports, the baseline and the new run\n${REPORT_USAGE}\n`,
-    );
-    return 2;
-  }
+  if (!a || !b || extra.length)
+    return usageError(command, "give exactly two reports, the baseline and the new run", io);
   let tolerances: Record<string, number> = {};
   if (parsed.values.tolerances !== undefined) {
     const problem = toleranceProblem(String(parsed.values.tolerances));

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
+import { parseCommand, usageError } from "../../util/command-line";
+import { didYouMean } from "../../util/suggest";
 import { killMarked, residentBytes } from "../../worker/processes";
 import { stopGroupOf } from "../../worker/stop-tree";
 import {
@@ -20,6 +21,8 @@ export const WORKERS_USAGE = `usage: worker-orcd-jest workers [--json]
   in use by a running Jest run is only stopped with --force. The pool: WORKER_ORCD_JEST_POOL, else a
   folder of this user under the temporary folder.
   Exit 0: done; 1: a worker named was not found (or was in use, without --force); 2: bad arguments.`;
+
+const COMMAND = { name: "worker-orcd-jest workers", usage: WORKERS_USAGE };
 
 const ago = (ms: number) =>
   ms < 60_000
@@ -134,28 +137,14 @@ export async function workersMain(
   err: NodeJS.WritableStream = process.stderr,
   dir = poolDir(),
 ): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: "boolean" },
-        all: { type: "boolean" },
-        force: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    err.write(`worker-orcd-jest workers: ${(error as Error).message}\n${WORKERS_USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    COMMAND,
+    argv,
+    { json: { type: "boolean" }, all: { type: "boolean" }, force: { type: "boolean" } },
+    { allowPositionals: true, io: { out, err } },
+  );
+  if (typeof parsed === "number") return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out.write(`${WORKERS_USAGE}\n`);
-    return 0;
-  }
   const [sub, ...ids] = positionals;
   try {
     ensurePool(dir);
@@ -169,16 +158,18 @@ export async function workersMain(
     else out.write(rows.length === 0 ? `no pooled workers (pool: ${dir})\n` : `${table(rows)}\n`);
     return 0;
   }
-  if (sub !== "stop") {
-    err.write(`worker-orcd-jest workers: unknown subcommand ${JSON.stringify(sub)}\n${WORKERS_USAGE}\n`);
-    return 2;
-  }
-  if ((ids.length === 0) === !values.all) {
-    err.write(
-      `worker-orcd-jest workers stop: give worker ids or --all, not ${ids.length === 0 ? "neither" : "both"}\n${WORKERS_USAGE}\n`,
+  if (sub !== "stop")
+    return usageError(
+      COMMAND,
+      `unknown subcommand ${JSON.stringify(sub)}${didYouMean(sub, ["list", "stop"])}`,
+      { out, err },
     );
-    return 2;
-  }
+  if ((ids.length === 0) === !values.all)
+    return usageError(
+      { ...COMMAND, name: `${COMMAND.name} stop` },
+      `give worker ids or --all, not ${ids.length === 0 ? "neither" : "both"}`,
+      { out, err },
+    );
   const entries = listPool(dir);
   let code = 0;
   for (const id of values.all ? entries.map((e) => e.record.id) : ids) {
