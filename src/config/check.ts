@@ -54,7 +54,9 @@ export const rules = {
     (v) =>
       typeof v === "number" && Number.isInteger(v) && v >= min && v <= max
         ? undefined
-        : `must be a whole number from ${min} to ${max}`,
+        : max === Number.MAX_SAFE_INTEGER
+          ? `must be a whole number >= ${min}`
+          : `must be a whole number from ${min} to ${max}`,
   /** A finite number from `min` (included, or above it with `above`) to `max`; `unit` names it ("of ms"). */
   number:
     (min: number, o: { max?: number; above?: boolean; unit?: string } = {}): Rule =>

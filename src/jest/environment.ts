@@ -130,7 +130,7 @@ export default class WorkerOrcdEnvironment extends NodeEnvironment {
       // After the stops: the calls just aborted have recorded themselves by now.
       const harnesses = (this.handle?.harnesses ?? []).flatMap((h) => {
         const proc = (h as { process?: WorkerProcess }).process;
-        return proc ? [workerRecord("harness", proc, false)] : [];
+        return proc ? [workerRecord("harness", proc)] : [];
       });
       this.report?.finish([...(this.slot?.records() ?? []), ...harnesses]);
       if (this.handle?.transcripts) noteTranscriptUse(this.handle.transcripts, process.env[STATE_VAR]);

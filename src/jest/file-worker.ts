@@ -85,8 +85,15 @@ export class FileWorkerSlot {
   /** The run report's record of the file's own worker, when it had one. */
   records(): WorkerRecord[] {
     if (!this.worker) return [];
-    const reused = this.origin === "reused" || this.origin === "pooled";
-    return [workerRecord("env", this.worker, reused, this.origin === "ahead")];
+    // The report's `reused`: not started for this file (kept from an earlier file, or taken from the pool).
+    const reused = this.origin === "kept" || this.origin === "pooled";
+    return [
+      workerRecord("env", this.worker, {
+        kind: this.input.plan.kind,
+        reused,
+        ahead: this.origin === "ahead",
+      }),
+    ];
   }
 
   private async start(onUnderWay?: () => void): Promise<FileWorker | Error> {

@@ -20,7 +20,7 @@ async function teardown(globalConfig?: Config.GlobalConfig): Promise<void> {
   const use = readWorkerUse();
   if ((use.files > 0 || use.started > 0) && !globalConfig?.silent) {
     const how = [
-      use.reused > 0 ? `${use.reused} took over a kept worker` : "",
+      use.kept > 0 ? `${use.kept} took over a kept worker` : "",
       use.ahead > 0 ? `${use.ahead} got one started ahead, while Jest loaded them` : "",
       use.unusedSpares > 0
         ? `${use.unusedSpares} spare(s) started ahead were not needed and were stopped`

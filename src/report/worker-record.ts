@@ -4,19 +4,24 @@ import type { WorkerRecord } from "./types";
 
 const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
-/** The run report's record of a worker process. */
+/**
+ * The run report's record of a worker: `kind` as the run planned it (a
+ * harness's: the mock, or a real binary); `reused`, not started for this
+ * file (kept from an earlier one, or taken from the pool); `ahead`, started
+ * while Jest loaded the file.
+ */
 export function workerRecord(
   role: WorkerRecord["role"],
   worker: FileWorker,
-  reused: boolean,
-  ahead = false,
+  how: { kind?: WorkerRecord["kind"]; reused?: boolean; ahead?: boolean } = {},
 ): WorkerRecord {
   const { binary, model, gpuDevice } = worker.spec;
+  const { reused = false, ahead = false } = how;
   const callback = worker.callbackBody as { vram_bytes?: unknown } | undefined;
   const health = worker.readyHealth as { vram_bytes_used?: unknown; vram_bytes?: unknown } | undefined;
   return {
     role,
-    kind: binary === "mock" ? "mock" : binary === "attached" ? "attached" : "real",
+    kind: how.kind ?? (binary === "mock" ? "mock" : "real"),
     binary,
     model,
     device: gpuDevice,

@@ -115,8 +115,8 @@ export interface WorkerUse {
   files: number;
   /** Workers started: for a file, or ahead as a spare (taken or not). */
   started: number;
-  /** Files that took over a worker an earlier file had used (scope `"process"`). */
-  reused: number;
+  /** Files that took over a worker an earlier file had used (scope `"process"`, origin `"kept"`). */
+  kept: number;
   /** Files whose worker was started ahead, while the file before ran. */
   ahead: number;
   /** Spares started ahead that no file took (stopped with their process). */
@@ -177,7 +177,7 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
   const use: WorkerUse = {
     files: 0,
     started: 0,
-    reused: 0,
+    kept: 0,
     ahead: 0,
     unusedSpares: 0,
     unusedByFiles: 0,
@@ -201,7 +201,7 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
     if (scope === "harness") use.harnesses++;
     if (!what) continue;
     use.files++;
-    if (what === "reused") use.reused++;
+    if (what === "kept") use.kept++;
     else if (what === "attached") use.attached++;
     else if (what === "pooled") use.pooled++;
     else if (what === "ahead") use.ahead++;

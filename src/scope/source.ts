@@ -3,13 +3,13 @@ import type { FileWorker, WorkerStartOptions } from "../worker/worker-process";
 import type { ReuseSettings } from "./pool/pool";
 
 /**
- * How a file got its worker: `"started"` for it; `"reused"`, taken over from
+ * How a file got its worker: `"started"` for it; `"kept"`, taken over from
  * an earlier file of this process (scope `"process"`); `"ahead"`, started
  * ahead as a spare while Jest loaded the file, used by no file before;
  * `"attached"`, a worker running before the run (`url`), never stopped by it;
  * `"pooled"`, taken from the reuse pool, where an earlier run left it (`reuse`).
  */
-export type WorkerOrigin = "started" | "reused" | "ahead" | "attached" | "pooled";
+export type WorkerOrigin = "started" | "kept" | "ahead" | "attached" | "pooled";
 
 /** A worker handed to a test file, and how it came to be. */
 export interface Acquired {

@@ -43,7 +43,7 @@ class ProcessScope implements WorkerSource {
       if (kept.key === key && (await usable(kept.worker))) {
         void spare.stop(); // this process keeps its worker: a spare is not needed
         kept.worker.holdProcessOpen(true);
-        return { worker: kept.worker, origin: "reused" };
+        return { worker: kept.worker, origin: "kept" };
       }
       await this.end(kept.worker);
     }
