@@ -122,6 +122,23 @@ describe("the conformance report", () => {
     60_000,
   );
 
+  it("a clause about a running job says it could not judge when the job ended before the probe, and how to slow the worker", async () => {
+    // Like the CPU build at its own pace: a job is over in a moment and its stream is written after it (compat),
+    // so the probe never meets a running job.
+    const report = await runConformance({
+      binary: "mock",
+      model: "mock",
+      extraArgs: ["--compat", "--token-interval-ms", "0"],
+      only: ["BUSY-503", "HEALTH-WHILE-BUSY"],
+    });
+    for (const clause of report.clauses) {
+      expect(clause.verdict).toBe("error");
+      expect(clause.evidence).toMatch(
+        /^not judged: job conf-busy(-health)? had already ended when the probe was sent \(it ran [\d.]+ ms from request to its last event\).*--env FAKE_GPU_TOKEN_DELAY_MS=30/,
+      );
+    }
+  }, 60_000);
+
   it("the CLI prints the table, writes JSON and Markdown, and exits 0, 1 or 2", async () => {
     const json = join(dir, "report.json");
     const md = join(dir, "report.md");
