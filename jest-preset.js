@@ -17,5 +17,7 @@ module.exports = {
   // ts-jest, loaded only when a .ts file is transformed (a JS-only suite never pays its start-up).
   transform: { "^.+\\.tsx?$": [dist("ts-transform.js"), { diagnostics: { warnOnly: false } }] },
   moduleFileExtensions: ["ts", "tsx", "js", "mjs", "cjs", "json"],
+  // A relative import written with its .js extension, as `module: nodenext` wants (`./helper.js`), finds helper.ts.
+  moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["**/?(*.)+(spec|test).[jt]s?(x)"],
 };

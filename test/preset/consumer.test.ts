@@ -9,7 +9,9 @@ import { REPO, runJest } from "../helpers/jest-run";
 /**
  * The package as a user gets it: `npm pack`, then a fresh project set up by
  * following the README's own instructions (its install line and tsconfig,
- * read from the README), with npm and Jest 30, npm and Jest 29, and pnpm.
+ * read from the README), with npm and Jest 30, npm and Jest 29, and pnpm;
+ * a JavaScript-only project (no ts-jest, no TypeScript); and an ES-module
+ * project with the tsconfig `tsc --init` writes.
  */
 const root = mkdtempSync(join(tmpdir(), "wojest-consumer-"));
 let tarball = "";
@@ -71,9 +73,26 @@ function consumer(name: string, install: string): string {
     join(dir, "gpu.test.ts"),
     `/** @requires-gpu */\ntest("needs the real model", async () => {\n  await worker.health();\n});\n`,
   );
+  installLine(dir, install);
+  return dir;
+}
+
+/** Runs a README install line in `dir`, with the packed tarball for the package. */
+function installLine(dir: string, install: string): void {
   const [tool, ...args] = install.replace(/(^|\s)worker-orcd-jest(?=\s|$)/, ` ${tarball}`).split(/\s+/);
   if (tool === "npm") run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], dir);
-  else run("npm", ["exec", "--yes", "--package=pnpm@10", "--", "pnpm", ...args], dir);
+  else run("npm", ["exec", "--yes", "--package=pnpm@12", "--", "pnpm", ...args], dir);
+}
+
+/** A bare project folder: package.json (with `extra` fields), the preset's config, and `files`. */
+function bare(name: string, extra: Record<string, unknown>, files: Record<string, string>): string {
+  const dir = join(root, name);
+  require("node:fs").mkdirSync(dir);
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: `consumer-${name}`, private: true, version: "1.0.0", ...extra }),
+  );
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
   return dir;
 }
 
@@ -89,6 +108,33 @@ beforeAll(() => {
   projects.npm = consumer("npm", npmLine);
   projects.jest29 = consumer("jest29", npmLine.replace(/@30\b/g, "@29"));
   projects.pnpm = consumer("pnpm", readmeBlock("install-pnpm"));
+  projects.js = bare(
+    "js",
+    {},
+    {
+      "jest.config.js": 'module.exports = { preset: "worker-orcd-jest" };\n',
+      "plain.test.js": `test("a JavaScript test", async () => {\n  expect(await worker.execute({ job_id: "j", prompt: "hi", max_tokens: 2 })).toCompleteSuccessfully();\n});\n`,
+    },
+  );
+  installLine(projects.js, readmeBlock("install-js"));
+  projects.esm = bare(
+    "esm",
+    { type: "module" },
+    {
+      "jest.config.js": 'export default { preset: "worker-orcd-jest" };\n',
+      "helper.ts": "export const twice = (n: number): number => 2 * n;\n",
+      "esm.test.ts": `import { makeTestRequest, TestPrompts } from "worker-orcd-jest";
+import { twice } from "./helper.js";
+
+test("an ES-module project with tsc --init's tsconfig", async () => {
+  const events = await worker.execute(makeTestRequest("esm", TestPrompts.simple(), twice(2)));
+  expect(events).toHaveTokenCount(4);
+});
+`,
+    },
+  );
+  installLine(projects.esm, readmeBlock("install-npm"));
+  run(join(projects.esm, "node_modules", ".bin", "tsc"), ["--init"], projects.esm);
 }, 600_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -114,6 +160,36 @@ describe.each([
     expect(result.out).not.toMatch(/TS151001|ts-jest\[/);
     expect(result.code).toBe(0);
   }, 180_000);
+});
+
+describe("project shapes beyond the README's", () => {
+  it("a JavaScript-only project installs neither ts-jest nor TypeScript, and runs", async () => {
+    const dir = projects.js;
+    expect(existsSync(join(dir, "node_modules", "typescript"))).toBe(false);
+    expect(existsSync(join(dir, "node_modules", "ts-jest"))).toBe(false);
+    const result = await jestIn(dir);
+    expect(result.out).toMatch(/PASS \.\/plain\.test\.js/);
+    expect(result.code).toBe(0);
+    // A TypeScript file there says what to install.
+    writeFileSync(join(dir, "typed.test.ts"), 'test("typed", () => expect(1).toBe(1));\n');
+    const typed = await jestIn(dir);
+    expect(typed.out).toMatch(
+      /a TypeScript test file needs ts-jest and TypeScript.*npm install --save-dev ts-jest typescript@~5\.9/,
+    );
+    expect(typed.code).toBe(1);
+    rmSync(join(dir, "typed.test.ts"));
+  }, 120_000);
+
+  it("an ES-module project with the tsconfig tsc --init writes (module nodenext, verbatimModuleSyntax) runs its .ts tests", async () => {
+    const dir = projects.esm;
+    const tsconfig = readFileSync(join(dir, "tsconfig.json"), "utf8");
+    expect(tsconfig).toMatch(/"module": "nodenext"/);
+    expect(tsconfig).toMatch(/"verbatimModuleSyntax": true/);
+    const result = await jestIn(dir);
+    expect(result.out).toMatch(/PASS \.\/esm\.test\.ts/);
+    expect(result.out).not.toMatch(/TS1295|createRequireEsmError|Must use import/);
+    expect(result.code).toBe(0);
+  }, 120_000);
 });
 
 describe("the npm-installed package", () => {
