@@ -10,7 +10,9 @@ const dir = join(__dirname, "dist", "conformance", "jest");
 
 module.exports = {
   displayName: "worker-orcd conformance",
-  rootDir: dir,
+  // Where Jest was started (the user's project): a failure's stack frames are shown relative to it, so they
+  // name files of the installed package (its src/, which the source maps point into) that exist from there.
+  rootDir: process.cwd(),
   roots: [dir],
   testMatch: ["**/conformance.test.js"],
   testPathIgnorePatterns: [],

@@ -255,6 +255,30 @@ describe("the npm-installed package", () => {
     expect(lost.code).toBe(0);
   }, 180_000);
 
+  it("a failing conformance clause points at a file of the installed package that exists from the project", async () => {
+    const dir = projects.npm;
+    writeFileSync(
+      join(dir, "conformance.config.js"),
+      'module.exports = { projects: [require.resolve("worker-orcd-jest/conformance")] };\n',
+    );
+    const result = await runJest(
+      dir,
+      ["--config", "conformance.config.js"],
+      // The compat mock is build 5d6c9a4a: it fails STOP-SEQUENCE, among others.
+      { WORKER_ORCD_CONFORMANCE_ARGS: "--compat" },
+      join(dir, "node_modules", "jest", "bin", "jest.js"),
+    );
+    expect(result.code).toBe(1);
+    const frames = [...result.out.matchAll(/^\s+at (\S+\.ts):\d+:\d+$/gm)].map((m) => m[1]);
+    expect(frames.length).toBeGreaterThan(0);
+    for (const frame of new Set(frames)) {
+      expect(frame).toMatch(
+        /^node_modules\/worker-orcd-jest\/src\/conformance\/jest\/conformance\.test\.ts$/,
+      );
+      expect(existsSync(join(dir, frame))).toBe(true);
+    }
+  }, 120_000);
+
   it("fails the GPU file with WORKER_ORCD_REQUIRE_GPU=1", async () => {
     const result = await jestIn(projects.npm, { WORKER_ORCD_REQUIRE_GPU: "1" });
     expect(result.code).toBe(1);
