@@ -1,5 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
@@ -326,6 +334,62 @@ describe("reuse: warm workers across runs", () => {
     );
     for (const r of workerRows(pool)) expect(isAlive(r.pid)).toBe(true);
   });
+
+  it("a run stopped with SIGINT while it held a pooled worker: that worker is stopped, not handed on, and the next runs' calls all succeed", async () => {
+    const pool = newPool();
+    const p = project({
+      reuse: true,
+      mode: "mock",
+      mockArgs: ["--token-interval-ms", "5", "--eos-after", "0"],
+    });
+    // A first run leaves the worker in the pool; the second takes it from there and is stopped mid-stream.
+    p.write("first.test.js", `test("warms the pool", async () => { await worker.health(); });`);
+    expect((await p.run(["-i"], { WORKER_ORCD_JEST_POOL: pool })).out).toMatch(/Tests: +1 passed/);
+    rmSync(join(p.dir, "first.test.js"));
+    p.write(
+      "a.test.js",
+      `test("holds the worker when the run is stopped", async () => {
+  let n = 0;
+  for await (const e of worker.stream({ job_id: "held", prompt: "hi", max_tokens: 50 })) if (e.type === "token") n++;
+  expect(n).toBe(50);
+  require("node:fs").writeFileSync(__dirname + "/streaming", String(worker.pid));
+  await new Promise((r) => setTimeout(r, 60000));
+}, 70000);`,
+    );
+    let jest: import("node:child_process").ChildProcess | undefined;
+    const stopped = p.run(["-i"], { WORKER_ORCD_JEST_POOL: pool }, (child) => {
+      jest = child;
+    });
+    await until(() => existsSync(join(p.dir, "streaming")), 30_000);
+    jest?.kill("SIGINT");
+    await stopped;
+    // Held by a test when its run died, the worker is not handed on (its state is unknown): it is stopped.
+    const held = Number(readFileSync(join(p.dir, "streaming"), "utf8"));
+    await until(() => !isAlive(held), 20_000);
+    rmSync(join(p.dir, "a.test.js"));
+    // At once, and again: every call of the next runs reaches the same worker and succeeds.
+    p.write(
+      "b.test.js",
+      `test("five calls and a stream on the worker the stopped run left", async () => {
+  for (const k of [1, 2, 3, 4, 5])
+    expect(await worker.execute({ job_id: "b" + k, prompt: "hi", max_tokens: 3 })).toCompleteSuccessfully();
+  let n = 0;
+  for await (const e of worker.stream({ job_id: "s", prompt: "hi", max_tokens: 5 })) if (e.type === "token") n++;
+  expect(n).toBe(5);
+  require("node:fs").appendFileSync(__dirname + "/took", worker.pid + "\\n");
+});`,
+    );
+    for (let round = 0; round < 2; round++) {
+      const next = await p.run(["-i"], { WORKER_ORCD_JEST_POOL: pool });
+      expect(next.out).not.toMatch(/UND_ERR_SOCKET|other side closed/);
+      expect(next.out).toMatch(/Tests: +1 passed, 1 total/);
+    }
+    // The first of them started a fresh worker for the pool; the second took that one from it.
+    const took = readFileSync(join(p.dir, "took"), "utf8").trim().split("\n");
+    expect(took).toHaveLength(2);
+    expect(took[0]).toBe(took[1]);
+    expect(took[0]).not.toBe(String(held));
+  }, 120_000);
 
   it("refuses reuse with url, and with scope file set for the run, naming the fix", async () => {
     const p = project({ reuse: true, url: "http://127.0.0.1:9" });
