@@ -20,7 +20,11 @@ export const REPORT_USAGE = `usage: worker-orcd-jest report merge <shard.json> <
   or nothing judged (reports of two machines without --across-machines, no job on a side, too few samples).`;
 
 /** `worker-orcd-jest report ...`; returns the exit code. */
-export function reportMain(argv: string[], out = process.stdout, err = process.stderr): number {
+export function reportMain(
+  argv: string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): number {
   const [sub, ...rest] = argv;
   if (sub === "--help" || sub === "-h") {
     out.write(`${REPORT_USAGE}\n`);
