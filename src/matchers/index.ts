@@ -23,6 +23,8 @@ const LOADERS = {
     (require("./toHaveFirstTokenWithin") as typeof import("./toHaveFirstTokenWithin")).toHaveFirstTokenWithin,
   toMeetSlo: () => (require("./toMeetSlo") as typeof import("./toMeetSlo")).toMeetSlo,
   toStreamAtLeast: () => (require("./toStreamAtLeast") as typeof import("./toStreamAtLeast")).toStreamAtLeast,
+  toStreamWithoutStalls: () =>
+    (require("./toStreamWithoutStalls") as typeof import("./toStreamWithoutStalls")).toStreamWithoutStalls,
   toBeHealthy: () => (require("./toBeHealthy") as typeof import("./toBeHealthy")).toBeHealthy,
   toBeRejectedFor: () => (require("./toBeRejectedFor") as typeof import("./toBeRejectedFor")).toBeRejectedFor,
   toMatchTranscript: () =>

@@ -2,6 +2,7 @@ import type { ErrorCode, StopReason } from "../protocol/events";
 import type { SloBounds } from "../report/metrics";
 import type { TranscriptMatchOptions } from "../transcripts/compare";
 import type { TokenCountExpectation } from "./rules";
+import type { StallBounds } from "./toStreamWithoutStalls";
 
 /** The matchers' signatures; augmented into Jest's `Matchers` for both `@types/jest` and `@jest/globals`. */
 export interface WorkerOrcdMatchers<R> {
@@ -25,6 +26,8 @@ export interface WorkerOrcdMatchers<R> {
   toMeetSlo(slo: SloBounds): R;
   /** At least `tokensPerSecond` tokens per second. */
   toStreamAtLeast(tokensPerSecond: number): R;
+  /** The first token within `firstTokenMs` of the request; from it on, no gap between events longer than `gapMs`. */
+  toStreamWithoutStalls(bounds: StallBounds): R;
   /** A healthy `/health` body (minimal or full form). */
   toBeHealthy(): R;
   /** A rejected request naming every given field. */

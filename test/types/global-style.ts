@@ -14,6 +14,7 @@ export async function globalStyle(): Promise<void> {
   expect(events).toHaveText(/hi/);
   expect(events).toHaveFirstTokenWithin(100);
   expect(events).toStreamAtLeast(20);
+  expect(events).toStreamWithoutStalls({ firstTokenMs: 500, gapMs: 200 });
   expect(events).toMeetSlo({ ttftMs: 500, tpotMs: 50 });
   expect(await worker.health()).toBeHealthy();
   expect(await worker.executeRaw({})).toBeRejectedFor(["prompt"]);

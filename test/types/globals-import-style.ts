@@ -26,4 +26,6 @@ export async function importStyle(): Promise<void> {
   expect(events).toStreamAtLeast("fast");
   // @ts-expect-error SLO bounds are ttftMs, tpotMs, e2eMs
   expect(events).toMeetSlo({ ttft: 5 });
+  // @ts-expect-error stall bounds are firstTokenMs and gapMs
+  expect(events).toStreamWithoutStalls({ gap: 5 });
 }
