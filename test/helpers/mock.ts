@@ -16,6 +16,16 @@ export function mockArgs(
   return buildCommand(spec, Number(port), options.callbackUrl).args;
 }
 
+/** Start options of the bundled mock for tests that start it through a source or the pool (short grace). */
+export const mockOptions = (extra: Partial<WorkerStartOptions> = {}): WorkerStartOptions => ({
+  binary: "mock",
+  model: "mock",
+  gpuDevice: 0,
+  startupTimeoutMs: 20_000,
+  shutdownGraceMs: 300,
+  ...extra,
+});
+
 const started: WorkerProcess[] = [];
 
 /** Starts the mock worker for a test; every one started is stopped by {@link stopAllMocks}. */

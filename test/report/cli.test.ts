@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { reportMain } from "../../src/report/cli";
 import { smallReport } from "../helpers/reports";
+import { sink } from "../helpers/sink";
 
 const dir = mkdtempSync(join(tmpdir(), "wojest-report-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -13,16 +14,10 @@ const save = (name: string, report: unknown) => {
   return path;
 };
 function main(args: string[]) {
-  let out = "";
-  let err = "";
-  const sink = (add: (s: string) => void) =>
-    ({ write: (s: string) => (add(s), true) }) as unknown as NodeJS.WritableStream;
-  const code = reportMain(
-    args,
-    sink((s) => (out += s)),
-    sink((s) => (err += s)),
-  );
-  return { code, out, err };
+  const out = sink();
+  const err = sink();
+  const code = reportMain(args, out.stream, err.stream);
+  return { code, out: out.text(), err: err.text() };
 }
 
 describe("worker-orcd-jest report", () => {

@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { Spare } from "../../src/scope/spare";
 import { isAlive } from "../../src/worker/processes";
-import { WorkerProcess, type WorkerStartOptions } from "../../src/worker/worker-process";
+import { WorkerProcess } from "../../src/worker/worker-process";
 import { type FixtureProject, NAME_ORDER_SEQUENCER, scopeProjects, until } from "../helpers/jest-run";
+import { mockOptions } from "../helpers/mock";
 
 const { project, remove } = scopeProjects();
 afterAll(remove);
@@ -20,15 +21,6 @@ test("${name}", async () => {
 });
 `;
 const pidOf = (p: FixtureProject, name: string) => Number(readFileSync(join(p.dir, `${name}.pid`), "utf8"));
-
-const mockOptions = (extra: Partial<WorkerStartOptions> = {}): WorkerStartOptions => ({
-  binary: "mock",
-  model: "mock",
-  gpuDevice: 0,
-  startupTimeoutMs: 20_000,
-  shutdownGraceMs: 300,
-  ...extra,
-});
 
 describe('a spare mock started ahead, scope "file"', () => {
   it("in band, every file still gets a fresh worker of its own (never one another file used), the first and the next ones started ahead, none left unused, nothing left running", async () => {

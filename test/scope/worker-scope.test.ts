@@ -1,19 +1,12 @@
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { stopKeptWorkers, workerScope } from "../../src/scope/worker-scope";
 import { isAlive } from "../../src/worker/processes";
-import type { WorkerStartOptions } from "../../src/worker/worker-process";
+import { mockOptions } from "../helpers/mock";
 import { waitFor } from "../helpers/wait";
 
 afterAll(stopKeptWorkers);
 
-const mock = (extra: Partial<WorkerStartOptions> = {}): WorkerStartOptions => ({
-  binary: "mock",
-  model: "mock",
-  gpuDevice: 0,
-  startupTimeoutMs: 20_000,
-  shutdownGraceMs: 500,
-  ...extra,
-});
+const mock = mockOptions;
 
 describe("the started sources: scope file and scope process", () => {
   it('"file" starts a worker for the file and stops it when the file gives it back', async () => {

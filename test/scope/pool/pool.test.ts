@@ -7,6 +7,7 @@ import { lockHolder } from "../../../src/scope/pool/store";
 import { workerRows, workersMain } from "../../../src/scope/pool/workers-cli";
 import { isAlive } from "../../../src/worker/processes";
 import { WorkerProcess, type WorkerStartOptions } from "../../../src/worker/worker-process";
+import { mockOptions } from "../../helpers/mock";
 import { waitFor } from "../../helpers/wait";
 
 const dir = mkdtempSync(join(tmpdir(), "wojest-pool-unit-"));
@@ -21,14 +22,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const options = (extra: Partial<WorkerStartOptions> = {}): WorkerStartOptions => ({
-  binary: "mock",
-  model: "mock",
-  gpuDevice: 0,
-  startupTimeoutMs: 20_000,
-  shutdownGraceMs: 500,
-  ...extra,
-});
+const options = mockOptions;
 const start = (o: WorkerStartOptions) => (extra: Partial<WorkerStartOptions>) =>
   WorkerProcess.start({ ...o, ...extra });
 

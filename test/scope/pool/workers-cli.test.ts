@@ -3,22 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { workersMain } from "../../../src/scope/pool/workers-cli";
+import { sink } from "../../helpers/sink";
 
 const dir = mkdtempSync(join(tmpdir(), "wojest-workers-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function main(args: string[]) {
-  let out = "";
-  let err = "";
-  const sink = (add: (s: string) => void) =>
-    ({ write: (s: string) => (add(s), true) }) as unknown as NodeJS.WritableStream;
-  const code = await workersMain(
-    args,
-    sink((s) => (out += s)),
-    sink((s) => (err += s)),
-    join(dir, "pool"),
-  );
-  return { code, out, err };
+  const out = sink();
+  const err = sink();
+  const code = await workersMain(args, out.stream, err.stream, join(dir, "pool"));
+  return { code, out: out.text(), err: err.text() };
 }
 
 describe("worker-orcd-jest workers", () => {
