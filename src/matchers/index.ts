@@ -26,6 +26,8 @@ const LOADERS = {
   toStreamWithoutStalls: () =>
     (require("./toStreamWithoutStalls") as typeof import("./toStreamWithoutStalls")).toStreamWithoutStalls,
   toBeHealthy: () => (require("./toBeHealthy") as typeof import("./toBeHealthy")).toBeHealthy,
+  toBeDeterministic: () =>
+    (require("./toBeDeterministic") as typeof import("./toBeDeterministic")).toBeDeterministic,
   toBeRejectedFor: () => (require("./toBeRejectedFor") as typeof import("./toBeRejectedFor")).toBeRejectedFor,
   toMatchTranscript: () =>
     (require("./toMatchTranscript") as typeof import("./toMatchTranscript")).toMatchTranscript,

@@ -1,7 +1,9 @@
 import type { ErrorCode, StopReason } from "../protocol/events";
+import type { ExecuteRequest } from "../protocol/request";
 import type { SloBounds } from "../report/metrics";
 import type { TranscriptMatchOptions } from "../transcripts/compare";
 import type { TokenCountExpectation } from "./rules";
+import type { DeterminismOptions } from "./toBeDeterministic";
 import type { StallBounds } from "./toStreamWithoutStalls";
 
 /** The matchers' signatures; augmented into Jest's `Matchers` for both `@types/jest` and `@jest/globals`. */
@@ -30,6 +32,11 @@ export interface WorkerOrcdMatchers<R> {
   toStreamWithoutStalls(bounds: StallBounds): R;
   /** A healthy `/health` body (minimal or full form). */
   toBeHealthy(): R;
+  /**
+   * The same request gives the same tokens in `runs` runs (default 3) on this worker, harness or client;
+   * async: `await expect(worker).toBeDeterministic(request)`.
+   */
+  toBeDeterministic(request: ExecuteRequest, options?: DeterminismOptions): Promise<R>;
   /** A rejected request naming every given field. */
   toBeRejectedFor(fields: string | string[]): R;
   /** The events match this file's transcript `name` (token text exactly; see the README). */

@@ -28,4 +28,6 @@ export async function importStyle(): Promise<void> {
   expect(events).toMeetSlo({ ttft: 5 });
   // @ts-expect-error stall bounds are firstTokenMs and gapMs
   expect(events).toStreamWithoutStalls({ gap: 5 });
+  // @ts-expect-error the request is an execute request
+  await expect(worker).toBeDeterministic({ prompt: 1 });
 }
