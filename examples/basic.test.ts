@@ -32,9 +32,12 @@ describe("a worker under test", () => {
   });
 
   it("cancels a running job", async () => {
-    const running = worker.execute(makeTestRequest("job-3", TestPrompts.long(), 2048));
-    await new Promise((r) => setTimeout(r, 20));
-    await worker.cancel("job-3");
-    await expect(running).resolves.toFailWithCode("CANCELLED");
+    // Cancel once the job has surely started (its first token came), not after a guessed sleep.
+    const events = [];
+    for await (const event of worker.stream(makeTestRequest("job-3", TestPrompts.long(), 2048))) {
+      events.push(event);
+      if (event.type === "token" && event.i === 0) await worker.cancel("job-3");
+    }
+    expect(events).toFailWithCode("CANCELLED");
   });
 });

@@ -5,6 +5,7 @@ import { workerRecord } from "../report/worker-record";
 import {
   noteAttachFailure,
   noteSpareStarted,
+  noteStartFailed,
   noteWorkerUnused,
   noteWorkerUse,
   seenAttachFailure,
@@ -12,6 +13,7 @@ import {
 import { pickUrl, sourceFor } from "../scope/choose";
 import { type WorkerPlan, workerStartOptions } from "../scope/plan";
 import type { WorkerOrigin, WorkerSource } from "../scope/source";
+import { failedAhead } from "../scope/spare";
 import type { FileWorker } from "../worker/worker-process";
 import { moreFilesFollow } from "./run-shape";
 
@@ -122,6 +124,7 @@ export class FileWorkerSlot {
       noteWorkerUse(this.source.name, this.origin);
       return acquired.worker;
     } catch (error) {
+      noteStartFailed(failedAhead(error));
       const why = (error as Error).message;
       if (url !== undefined) noteAttachFailure(url, why);
       return fail(why);

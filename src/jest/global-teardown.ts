@@ -25,6 +25,9 @@ async function teardown(globalConfig?: Config.GlobalConfig): Promise<void> {
       use.unusedSpares > 0
         ? `${use.unusedSpares} spare(s) started ahead were not needed and were stopped`
         : "",
+      use.failedSpares > 0
+        ? `${use.failedSpares} started ahead failed to start (their files got the error)`
+        : "",
       use.unusedByFiles > 0
         ? `${use.unusedByFiles} given back unused by file(s) that ran no test (filtered out, or failed to load)`
         : "",

@@ -24,6 +24,8 @@ export async function runScheduled(files: number, inBand: boolean, maxWorkers: n
 export function moreFilesFollow(): boolean {
   const shape = readRunShape();
   if (!shape) return true;
-  const after = shape.files - (readWorkerUse().files + 1);
+  const use = readWorkerUse();
+  // Files that failed to get a worker have had their turn too.
+  const after = shape.files - (use.files + use.failedFiles + 1);
   return after >= Math.max(1, shape.workers ?? 1);
 }

@@ -121,6 +121,10 @@ export interface WorkerUse {
   ahead: number;
   /** Spares started ahead that no file took (stopped with their process). */
   unusedSpares: number;
+  /** Spares a file took whose start had failed (the file got the error). */
+  failedSpares: number;
+  /** Files whose worker could not be had (they failed with the reason). */
+  failedFiles: number;
   /** Workers a file got and gave back without running a test (`-t` filtered it out, or it failed to load). */
   unusedByFiles: number;
   /** Workers started by `WorkerTestHarness` (counted in `started` too). */
@@ -159,6 +163,15 @@ export function noteSpareStarted(env: NodeJS.ProcessEnv = process.env): void {
   noteUse("spare", env);
 }
 
+/**
+ * Notes that a file could not get its worker (`ahead`: the start that failed
+ * was a spare's, which the summary then counts as failed, not as unneeded).
+ */
+export function noteStartFailed(ahead: boolean, env: NodeJS.ProcessEnv = process.env): void {
+  noteUse("failed", env);
+  if (ahead) noteUse("spare-failed", env);
+}
+
 /** Notes that a file gave its worker back without running a test (the summary counts it apart). */
 export function noteWorkerUnused(env: NodeJS.ProcessEnv = process.env): void {
   noteUse("unused", env);
@@ -180,6 +193,8 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
     kept: 0,
     ahead: 0,
     unusedSpares: 0,
+    failedSpares: 0,
+    failedFiles: 0,
     unusedByFiles: 0,
     harnesses: 0,
     attached: 0,
@@ -198,6 +213,8 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
     const [scope, what] = line.split(" ");
     if (scope === "spare") spares++;
     if (scope === "unused") use.unusedByFiles++;
+    if (scope === "spare-failed") use.failedSpares++;
+    if (scope === "failed") use.failedFiles++;
     if (scope === "harness") use.harnesses++;
     if (!what) continue;
     use.files++;
@@ -210,7 +227,7 @@ export function readWorkerUse(env: NodeJS.ProcessEnv = process.env): WorkerUse {
   }
   use.started += spares + use.harnesses; // every spare is a start; those taken are counted there, not again as the file's
   use.files -= use.unusedByFiles;
-  use.unusedSpares = Math.max(0, spares - use.ahead);
+  use.unusedSpares = Math.max(0, spares - use.ahead - use.failedSpares);
   return use;
 }
 

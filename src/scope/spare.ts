@@ -3,6 +3,13 @@ import { clearInterval, setInterval } from "../util/clock";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { keyOf } from "./identity";
 
+const AHEAD = Symbol("started ahead");
+
+/** True for the error of a start begun ahead, as a spare, that a file took (the run's summary counts it apart). */
+export function failedAhead(error: unknown): boolean {
+  return typeof error === "object" && error !== null && AHEAD in error;
+}
+
 interface Held {
   key: string;
   /** Resolves once the spare's process is spawned (or its start failed before). */
@@ -88,7 +95,7 @@ export class Spare {
       // Everything of a spare is unref'd: while it finishes starting, something must keep this process alive.
       const keepAlive = setInterval(() => undefined, 60_000);
       const worker = await held.ready.finally(() => clearInterval(keepAlive));
-      if (worker instanceof Error) throw worker;
+      if (worker instanceof Error) throw Object.assign(worker, { [AHEAD]: true });
       if (worker.exit) {
         await worker.stop();
         return undefined;

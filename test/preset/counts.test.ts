@@ -59,3 +59,18 @@ describe("the run summary when no file got a worker", () => {
     expect(result.out).not.toMatch(/worker\(s\) started for/);
   }, 60_000);
 });
+
+describe("the run summary when every worker fails to start", () => {
+  it("counts a spare whose start failed as failed, not as 'not needed'", async () => {
+    const p = project({ mode: "llama" });
+    p.write("a.test.js", `test("uses the worker", async () => { await worker.health(); });\n`);
+    p.write("b.test.js", `test("uses the worker", async () => { await worker.health(); });\n`);
+    const result = await p.run(["-i"], { WORKER_ORCD_LLAMA_PATH: "/nonexistent-llama" });
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/needs node-llama-cpp/);
+    // Two files, two starts (each file's own, started ahead): none past the last file, none called unneeded.
+    expect(result.out).not.toMatch(/not needed/);
+    expect(result.out).toMatch(/2 worker\(s\) started for 0 file\(s\) \(2 started ahead failed to start/);
+    expect(result.out).toMatch(/no file got a worker: \d+ worker\(s\) started for 0 file\(s\) \(\d+ started ahead failed to start \(their files got the error\)/);
+  }, 60_000);
+});
