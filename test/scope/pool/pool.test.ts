@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,12 +9,14 @@ import { workerRows, workersMain } from "../../../src/scope/pool/workers-cli";
 import { isAlive } from "../../../src/worker/processes";
 import { WorkerProcess, type WorkerStartOptions } from "../../../src/worker/worker-process";
 import { mockOptions } from "../../helpers/mock";
+import { sink } from "../../helpers/sink";
 import { waitFor } from "../../helpers/wait";
 
+const DIST = join(__dirname, "..", "..", "..", "dist");
 const dir = mkdtempSync(join(tmpdir(), "wojest-pool-unit-"));
-const sink = { write: () => true } as unknown as NodeJS.WritableStream;
 afterAll(async () => {
-  await workersMain(["stop", "--all", "--force"], sink, sink, dir);
+  const out = sink();
+  await workersMain(["stop", "--all", "--force"], out.stream, out.stream, dir);
   // The janitor exits once the pool is empty.
   await waitFor(() => {
     const janitor = lockHolder(join(dir, "janitor.pid"));
@@ -22,34 +25,45 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const options = mockOptions;
 const start = (o: WorkerStartOptions) => (extra: Partial<WorkerStartOptions>) =>
   WorkerProcess.start({ ...o, ...extra });
 
+/** An earlier run, as a process of its own: it takes a worker for the pool and hands it back as it exits. */
+function earlierRun(): number {
+  const script = `
+const { WorkerPool } = require(${JSON.stringify(join(DIST, "scope", "pool", "pool.js"))});
+const { WorkerProcess } = require(${JSON.stringify(join(DIST, "worker", "worker-process.js"))});
+const options = ${JSON.stringify(mockOptions())};
+const pool = new WorkerPool(${JSON.stringify(dir)});
+pool.acquire(options, { idleMs: 60000 }, (extra) => WorkerProcess.start({ ...options, ...extra })).then(({ worker }) => {
+  process.stdout.write(String(worker.pid));
+  process.on("exit", () => pool.keep(worker));
+  worker.holdProcessOpen(false);
+});`;
+  const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 60_000 });
+  return Number(run.stdout);
+}
+
 describe("the reuse pool", () => {
-  it("starts a worker for the pool, hands it to a later run once kept, and says why one of another identity was not taken", async () => {
-    const firstRun = new WorkerPool(dir);
-    const got = await firstRun.acquire(options(), { idleMs: 60_000 }, start(options()));
-    expect(got.pooled).toBe(false);
-    expect(firstRun.holds(got.worker)).toBe(true);
-    expect(firstRun.keep(got.worker)).toBe(true);
-    expect(workerRows(dir).map((r) => [r.pid, r.state])).toEqual([[got.worker.pid, "idle"]]);
-
+  it("a worker an earlier run kept is taken by the next; one of another identity is not, and the pool says why", async () => {
+    const pid = earlierRun();
+    expect(workerRows(dir).map((r) => [r.pid, r.state])).toEqual([[pid, "idle"]]);
     const nextRun = new WorkerPool(dir);
-    const again = await nextRun.acquire(options(), { idleMs: 60_000 }, start(options()));
+    const again = await nextRun.acquire(mockOptions(), { idleMs: 60_000 }, start(mockOptions()));
     expect(again).toMatchObject({ pooled: true });
-    expect(again.worker.pid).toBe(got.worker.pid);
-    expect(nextRun.keep(again.worker)).toBe(true);
+    expect(again.worker.pid).toBe(pid);
+    expect(workerRows(dir).map((r) => [r.pid, r.state])).toEqual([[pid, "in use"]]);
 
-    const otherRun = new WorkerPool(dir);
-    const other = await otherRun.acquire(
-      options({ env: { A: "1" } }),
+    const other = await nextRun.acquire(
+      mockOptions({ env: { A: "1" } }),
       { idleMs: 60_000 },
-      start(options({ env: { A: "1" } })),
+      start(mockOptions({ env: { A: "1" } })),
     );
     expect(other.pooled).toBe(false);
     expect(other.why).toBe("the environment changed");
-    otherRun.forget(other.worker);
+    nextRun.forget(other.worker);
     await other.worker.stop();
+    nextRun.forget(again.worker);
+    await again.worker.stop();
   }, 60_000);
 });
