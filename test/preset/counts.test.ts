@@ -71,6 +71,8 @@ describe("the run summary when every worker fails to start", () => {
     // Two files, two starts (each file's own, started ahead): none past the last file, none called unneeded.
     expect(result.out).not.toMatch(/not needed/);
     expect(result.out).toMatch(/2 worker\(s\) started for 0 file\(s\) \(2 started ahead failed to start/);
-    expect(result.out).toMatch(/no file got a worker: \d+ worker\(s\) started for 0 file\(s\) \(\d+ started ahead failed to start \(their files got the error\)/);
+    expect(result.out).toMatch(
+      /no file got a worker: \d+ worker\(s\) started for 0 file\(s\) \(\d+ started ahead failed to start \(their files got the error\)/,
+    );
   }, 60_000);
 });
