@@ -11,13 +11,13 @@ import { MOCK_ENTRY } from "../../src/worker/command";
 import { isAlive, MARK_VAR, markedProcesses } from "../../src/worker/processes";
 import { reapOrphans, recordWorker } from "../../src/worker/registry";
 import { startMock, stopAllMocks } from "../helpers/mock";
+import { waitFor } from "../helpers/wait";
 
 const dir = mkdtempSync(join(tmpdir(), "wojest-proc-"));
 afterAll(async () => {
   await stopAllMocks();
   rmSync(dir, { recursive: true, force: true });
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NOBODY = 999_999_999; // a pid that is never alive
 
 /** Starts a detached process group whose leader exits at once, leaving a SIGTERM-ignoring member; returns [leader, member]. */
@@ -27,10 +27,12 @@ async function orphanedGroup(mark: string): Promise<[number, number]> {
     env: { ...process.env, [MARK_VAR]: mark },
     stdio: ["ignore", "pipe", "ignore"],
   });
+  // Listened for from the spawn on: on a loaded machine the leader can exit before its output is read.
+  const exited = new Promise((r) => leader.once("exit", r));
   const member = await new Promise<number>((resolve) =>
     leader.stdout!.once("data", (d) => resolve(Number(d))),
   );
-  await new Promise((r) => leader.once("exit", r));
+  await exited;
   return [leader.pid!, member];
 }
 
@@ -44,8 +46,7 @@ describe("the reaper", () => {
       expect(isAlive(member)).toBe(true);
       recordWorker({ pid: leader, ownerPid: NOBODY, command: "sh -c ...", startedAt: "", mark });
       expect(reapOrphans()).toEqual([leader]);
-      for (let k = 0; k < 40 && isAlive(member); k++) await sleep(25);
-      expect(isAlive(member)).toBe(false);
+      await waitFor(() => !isAlive(member), "the group's member to end");
     } finally {
       delete process.env.WORKER_ORCD_JEST_REGISTRY;
     }
@@ -62,13 +63,12 @@ describe("a worker that double-forks a setsid daemon", () => {
     );
     chmodSync(worker, 0o755);
     const w = await startMock({ binary: worker });
-    for (let k = 0; k < 40 && !existsSync(pidFile); k++) await sleep(25);
+    await waitFor(() => existsSync(pidFile), "the daemon's pid file");
     const daemon = Number(require("node:fs").readFileSync(pidFile, "utf8"));
     expect(isAlive(daemon)).toBe(true);
     expect(markedProcesses(w.mark)).toContain(daemon);
     await w.stop();
-    for (let k = 0; k < 40 && isAlive(daemon); k++) await sleep(25);
-    expect(isAlive(daemon)).toBe(false);
+    await waitFor(() => !isAlive(daemon), "the daemon to end");
   });
 });
 
