@@ -6,6 +6,7 @@ import { WorkerExitedError, type WorkerFacts } from "../../worker/errors";
 import { LogBuffer } from "../../worker/log-buffer";
 import { killMarked, signal } from "../../worker/processes";
 import { type StopReport, stopGroupOf } from "../../worker/stop-tree";
+import { watchdogDone } from "../../worker/watchdog";
 import type { FileWorker } from "../../worker/worker-process";
 import { type PoolRecord, workerAlive } from "./store";
 
@@ -121,6 +122,8 @@ export class PooledWorker implements FileWorker {
         : { ms: 0, forced: false };
       const forced = killMarked(this.mark).length > 0;
       this.detach();
+      // Its lease watchdog (started when it was taken) need not be asked for again: the launcher may end.
+      watchdogDone(this.pid);
       return forced ? { ...report, forced } : report;
     })();
     return this.stopping;
