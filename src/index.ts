@@ -24,6 +24,9 @@ export { describeGpu, gpuStatus, itGpu } from "./jest/gpu-tests";
 export type { WorkerGlobal } from "./jest/worker-global";
 export { matchers } from "./matchers";
 export type { TokenCountExpectation } from "./matchers/rules";
+export type { DeterminismOptions } from "./matchers/toBeDeterministic";
+export type { CleanStopBounds } from "./matchers/toHaveStoppedCleanly";
+export type { StallBounds } from "./matchers/toStreamWithoutStalls";
 export type { WorkerOrcdMatchers } from "./matchers/types";
 export { FAULT_MODES, type FaultMode } from "./mock/faults";
 export { MOCK_SCRIPT_HEADER, type MockScript, mockScript } from "./mock/script";
@@ -39,6 +42,7 @@ export {
 export { type Metrics, metricsOf, type SloBounds, sloMisses } from "./report/metrics";
 export type { FileRecord, JobRecord, RunReport, WorkerRecord } from "./report/types";
 export type { EnvironmentHandle, GpuStatus } from "./run/handle";
+export type { CleanStop, Survivor } from "./worker/clean-stop";
 export { WorkerExitedError, WorkerStartupError } from "./worker/errors";
 export type { LogLine } from "./worker/log-buffer";
 export type { StopReport } from "./worker/stop-tree";

@@ -173,3 +173,39 @@ export async function detectGpus(timeoutMs = 5000): Promise<GpuReport> {
     return { gpus: [], reason: (error as Error).message };
   }
 }
+
+/** GPU memory held by a set of processes, as nvidia-smi's compute-apps list reports it. */
+export interface GpuMemoryOfPids {
+  /** MiB the listed processes hold, summed over every GPU; 0 when none of them holds any. */
+  usedMiB: number;
+  /** Which of the pids hold GPU memory. */
+  holders: number[];
+}
+
+/**
+ * The GPU memory `pids` hold (`nvidia-smi --query-compute-apps=pid,used_memory`),
+ * or why it could not be read (no nvidia-smi, no GPU, a failure): a string.
+ * Bounded by `timeoutMs`; never throws.
+ */
+export async function gpuMemoryOf(pids: number[], timeoutMs = 5000): Promise<GpuMemoryOfPids | string> {
+  const file = locate();
+  if (!file) return "nvidia-smi not found";
+  try {
+    const csv = await run(
+      file,
+      ["--query-compute-apps=pid,used_memory", "--format=csv,noheader,nounits"],
+      timeoutMs,
+    );
+    let usedMiB = 0;
+    const holders: number[] = [];
+    for (const line of csv.split("\n")) {
+      const [pid, used] = line.split(",").map((x) => x.trim());
+      if (!/^\d+$/.test(pid ?? "") || !pids.includes(Number(pid))) continue;
+      holders.push(Number(pid));
+      usedMiB += parseMiB(used ?? "") ?? 0;
+    }
+    return { usedMiB, holders };
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

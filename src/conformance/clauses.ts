@@ -1,8 +1,10 @@
 import type { WorkerClient } from "../client/worker-client";
-import { checkEventOrder } from "../matchers/rules";
+import { partingIndex, tokensAround } from "../matchers/parting";
+import { checkEventOrder, tokensOf } from "../matchers/rules";
 import type { ReceivedEvent } from "../protocol/events";
 import { now, setTimeout } from "../util/clock";
-import { timeoutSignal } from "../util/timers";
+import { timeoutSignal, within } from "../util/timers";
+import { describeStop, stopProblems } from "../worker/clean-stop";
 import { loopbackHealth } from "./loopback";
 import { firstLines, json, ms, percentiles, rawExecute } from "./probe";
 import type { Clause, ClauseContext, Outcome } from "./types";
@@ -416,6 +418,114 @@ const shutdownSigterm: Clause = {
     }),
 };
 
+/** A sampled request: the seed, not the temperature, must decide its tokens. */
+const seeded = (jobId: string, seed: number) => ({
+  job_id: jobId,
+  prompt: "Tell me something about the sea.",
+  max_tokens: 24,
+  temperature: 0.8,
+  seed,
+});
+const SEED = 1234;
+const OTHER_SEED = 4321;
+
+const determinismSeed: Clause = {
+  id: "DETERMINISM-SEED",
+  title: "a seeded request at temperature > 0 gives the same tokens every run and after a restart",
+  level: "SHOULD",
+  async check({ client, fresh }) {
+    const texts = (events: Awaited<ReturnType<typeof client.execute>>) =>
+      tokensOf(events).map((e) => String(e.t ?? ""));
+    const runs: string[][] = [];
+    for (let k = 1; k <= 3; k++) runs.push(texts(await client.execute(seeded(`conf-seed-${k}`, SEED))));
+    const restarted = await fresh();
+    try {
+      runs.push(texts(await restarted.client.execute(seeded("conf-seed-restarted", SEED))));
+    } finally {
+      await restarted.stop();
+    }
+    const other = texts(await client.execute(seeded("conf-seed-other", OTHER_SEED)));
+    const [first] = runs;
+    if (first.length === 0)
+      return { verdict: "error", evidence: `not judged: seed ${SEED} at temperature 0.8 gave no token` };
+    const what = `${runs.length} runs of seed ${SEED} at temperature 0.8, the last on a restarted worker`;
+    for (let k = 1; k < runs.length; k++) {
+      const at = partingIndex(first, runs[k]);
+      if (at < 0) continue;
+      const name = k === runs.length - 1 ? `run ${k + 1} (after the restart)` : `run ${k + 1}`;
+      return fail(
+        `${what}: ${name} parts from run 1 at token #${at}: run 1: ${tokensAround(first, at)}; ${name}: ${tokensAround(runs[k], at)}`,
+      );
+    }
+    const parts = partingIndex(first, other);
+    const seeds =
+      parts < 0
+        ? `seed ${OTHER_SEED} gave the same tokens, so whether the seed decides them is not shown (this build or model does not vary with the seed here)`
+        : `seed ${OTHER_SEED} parts from them at token #${parts}`;
+    return pass(
+      `${what}: the same ${first.length} token(s) ${JSON.stringify(first.join("").slice(0, 80))}; ${seeds}`,
+    );
+  },
+};
+
+/** What a worker that is shutting down answers a new job: refused (503), or its connection closed or refused. */
+async function newJobWhileStopping(baseUrl: string): Promise<{ refused: boolean; what: string }> {
+  try {
+    const r = await rawExecute(baseUrl, request("conf-drain-new", 4), 5_000);
+    return r.status === 503
+      ? { refused: true, what: "a new job got HTTP 503" }
+      : {
+          refused: false,
+          what: `a new job got HTTP ${r.status}${r.status === 200 ? " (accepted while stopping)" : ""}`,
+        };
+  } catch (error) {
+    return {
+      refused: true,
+      what: `a new job's connection failed (${(error as Error).message.slice(0, 80)})`,
+    };
+  }
+}
+
+const shutdownDrain: Clause = {
+  id: "SHUTDOWN-DRAIN",
+  title:
+    "SIGTERM while a job streams: the job ends with a terminal event, a new job is refused, exit 0 within 5 s, nothing of the tree left",
+  level: "SHOULD",
+  async check({ fresh }) {
+    const w = await fresh();
+    const job = background(w.client, "conf-drain");
+    await job.started;
+    let signalledAt = 0;
+    let probe: Promise<{ refused: boolean; what: string }> = Promise.resolve({ refused: true, what: "" });
+    const stop = await w.stopMeasured({
+      graceMs: 5_000,
+      onSignalled: () => {
+        signalledAt = now();
+        probe = newJobWhileStopping(w.baseUrl);
+      },
+    });
+    const newJob = await probe;
+    await within(job.done, 2_000);
+    if (!("survivors" in stop))
+      return { verdict: "error", evidence: "not judged: the worker was already stopping" };
+    const last = job.events.at(-1);
+    const endedFirst = last?.receivedAt !== undefined && last.receivedAt < signalledAt;
+    const problems = stopProblems(stop);
+    const terminal = last?.type === "end" || last?.type === "error";
+    if (!endedFirst && !terminal)
+      problems.unshift(
+        `the running job's stream ended without a terminal event (${job.events.length} event(s), the last ${last ? JSON.stringify(last.type) : "none"})`,
+      );
+    if (!newJob.refused) problems.push(newJob.what);
+    const evidence =
+      `${describeStop(stop)}; running job conf-drain: ${endedFirst ? "had ended before the signal" : `${job.events.length} event(s), the last ${JSON.stringify(last?.type ?? "none")}`}; ${newJob.what}` +
+      (problems.length > 0 ? `; problems: ${problems.join("; ")}` : "");
+    if (problems.length > 0) return fail(evidence);
+    if (endedFirst) return noRunningJob("conf-drain", (last?.receivedAt ?? 0) - job.sentAt);
+    return pass(evidence);
+  },
+};
+
 const metricsRoute: Clause = {
   id: "METRICS-ROUTE",
   title: "/metrics answers Prometheus text",
@@ -592,6 +702,8 @@ export const CLAUSES: Clause[] = [
   timingGap,
   timingCancel,
   timingHealth,
+  determinismSeed,
   shutdownRoute,
   shutdownSigterm,
+  shutdownDrain,
 ];

@@ -6,6 +6,7 @@ import type { MockScript } from "../mock/script";
 import type { ExecuteRequest } from "../protocol/request";
 import { getHandle } from "../run/handle";
 import { noteHarnessStarted } from "../run/state";
+import type { CleanStop } from "../worker/clean-stop";
 import type { StopReport } from "../worker/stop-tree";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { checkMockOptions, checkStartOptions } from "./options";
@@ -181,10 +182,23 @@ export class WorkerTestHarness {
     return this.client.healthRaw(options);
   }
 
-  /** Stops the worker and its process tree. Idempotent. */
-  stop(): Promise<StopReport> {
-    return this.process.stop();
+  /**
+   * Stops the worker and its process tree, measuring how cleanly it went:
+   * SIGTERM to the worker's own process, then what was left of its tree
+   * (see {@link CleanStop}; `expect(harness).toHaveStoppedCleanly()` judges
+   * it). Idempotent: a second call returns the first stop's report.
+   */
+  async stop(): Promise<StopReport | CleanStop> {
+    const report = await this.process.stopMeasured();
+    this.stopped = report;
+    return report;
   }
+
+  /** What the harness's stop measured, once {@link stop} has resolved; undefined before. */
+  get lastStop(): StopReport | CleanStop | undefined {
+    return this.stopped;
+  }
+  private stopped?: StopReport | CleanStop;
 
   /** `await using harness = await WorkerTestHarness.startMock()` stops it at the end of the scope. */
   async [Symbol.asyncDispose](): Promise<void> {

@@ -28,6 +28,8 @@ const LOADERS = {
   toBeHealthy: () => (require("./toBeHealthy") as typeof import("./toBeHealthy")).toBeHealthy,
   toBeDeterministic: () =>
     (require("./toBeDeterministic") as typeof import("./toBeDeterministic")).toBeDeterministic,
+  toHaveStoppedCleanly: () =>
+    (require("./toHaveStoppedCleanly") as typeof import("./toHaveStoppedCleanly")).toHaveStoppedCleanly,
   toBeRejectedFor: () => (require("./toBeRejectedFor") as typeof import("./toBeRejectedFor")).toBeRejectedFor,
   toMatchTranscript: () =>
     (require("./toMatchTranscript") as typeof import("./toMatchTranscript")).toMatchTranscript,

@@ -1,6 +1,7 @@
 import type { MatcherContext } from "expect";
 import type { ReceivedEvent } from "../protocol/events";
 import type { ExecuteRequest } from "../protocol/request";
+import { partingIndex, tokensAround } from "./parting";
 import { tokensOf } from "./rules";
 
 /** What {@link toBeDeterministic} runs the request on: the global `worker`, a harness, or a client. */
@@ -12,19 +13,6 @@ interface Executes {
 export interface DeterminismOptions {
   /** How many times the request runs (2 or more). Default 3. */
   runs?: number;
-}
-
-const AROUND = 4;
-
-/** The tokens around index `at`, the one at `at` in brackets: `…" quick" [" brown"] " fox"…`. */
-function around(tokens: string[], at: number): string {
-  const from = Math.max(0, at - AROUND);
-  const shown = tokens.slice(from, at + AROUND + 1).map((t, k) => {
-    const text = JSON.stringify(t);
-    return from + k === at ? `[${text}]` : text;
-  });
-  if (at >= tokens.length) shown.push("[(no token: the run ended here)]");
-  return `${from > 0 ? "… " : ""}${shown.join(" ")}${at + AROUND + 1 < tokens.length ? " …" : ""}`;
 }
 
 /**
@@ -66,15 +54,14 @@ export async function toBeDeterministic(
   const [first] = texts;
   for (let k = 1; k < texts.length; k++) {
     const other = texts[k];
-    const at = first.findIndex((t, i) => t !== other[i]);
-    const parts = at >= 0 ? at : other.length !== first.length ? first.length : -1;
+    const parts = partingIndex(first, other);
     if (parts < 0) continue;
     return {
       pass: false,
       message: () =>
         `${hint()}\n\nRun ${k + 1} of ${runs} parts from run 1 at token #${parts} ` +
         `(run 1 gave ${first.length} token(s), run ${k + 1} ${other.length}):\n` +
-        `  run 1: ${around(first, parts)}\n  run ${k + 1}: ${around(other, parts)}\n\n` +
+        `  run 1: ${tokensAround(first, parts)}\n  run ${k + 1}: ${tokensAround(other, parts)}\n\n` +
         `Request: ${this.utils.printExpected(request)}`,
     };
   }

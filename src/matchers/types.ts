@@ -4,6 +4,7 @@ import type { SloBounds } from "../report/metrics";
 import type { TranscriptMatchOptions } from "../transcripts/compare";
 import type { TokenCountExpectation } from "./rules";
 import type { DeterminismOptions } from "./toBeDeterministic";
+import type { CleanStopBounds } from "./toHaveStoppedCleanly";
 import type { StallBounds } from "./toStreamWithoutStalls";
 
 /** The matchers' signatures; augmented into Jest's `Matchers` for both `@types/jest` and `@jest/globals`. */
@@ -37,6 +38,11 @@ export interface WorkerOrcdMatchers<R> {
    * async: `await expect(worker).toBeDeterministic(request)`.
    */
   toBeDeterministic(request: ExecuteRequest, options?: DeterminismOptions): Promise<R>;
+  /**
+   * A stopped `WorkerTestHarness` (or the report of `await harness.stop()`) went cleanly: exit 0 within the
+   * grace (or `withinMs`) after SIGTERM, no process of its tree left, its GPU memory given back.
+   */
+  toHaveStoppedCleanly(bounds?: CleanStopBounds): R;
   /** A rejected request naming every given field. */
   toBeRejectedFor(fields: string | string[]): R;
   /** The events match this file's transcript `name` (token text exactly; see the README). */

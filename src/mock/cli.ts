@@ -145,6 +145,16 @@ function startStubbornChild(): void {
   spawn(process.execPath, ["-e", script, "worker-orcd-mock-child"], { stdio: "ignore" });
 }
 
+/** Fault orphan-child: a child in a session of its own (out of the worker's group), which the worker never ends. */
+function startOrphanChild(): void {
+  const { spawn } = require("node:child_process") as typeof import("node:child_process");
+  const child = spawn(process.execPath, ["-e", "setInterval(()=>{},1000);", "worker-orcd-mock-orphan"], {
+    stdio: "ignore",
+    detached: true,
+  });
+  child.unref();
+}
+
 async function main(): Promise<void> {
   if (process.argv.slice(2).includes("--version")) {
     process.stdout.write(`worker-orcd-mock ${packageInfo().version}\n`);
@@ -227,6 +237,7 @@ async function main(): Promise<void> {
     process.on("SIGTERM", () => void graceful({ signal: "SIGTERM" }));
   }
 
+  if (faults["orphan-child"]) startOrphanChild();
   if (faults["never-ready"]) {
     log("INFO", "Loading model to VRAM... (mock fault never-ready: this never finishes)");
     setInterval(() => undefined, 60_000);

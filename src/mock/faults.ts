@@ -22,6 +22,9 @@ export const FAULT_MODES = {
   "no-event-lines": "sends data-only SSE frames (no event: line), everything else as the specification says",
   buffered: "holds every event until the job ends, then sends them at once (does not stream)",
   "no-cancel-route": "answers 404 to POST /cancel and POST /cancel/{job_id}",
+  "ignore-seed": "draws every job's tokens at random, whatever its seed (a sampler that ignores the seed)",
+  "orphan-child":
+    "starts a child process in a session of its own that outlives the worker (it is left behind after SIGTERM)",
 } as const;
 
 /** A fault mode name. */

@@ -111,7 +111,8 @@ export class Job {
     if (faults["inference-failed"]) return fail("INFERENCE_FAILED", "inference failed (mock fault)", false);
 
     const req = this.request;
-    const seed = req.seed ?? (compat ? COMPAT_DEFAULT_SEED : Math.floor(Math.random() * 2 ** 47));
+    const random = () => Math.floor(Math.random() * 2 ** 47);
+    const seed = faults["ignore-seed"] ? random() : (req.seed ?? (compat ? COMPAT_DEFAULT_SEED : random()));
     const max = req.max_tokens ?? o.maxTokensOut;
     const gen = this.script ? scripted(this.script) : this.engine.start(req, seed, max);
     try {

@@ -9,6 +9,7 @@ import { now } from "../util/clock";
 import { checkDuration } from "../util/duration";
 import { within } from "../util/timers";
 import { CallbackServer } from "./callback-server";
+import { type CleanStop, measureStop } from "./clean-stop";
 import { buildCommand, formatCommand, type WorkerCommandSpec } from "./command";
 import { WorkerExitedError, type WorkerFacts, WorkerStartupError } from "./errors";
 import { exitCause } from "./exit-cause";
@@ -347,7 +348,30 @@ export class WorkerProcess {
 
   /** Stops the worker and its whole tree (SIGTERM, then SIGKILL after the grace). Idempotent. */
   stop(): Promise<StopReport> {
-    this.stopping ??= stopProcessTree(this.child, this.graceMs).then(async (report) => {
+    this.stopping ??= this.stopTree(this.graceMs);
+    return this.stopping;
+  }
+
+  /**
+   * Stops the worker as a process manager would and measures how cleanly it
+   * went ({@link CleanStop}): SIGTERM to the worker's own process, its exit
+   * awaited up to `graceMs` (default: the start option `shutdownGraceMs`),
+   * then what of its tree is left and whether its GPU memory was given back.
+   * Whatever it left is then stopped as {@link stop} does. A worker already
+   * stopping is not measured again: the first stop's report is returned.
+   */
+  stopMeasured(
+    options: { graceMs?: number; onSignalled?: () => void } = {},
+  ): Promise<StopReport | CleanStop> {
+    const graceMs = options.graceMs ?? this.graceMs;
+    this.stopping ??= measureStop(this, { graceMs, onSignalled: options.onSignalled }, (outlived) =>
+      this.stopTree(outlived ? 0 : graceMs),
+    );
+    return this.stopping;
+  }
+
+  private stopTree(graceMs: number): Promise<StopReport> {
+    return stopProcessTree(this.child, graceMs).then(async (report) => {
       // Descendants that left the group (a setsid daemon) but kept the environment mark.
       if (killMarked(this.mark).length > 0) report = { ...report, forced: true };
       if (this.child.pid !== undefined) {
@@ -358,7 +382,6 @@ export class WorkerProcess {
       for (const stop of this.unfollow) stop();
       return report;
     });
-    return this.stopping;
   }
 
   /**

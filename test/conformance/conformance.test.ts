@@ -84,6 +84,8 @@ describe("the conformance report", () => {
       "SHUTDOWN-SIGTERM",
       "METRICS-ROUTE",
       "ERROR-RETRIABLE",
+      "DETERMINISM-SEED",
+      "SHUTDOWN-DRAIN",
     ])
       expect(ids).toContain(id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -121,6 +123,51 @@ describe("the conformance report", () => {
     },
     60_000,
   );
+
+  it.each([
+    [
+      "ignore-seed",
+      "DETERMINISM-SEED",
+      /^4 runs of seed 1234 at temperature 0\.8, the last on a restarted worker: run 2 parts from run 1 at token #\d+: run 1: \[.*; run 2: \[/,
+    ],
+    [
+      "orphan-child",
+      "SHUTDOWN-DRAIN",
+      /exited after \d+ ms with code 0; 1 process\(es\) left: pid \d+ ".*worker-orcd-mock-orphan".*running job conf-drain: \d+ event\(s\), the last "end"; a new job got HTTP 503; problems: pid \d+ .* outlived it/,
+    ],
+    [
+      "ignore-sigterm",
+      "SHUTDOWN-DRAIN",
+      /did not exit within 5000 ms; 2 process\(es\) left: .*problems: it was still running 5000 ms after SIGTERM; pid \d+ \(.*process\.on\('SIGTERM'.*\) outlived it/,
+    ],
+  ])(
+    "a mock that breaks determinism or a clean stop on purpose (%s) fails %s, naming how",
+    async (fault, id, evidence) => {
+      const report = await runConformance({
+        binary: "mock",
+        model: "mock",
+        only: [id],
+        start: { env: { WORKER_ORCD_MOCK_FAULT: fault } },
+      });
+      expect(report.clauses[0]).toMatchObject({ id, verdict: "fail" });
+      expect(report.clauses[0].evidence).toMatch(evidence);
+    },
+    60_000,
+  );
+
+  it("the mock passes DETERMINISM-SEED and SHUTDOWN-DRAIN, saying what it saw", async () => {
+    const report = await runConformance({
+      binary: "mock",
+      model: "mock",
+      only: ["DETERMINISM-SEED", "SHUTDOWN-DRAIN"],
+    });
+    const [seed, drain] = report.clauses;
+    expect(seed.evidence).toMatch(/the same 24 token\(s\) ".+"; seed 4321 parts from them at token #\d+$/);
+    expect(drain.evidence).toMatch(
+      /^SIGTERM to pid only: exited after \d+ ms with code 0; no process of its tree left; VRAM not read \(nvidia-smi not found\); running job conf-drain: \d+ event\(s\), the last "end"; a new job got HTTP 503$/,
+    );
+    expect([seed.verdict, drain.verdict]).toEqual(["pass", "pass"]);
+  }, 60_000);
 
   it("a clause about a running job says it could not judge when the job ended before the probe, and how to slow the worker", async () => {
     // Like the CPU build at its own pace: a job is over in a moment and its stream is written after it (compat),
@@ -264,7 +311,7 @@ describe("the conformance report", () => {
     expect(result.out).toMatch(/✕ STOP-REASON-CASE \(MUST\): stop reasons are lower-case/);
     expect(result.out).toMatch(/✓ HEALTH-FULL \(SHOULD\)/); // allowed
     expect(result.out).toMatch(/✓ SSE-ORDER \(MUST\)/);
-    expect(result.out).toMatch(/Tests: +12 failed, 9 passed, 21 total/);
+    expect(result.out).toMatch(/Tests: +13 failed, 10 passed, 23 total/);
     expect(result.code).toBe(1);
   }, 60_000);
 

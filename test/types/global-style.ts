@@ -15,6 +15,7 @@ export async function globalStyle(): Promise<void> {
   expect(events).toHaveFirstTokenWithin(100);
   expect(events).toStreamAtLeast(20);
   expect(events).toStreamWithoutStalls({ firstTokenMs: 500, gapMs: 200 });
+  expect(events).toHaveStoppedCleanly({ withinMs: 5000 });
   await expect(worker).toBeDeterministic({ job_id: "d", prompt: "p", max_tokens: 4, seed: 1 }, { runs: 2 });
   expect(events).toMeetSlo({ ttftMs: 500, tpotMs: 50 });
   expect(await worker.health()).toBeHealthy();

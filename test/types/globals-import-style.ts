@@ -28,6 +28,8 @@ export async function importStyle(): Promise<void> {
   expect(events).toMeetSlo({ ttft: 5 });
   // @ts-expect-error stall bounds are firstTokenMs and gapMs
   expect(events).toStreamWithoutStalls({ gap: 5 });
+  // @ts-expect-error the bound is withinMs
+  expect(events).toHaveStoppedCleanly({ within: 5 });
   // @ts-expect-error the request is an execute request
   await expect(worker).toBeDeterministic({ prompt: 1 });
 }
