@@ -7,6 +7,8 @@ export interface GgufHeader {
   metadataCount: bigint;
   /** `general.architecture` (llama, qwen2, phi3, ...), at most 256 characters. */
   architecture?: string;
+  /** `general.file_type` (the quantization: 15 is Q4_K_M; see {@link FILE_TYPES}), when the header has it. */
+  fileType?: number;
   fileBytes: number;
   /**
    * Bytes the header says the file holds: the start of the tensor data plus
@@ -15,6 +17,28 @@ export interface GgufHeader {
    */
   declaredBytes?: number;
 }
+
+/** ggml's `general.file_type` values (llama.cpp's `llama_ftype`), by the names `/health` and llama.cpp give them. */
+export const FILE_TYPES: Record<number, string> = {
+  0: "F32",
+  1: "F16",
+  2: "Q4_0",
+  3: "Q4_1",
+  7: "Q8_0",
+  8: "Q5_0",
+  9: "Q5_1",
+  10: "Q2_K",
+  11: "Q3_K_S",
+  12: "Q3_K_M",
+  13: "Q3_K_L",
+  14: "Q4_K_S",
+  15: "Q4_K_M",
+  16: "Q5_K_S",
+  17: "Q5_K_M",
+  18: "Q6_K",
+  32: "BF16",
+  38: "MXFP4",
+};
 
 /** The file is not a valid GGUF file; the message says where and why. */
 export class GgufError extends Error {}
@@ -188,12 +212,14 @@ export function readGgufHeader(path: string): GgufHeader {
       );
     }
     let architecture: string | undefined;
+    let fileType: number | undefined;
     let alignment = DEFAULT_ALIGNMENT;
     for (let k = 0n; k < metadataCount; k++) {
       const key = c.string(`metadata key #${k}`);
       const type = c.u32(`type of ${key}`);
       if (key === "general.architecture" && type === STRING)
         architecture = c.string(key, MAX_ARCH_CHARS * 4).slice(0, MAX_ARCH_CHARS);
+      else if (key === "general.file_type" && (type === 4 || type === 5)) fileType = c.u32(key);
       else if (key === "general.alignment" && type === 4) {
         alignment = BigInt(c.u32(key));
         if (alignment === 0n || (alignment & (alignment - 1n)) !== 0n)
@@ -206,7 +232,15 @@ export function readGgufHeader(path: string): GgufHeader {
         `${path} is truncated: the file is ${fileBytes} bytes, its header declares ${declaredBytes} (tensor data of ${tensorCount} ${tensorCount === 1n ? "tensor" : "tensors"}); an interrupted download?`,
       );
     }
-    return { version, tensorCount, metadataCount, architecture, fileBytes, declaredBytes };
+    return {
+      version,
+      tensorCount,
+      metadataCount,
+      architecture,
+      ...(fileType !== undefined ? { fileType } : {}),
+      fileBytes,
+      declaredBytes,
+    };
   } finally {
     closeSync(fd);
   }

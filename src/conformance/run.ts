@@ -1,3 +1,5 @@
+import { fingerprintOf } from "../checks/fingerprint";
+import { detectGpus } from "../checks/gpu";
 import { clearTimeout, now, setTimeout } from "../util/clock";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { CLAUSES } from "./clauses";
@@ -48,6 +50,15 @@ export async function runConformance(
   checkIds(o.allow, "--allow");
   const options = startOptions(o);
   const worker = await WorkerProcess.start(options);
+  const fingerprint = fingerprintOf({
+    binary: o.binary,
+    model: o.model,
+    device: options.gpuDevice,
+    gpu: await detectGpus(),
+    command: worker.command,
+    envNames: Object.keys(options.env ?? {}),
+    health: worker.readyHealth,
+  });
   const extra: WorkerProcess[] = [];
   const ctx: ClauseContext = {
     worker,
@@ -114,6 +125,7 @@ export async function runConformance(
       startupMs: worker.startupMs,
       extraArgs: [...(options.extraArgs ?? [])],
     },
+    fingerprint,
     clauses: results,
     summary,
     failedMust,

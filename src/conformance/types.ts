@@ -1,3 +1,4 @@
+import type { Fingerprint } from "../checks/fingerprint";
 import type { WorkerClient } from "../client/worker-client";
 import type { WorkerProcess, WorkerStartOptions } from "../worker/worker-process";
 
@@ -53,6 +54,8 @@ export interface ConformanceReport {
     startupMs?: number;
     extraArgs: string[];
   };
+  /** What ran: GPU, driver, the binary's and the model's sha256, arguments, versions. */
+  fingerprint?: Fingerprint;
   clauses: ClauseResult[];
   summary: Record<Verdict, number>;
   /** MUST clauses that failed and were not allowed. */

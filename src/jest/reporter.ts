@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { Config } from "@jest/types";
+import { type Fingerprint, fingerprintOf } from "../checks/fingerprint";
+import type { GpuReport } from "../checks/gpu";
 import { ConfigError } from "../client/errors";
 import { checkOptions } from "../config/check";
 import {
@@ -33,6 +35,12 @@ export interface ReporterOptions {
   tolerances?: Partial<Tolerances>;
   /** Compare with a baseline from another machine or GPU too. Default false. */
   compareAcrossMachines?: boolean;
+  /**
+   * Compare with a baseline whose fingerprint differs in GPU, driver, worker
+   * binary or model too (an A/B of two builds). Default false: such a
+   * baseline is not judged, and the difference is printed.
+   */
+  compareAcrossFingerprints?: boolean;
   /** The first this many jobs of each worker are warm-up, left out of the statistics and the gate. Default 1; 0 keeps all. */
   warmupJobs?: number;
   /** Latency bounds each job meets or misses; the report shows goodput (the share that met all) and the misses. */
@@ -169,6 +177,7 @@ export default class WorkerOrcdReporter {
     );
     if (pace) report.pace = pace;
     if (report.files.length === 0) return;
+    report.fingerprint = runFingerprint(report, readState()?.gpu);
     const out = (text: string) => {
       if (!this.globalConfig.silent) process.stderr.write(`${text}\n`);
     };
@@ -201,19 +210,17 @@ export default class WorkerOrcdReporter {
       return;
     }
     const baseline = read.report;
-    const result = compareWithBaseline(
-      report,
-      baseline,
-      this.options.tolerances,
-      this.options.compareAcrossMachines,
-    );
+    const result = compareWithBaseline(report, baseline, this.options.tolerances, {
+      machines: this.options.compareAcrossMachines,
+      fingerprints: this.options.compareAcrossFingerprints,
+    });
     const pace = formatPace(result);
     if (pace) out(`worker-orcd-jest report: ${pace}`);
     const withheld = nothingJudged(result, report, baseline);
     if (withheld) {
       this.withhold(
         `worker-orcd-jest report: nothing judged against the baseline ${path}, no verdict (exit code 2): ${withheld}` +
-          `${result.skipped ? "; set the reporter option compareAcrossMachines to compare anyway" : ""}`,
+          `${result.override ? `; set the reporter option compareAcross${result.override === "machines" ? "Machines" : "Fingerprints"} to compare anyway` : ""}`,
       );
       return;
     }
@@ -234,4 +241,19 @@ export default class WorkerOrcdReporter {
   getLastError(): Error | undefined {
     return this.error;
   }
+}
+
+/** The fingerprint of what the run's files ran on: their first own worker (the one the gate's figures come from). */
+function runFingerprint(report: RunReport, gpu: GpuReport | undefined): Fingerprint | undefined {
+  const w = report.files.flatMap((f) => f.workers).find((x) => x.role === "env");
+  if (!w) return undefined;
+  return fingerprintOf({
+    binary: w.kind === "attached" ? w.baseUrl : w.binary,
+    model: w.model,
+    device: w.device,
+    gpu,
+    command: w.command,
+    envNames: w.envNames,
+    health: w.health,
+  });
 }

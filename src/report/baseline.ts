@@ -1,3 +1,4 @@
+import { decisiveDifferences } from "../checks/fingerprint";
 import { medianChange } from "../util/distribution";
 import { LogHistogram } from "../util/log-histogram";
 import { MAX_PACE_RATIO, type PaceKey, type PaceShift, paceShift } from "./pace";
@@ -95,8 +96,10 @@ export interface GateResult {
   regressions: Comparison[];
   /** Figures shown but not judged (too few samples). */
   unjudged: Comparison[];
-  /** Why nothing was compared (other machine or GPU, or a machine whose pace moved too far), if so. */
+  /** Why nothing was compared (other machine or GPU, another fingerprint, or a machine whose pace moved too far), if so. */
   skipped?: string;
+  /** What would make it compare anyway: the flag for a refusal the user may override. */
+  override?: "machines" | "fingerprints";
   /** How far the reference worker moved between the two runs (taken out of this run's figures before judging). */
   pace?: PaceShift[];
 }
@@ -199,19 +202,36 @@ export function compareWithBaseline(
   current: RunReport,
   baseline: RunReport,
   tolerances: Partial<Tolerances> | Record<string, number> = {},
-  acrossMachines = false,
+  across: boolean | { machines?: boolean; fingerprints?: boolean } = false,
 ): GateResult {
   const tol = tolerancesOf(tolerances as Record<string, number>);
-  if (!acrossMachines && (machineOf(current) !== machineOf(baseline) || gpuOf(current) !== gpuOf(baseline))) {
+  const { machines = false, fingerprints = false } =
+    typeof across === "boolean" ? { machines: across } : across;
+  if (!machines && (machineOf(current) !== machineOf(baseline) || gpuOf(current) !== gpuOf(baseline))) {
     return {
       compared: [],
       regressions: [],
       unjudged: [],
+      override: "machines",
       skipped:
         `the baseline comes from another machine or GPU (${machineOf(baseline)}, ${gpuOf(baseline)}; ` +
         `this run: ${machineOf(current)}, ${gpuOf(current)}): figures of two machines measure the machines`,
     };
   }
+  const differ =
+    current.fingerprint && baseline.fingerprint
+      ? decisiveDifferences(baseline.fingerprint, current.fingerprint)
+      : [];
+  if (!fingerprints && differ.length > 0)
+    return {
+      compared: [],
+      regressions: [],
+      unjudged: [],
+      override: "fingerprints",
+      skipped:
+        `the baseline ran something else (baseline vs this run: ${differ.join("; ")}): ` +
+        "figures of another GPU, driver, worker build or model measure that difference, not a regression",
+    };
   const shifts = (["ttftMs", "tpotMs"] as const)
     .map((key) => paceShift(key, baseline.pace, current.pace))
     .filter((p): p is PaceShift => p !== undefined);

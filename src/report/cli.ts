@@ -11,13 +11,14 @@ import { TOLERANCE_RULES } from "./option-rules";
 import { formatSummary } from "./table";
 
 export const REPORT_USAGE = `usage: worker-orcd-jest report merge <shard.json> <shard.json>... -o <dir>
-       worker-orcd-jest report compare <baseline.json> <new.json> [-o <dir>] [--across-machines] [--tolerances <json>]
+       worker-orcd-jest report compare <baseline.json> <new.json> [-o <dir>] [--across-machines] [--across-fingerprints] [--tolerances <json>]
   merge: the worker-orcd-report.json of each shard of one run (jest --shard i/n on a CI matrix) into
   <dir>/worker-orcd-report.json and .html, each file keeping its shard's report, machine and GPU.
   compare: the baseline gate's comparison of two reports as a table (and <dir>/worker-orcd-compare.html,
   both runs' distributions side by side). --tolerances takes the reporter's tolerances as JSON.
   Exit 0: merged, or no regression; 1: a figure regressed; 2: bad arguments, a report that cannot be read,
-  or nothing judged (reports of two machines without --across-machines, no job on a side, too few samples).`;
+  or nothing judged (reports of two machines without --across-machines, of another GPU, driver, worker binary
+  or model without --across-fingerprints, no job on a side, too few samples).`;
 
 /** `worker-orcd-jest report ...`; returns the exit code. */
 export function reportMain(
@@ -78,6 +79,7 @@ function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
     {
       out: { type: "string", short: "o" },
       "across-machines": { type: "boolean" },
+      "across-fingerprints": { type: "boolean" },
       tolerances: { type: "string" },
     },
     { allowPositionals: true, io },
@@ -98,12 +100,10 @@ function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
   try {
     const baseline = readShard(resolve(a));
     const current = readShard(resolve(b));
-    const result = compareWithBaseline(
-      current,
-      baseline,
-      tolerances,
-      parsed.values["across-machines"] === true,
-    );
+    const result = compareWithBaseline(current, baseline, tolerances, {
+      machines: parsed.values["across-machines"] === true,
+      fingerprints: parsed.values["across-fingerprints"] === true,
+    });
     const withheld = nothingJudged(result, current, baseline);
     const pace = formatPace(result);
     if (pace) out.write(`${pace}\n`);
@@ -120,7 +120,7 @@ function compareMain(argv: string[], out: NodeJS.WritableStream, err: NodeJS.Wri
     if (withheld) {
       err.write(
         `worker-orcd-jest report compare: nothing judged, no verdict: ${withheld}` +
-          `${result.skipped ? "; add --across-machines to compare anyway" : ""}\n`,
+          `${result.override ? `; add --across-${result.override} to compare anyway` : ""}\n`,
       );
       return 2;
     }

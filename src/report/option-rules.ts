@@ -29,6 +29,7 @@ export const REPORTER_RULES: OptionRules = {
   baseline: rules.path,
   tolerances: TOLERANCE_RULES,
   compareAcrossMachines: rules.flag,
+  compareAcrossFingerprints: rules.flag,
   warmupJobs: rules.count(0),
   slo: SLO_RULES,
   minGoodput: rules.number(0, { max: 1 }),

@@ -1,3 +1,4 @@
+import type { Fingerprint } from "../checks/fingerprint";
 import type { JobRecord } from "../client/job-stats";
 import type { Metrics, SloBounds } from "./metrics";
 import type { PaceSamples } from "./pace";
@@ -35,6 +36,12 @@ export interface WorkerRecord {
   vramBytes?: number;
   /** `vram_bytes_used` (or the last builds' `vram_bytes`) of `/health` when it became ready. */
   vramBytesUsed?: number;
+  /** Its command line (a worker the package started). */
+  command?: string;
+  /** Names of the environment variables the run set for it. */
+  envNames?: string[];
+  /** Its `/health` body when it became ready (what it says of its build and model). */
+  health?: unknown;
 }
 
 /** What one test file contributed. */
@@ -70,6 +77,13 @@ export interface RunReport {
     memoryTotalMiB: number | null;
     memoryFreeMiB: number | null;
   } | null;
+  /**
+   * What ran (GPU, driver, the worker binary's and the model's sha256, the
+   * worker's arguments and environment names, versions): the gate and
+   * `report compare` judge only across runs whose GPU, driver, binary and
+   * model agree, unless told to.
+   */
+  fingerprint?: Fingerprint;
   /** The model file global setup checked, when it exists. */
   model: { path: string; bytes?: number; architecture?: string } | null;
   files: FileRecord[];

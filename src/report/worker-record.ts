@@ -19,6 +19,8 @@ export function workerRecord(
   const { reused = false, ahead = false } = how;
   const callback = worker.callbackBody as { vram_bytes?: unknown } | undefined;
   const health = worker.readyHealth as { vram_bytes_used?: unknown; vram_bytes?: unknown } | undefined;
+  const env = (worker as { startOptions?: { env?: Record<string, unknown> } }).startOptions?.env;
+  const envNames = Object.keys(env ?? {}).sort();
   return {
     role,
     kind: how.kind ?? (binary === "mock" ? "mock" : "real"),
@@ -33,6 +35,9 @@ export function workerRecord(
     ...(worker.startupBlockedMs > BLOCKED_MS ? { blockedMs: worker.startupBlockedMs } : {}),
     vramBytes: num(callback?.vram_bytes),
     vramBytesUsed: num(health?.vram_bytes_used) ?? num(health?.vram_bytes),
+    ...(worker.command ? { command: worker.command } : {}),
+    ...(envNames.length > 0 ? { envNames } : {}),
+    ...(health !== undefined ? { health } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { basename } from "node:path";
+import { fingerprintOf } from "../checks/fingerprint";
 import type { GpuReport } from "../checks/gpu";
 import { formatBytes } from "../util/bytes";
 import { packageInfo } from "../util/package-info";
@@ -45,6 +46,7 @@ export function transcriptContext(
     },
     gpu: g ? { name: g.name, driver: g.driverVersion, cuda: gpu?.cudaVersion } : undefined,
     packageVersion: packageInfo().version,
+    fingerprint: fingerprintOf({ binary: worker.binary, model: worker.model, device: worker.device, gpu }),
   };
 }
 

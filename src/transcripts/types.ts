@@ -1,3 +1,4 @@
+import type { Fingerprint } from "../checks/fingerprint";
 import type { WorkerEvent } from "../protocol/events";
 import type { ExecuteRequest } from "../protocol/request";
 
@@ -12,6 +13,8 @@ export interface TranscriptContext {
   /** From `nvidia-smi`, where a GPU was used. */
   gpu?: { name: string; driver?: string; cuda?: string };
   packageVersion: string;
+  /** What recorded it, in full: GPU, driver, the worker binary's and the model's sha256, versions. */
+  fingerprint?: Fingerprint;
 }
 
 /** `__transcripts__/<test file>/<name>.json`. */

@@ -205,6 +205,12 @@ describe("the conformance report", () => {
     const report = JSON.parse(readFileSync(json, "utf8"));
     expect(report).toMatchObject({
       worker: { binary: "mock" },
+      fingerprint: {
+        binary: { path: "mock", sha256: expect.stringMatching(/^mock /) },
+        model: { path: "mock" },
+        command: expect.stringContaining("--worker-id"),
+        versions: { node: process.version },
+      },
       summary: { pass: 2, fail: 0, "n/a": 0, error: 0 },
     });
     expect(report.clauses.map((c: { id: string }) => c.id)).toEqual(["SSE-ORDER", "BUSY-503"]);

@@ -29,6 +29,7 @@ describe("the report's option rules, one for the reporter, report compare and to
     expect(Object.keys(REPORTER_RULES).sort()).toEqual(
       [
         "baseline",
+        "compareAcrossFingerprints",
         "compareAcrossMachines",
         "minGoodput",
         "outputDir",

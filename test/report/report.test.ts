@@ -83,6 +83,17 @@ describe("the run report", () => {
       machine: { cpus: expect.any(Number), node: process.version },
       gpu: null,
       totals: { files: 2, workersStarted: 2, jobs: 4, tokens: 80 },
+      fingerprint: {
+        gpu: null,
+        binary: {
+          path: "mock",
+          sha256: expect.stringMatching(/^mock /),
+          build: expect.objectContaining({ model: "mock" }),
+        },
+        model: { path: "mock" },
+        command: expect.stringContaining("--worker-id"),
+        versions: { node: process.version, jest: expect.any(String), package: expect.any(String) },
+      },
     });
     const stream = report.files.find((f) => f.file === "stream.test.js")!;
     expect(stream.workers).toEqual([
@@ -407,7 +418,27 @@ describe("the run report", () => {
     expect(elsewhere.stderr).not.toMatch(/compareAcrossMachines/);
     expect(elsewhere.status).toBe(2);
     expect(compare("elsewhere.json", good, "--across-machines").status).not.toBe(2);
-  }, 90_000);
+
+    // Another worker build (its fingerprint's binary hash differs): not judged unless asked, the difference named.
+    p.write(
+      "otherbuild.json",
+      JSON.stringify({
+        ...report,
+        fingerprint: { ...report.fingerprint, binary: { path: "/opt/worker-orcd", sha256: "e".repeat(64) } },
+      }),
+    );
+    const otherBuild = compare("otherbuild.json", good);
+    expect(otherBuild.stderr).toMatch(
+      /nothing judged, no verdict: the baseline ran something else \(baseline vs this run: worker binary: \/opt\/worker-orcd \(sha256 eeeeeeeeeeee\) vs mock \(mock [\d.]+\)\).*add --across-fingerprints to compare anyway/,
+    );
+    expect(otherBuild.status).toBe(2);
+    expect(compare("otherbuild.json", good, "--across-fingerprints").status).not.toBe(2);
+    const gated = await p.run([], { WORKER_ORCD_REPORT_BASELINE: "otherbuild.json" });
+    expect(gated.out).toMatch(
+      /nothing judged against the baseline .*otherbuild\.json, no verdict \(exit code 2\): the baseline ran something else .*worker binary: .*set the reporter option compareAcrossFingerprints to compare anyway/,
+    );
+    expect(gated.code).toBe(2);
+  }, 120_000);
 
   it("every problem with the reporter's options is told in one message, and no test runs", async () => {
     const p = paced({ outputDir: undefined, outputdir: "r", slo: { ttft: 100 } });

@@ -49,7 +49,13 @@ describe("transcripts", () => {
       name: "hello",
       test: "records and matches",
       request: { job_id: "a", prompt: "hello", max_tokens: 8, seed: 7 },
-      context: { kind: "mock", binary: "mock", model: { file: "mock" }, packageVersion: expect.any(String) },
+      context: {
+        kind: "mock",
+        binary: "mock",
+        model: { file: "mock" },
+        packageVersion: expect.any(String),
+        fingerprint: { binary: { path: "mock" }, model: { path: "mock" }, versions: { node: process.version } },
+      },
     });
     expect(t.events[0]).toMatchObject({ type: "started", job_id: "a" });
     expect(t.events.filter((e) => e.type === "token")).toHaveLength(8);

@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { FILE_TYPES } from "../../checks/gguf";
 import { checkModel } from "../../checks/model";
 import type { ExecuteRequest } from "../../protocol";
 import { LIMITS } from "../../protocol/limits";
@@ -19,25 +20,6 @@ export interface LlamaEngineOptions {
   /** Most tokens the context holds (prompt and output). Default: the model's, at most 4096. */
   contextSize?: number;
 }
-
-/** ggml's `general.file_type` values, as `/health` names them. */
-const FILE_TYPES: Record<number, string> = {
-  0: "F32",
-  1: "F16",
-  2: "Q4_0",
-  3: "Q4_1",
-  7: "Q8_0",
-  8: "Q5_0",
-  9: "Q5_1",
-  10: "Q2_K",
-  12: "Q3_K_M",
-  14: "Q4_K_S",
-  15: "Q4_K_M",
-  17: "Q5_K_M",
-  18: "Q6_K",
-  32: "BF16",
-  38: "MXFP4",
-};
 
 /** Longest run of tokens held back while they end inside a UTF-8 character (4 bytes at most). */
 const MAX_HELD = 4;
