@@ -54,7 +54,11 @@ describe("transcripts", () => {
         binary: "mock",
         model: { file: "mock" },
         packageVersion: expect.any(String),
-        fingerprint: { binary: { path: "mock" }, model: { path: "mock" }, versions: { node: process.version } },
+        fingerprint: {
+          binary: { path: "mock" },
+          model: { path: "mock" },
+          versions: { node: process.version },
+        },
       },
     });
     expect(t.events[0]).toMatchObject({ type: "started", job_id: "a" });
