@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-/** `worker-orcd-jest <command>`: the package's command line (`conformance`, `report`, `workers`, `write-model`, `--version`, `--help`). */
+/** `worker-orcd-jest <command>`: the package's command line (`conformance`, `compare-builds`, `report`, `workers`, `write-model`, `--version`, `--help`). */
+import { COMPARE_BUILDS_USAGE, compareBuildsMain } from "./builds/cli";
 import { CONFORMANCE_USAGE, conformanceMain } from "./conformance/cli";
 import { WRITE_MODEL_USAGE, writeModelMain } from "./gguf/cli";
 import { REPORT_USAGE, reportMain } from "./report/cli";
@@ -10,6 +11,14 @@ import { didYouMean } from "./util/suggest";
 const [command, ...rest] = process.argv.slice(2);
 if (command === "conformance") {
   conformanceMain(rest).then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`worker-orcd-jest: ${(error as Error).stack ?? error}\n`);
+      process.exit(2);
+    },
+  );
+} else if (command === "compare-builds") {
+  compareBuildsMain(rest).then(
     (code) => process.exit(code),
     (error) => {
       process.stderr.write(`worker-orcd-jest: ${(error as Error).stack ?? error}\n`);
@@ -36,9 +45,9 @@ if (command === "conformance") {
   const why =
     command === undefined
       ? "a command is required"
-      : `unknown command ${JSON.stringify(command)}${didYouMean(command, ["conformance", "report", "workers", "write-model", "--version", "--help"])}`;
+      : `unknown command ${JSON.stringify(command)}${didYouMean(command, ["conformance", "compare-builds", "report", "workers", "write-model", "--version", "--help"])}`;
   (help ? process.stdout : process.stderr).write(
-    `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, report, workers, write-model, --version, --help\n\n${CONFORMANCE_USAGE}\n\n${REPORT_USAGE}\n\n${WORKERS_USAGE}\n\n${WRITE_MODEL_USAGE}\n`,
+    `${help ? "" : `worker-orcd-jest: ${why}\n`}commands: conformance, compare-builds, report, workers, write-model, --version, --help\n\n${CONFORMANCE_USAGE}\n\n${COMPARE_BUILDS_USAGE}\n\n${REPORT_USAGE}\n\n${WORKERS_USAGE}\n\n${WRITE_MODEL_USAGE}\n`,
   );
   process.exit(help ? 0 : 2);
 }

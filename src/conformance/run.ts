@@ -1,12 +1,10 @@
 import { fingerprintOf } from "../checks/fingerprint";
 import { detectGpus } from "../checks/gpu";
 import { clearTimeout, now, setTimeout } from "../util/clock";
+import { MOCK_PACE } from "../worker/command";
 import { WorkerProcess, type WorkerStartOptions } from "../worker/worker-process";
 import { CLAUSES } from "./clauses";
 import type { ClauseContext, ClauseResult, ConformanceOptions, ConformanceReport, Verdict } from "./types";
-
-/** Pace the bundled mock runs at for a conformance run, so a job lasts long enough to observe (0.4 s for 200 tokens). */
-export const MOCK_PACE = ["--token-interval-ms", "2", "--eos-after", "0"];
 
 /** Longest one clause may take before it is an `error`. */
 const CLAUSE_TIMEOUT_MS = 60_000;

@@ -1,9 +1,9 @@
+import { escapeHtml } from "../util/escape-html";
 import { type Comparison, formatPace, type GateResult } from "./baseline";
 import { niceMax } from "./html";
 import type { RunReport } from "./types";
 
-const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = escapeHtml;
 const n1 = (v: number) => (Math.abs(v) >= 100 ? String(Math.round(v)) : v.toFixed(1));
 const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(0)} %`;
 const W = 900;

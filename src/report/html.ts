@@ -1,11 +1,11 @@
 import { formatBytes } from "../util/bytes";
+import { escapeHtml } from "../util/escape-html";
 import { percentiles } from "../util/percentiles";
 import { metricsBlock } from "./table";
 import type { JobRecord, RunReport } from "./types";
 import { measuredStartup } from "./worker-record";
 
-const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const esc = escapeHtml;
 const n1 = (v: number) => (v >= 100 ? String(Math.round(v)) : v.toFixed(1));
 const LABEL_W = 320;
 /** Wide enough to use a 1400 px page (the SVG scales down on a narrower one). */

@@ -24,6 +24,13 @@ export interface WorkerCommand {
 }
 
 /**
+ * Pace the bundled mock runs at where a job must last long enough to be
+ * observed (conformance, compare-builds): 2 ms a token, no end-of-sequence
+ * (0.4 s for 200 tokens).
+ */
+export const MOCK_PACE = ["--token-interval-ms", "2", "--eos-after", "0"];
+
+/**
  * Path of the mock worker's entry point (compiled JavaScript). From `dist/`
  * it sits beside this file; when this file runs from `src/` (the package's own
  * tests) it is the built copy in `dist/`.

@@ -298,7 +298,7 @@ describe("the conformance report", () => {
     const help = await cli(["--help"]);
     expect({ code: help.code, first: help.out.split("\n")[0] }).toEqual({
       code: 0,
-      first: "commands: conformance, report, workers, write-model, --version, --help",
+      first: "commands: conformance, compare-builds, report, workers, write-model, --version, --help",
     });
     const none = await cli([]);
     expect(none.code).toBe(2);
