@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
+import { compareBuildsMain } from "../../src/builds/cli";
 import { runConformance } from "../../src/conformance/run";
 import { writeLlamaModel } from "../../src/gguf/llama-model";
 import { WorkerTestHarness } from "../../src/harness/worker-test-harness";
+import { matchers } from "../../src/matchers";
 import type { ReceivedEvent } from "../../src/protocol/events";
 import { describeLlama } from "../helpers/llama";
 import { mockArgs, startMock, stopAllMocks } from "../helpers/mock";
@@ -122,6 +124,19 @@ describeLlama("the llama engine: real llama.cpp inference behind the mock's prot
       [],
     );
     expect(report.clauses.find((c) => c.id === "CANCEL-ROUTE")).toMatchObject({ verdict: "pass" });
+  }, 120_000);
+
+  it("compare-builds of the llama engine against itself (two running workers, attached) finds no difference; its harness stops cleanly", async () => {
+    expect.extend(matchers);
+    const a = await WorkerTestHarness.startMock({ engine: "llama", model: random, tokenIntervalMs: 0 });
+    const b = await llama(random);
+    const out: string[] = [];
+    const stream = { write: (s: string) => out.push(s) > 0 } as unknown as NodeJS.WritableStream;
+    const code = await compareBuildsMain(["--bin", a.baseUrl, "--bin", b.baseUrl], stream, stream);
+    expect(out.join("")).toMatch(/no difference that counts/);
+    expect(code).toBe(0);
+    await a.stop();
+    expect(a).toHaveStoppedCleanly();
   }, 120_000);
 
   it("while llama.cpp loads, /health says resident false and only the file name; then the real facts", async () => {
