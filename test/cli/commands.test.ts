@@ -11,8 +11,9 @@ const run = (bin: string, args: string[]) =>
 
 describe("the command line", () => {
   it.each([
-    [["--help"], /^commands: conformance, report, workers, write-model/],
+    [["--help"], /^commands: conformance, compare-builds, report, workers, write-model/],
     [["conformance", "--help"], /^usage: worker-orcd-jest conformance --bin/],
+    [["compare-builds", "--help"], /^usage: worker-orcd-jest compare-builds --bin <a> --bin <b>/],
     [["report", "--help"], /^usage: worker-orcd-jest report merge/],
     [["report", "compare", "--help"], /^usage: worker-orcd-jest report merge/],
     [["workers", "--help"], /^usage: worker-orcd-jest workers/],
@@ -36,6 +37,10 @@ describe("the command line", () => {
     [
       ["report", "comapre"],
       'worker-orcd-jest report: unknown subcommand "comapre" (did you mean `compare`?)',
+    ],
+    [
+      ["compare-builds", "--bni", "mock"],
+      "worker-orcd-jest compare-builds: unknown option --bni (did you mean `--bin`?)",
     ],
     [["workers", "--jsn"], "worker-orcd-jest workers: unknown option --jsn (did you mean `--json`?)"],
     [["wokers"], 'worker-orcd-jest: unknown command "wokers" (did you mean `workers`?)'],
