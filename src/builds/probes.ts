@@ -97,7 +97,7 @@ export const PROBES: Probe[] = [
     temperature: 0,
     seed: 7,
   }),
-  tokenProbe("long", "a long output, 400 tokens", { max_tokens: 400, temperature: 0, seed: 42 }),
+  tokenProbe("long", "a long output, 200 tokens", { max_tokens: 200, temperature: 0, seed: 42 }),
   {
     id: "cancel",
     title: "a 500-token job cancelled after its first token",
