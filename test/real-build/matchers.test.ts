@@ -31,4 +31,13 @@ describeRealBuild("matchers over the real build's streams", () => {
     const eos = failure(() => expect(events).toHaveStopReason("eos"));
     expect(eos).toMatch(/reports MAX_TOKENS where generation hit end-of-sequence/);
   });
+
+  it("toHaveStoppedCleanly fails the build's stop: SIGTERM has no handler, it dies by the signal", async () => {
+    const w = await startReal();
+    const stop = await w.stopMeasured();
+    expect(stop).toMatchObject({ exit: { code: null, signal: "SIGTERM" }, survivors: [] });
+    expect(failure(() => expect(stop).toHaveStoppedCleanly())).toMatch(
+      /- it was ended by SIGTERM \(no handler: it did not shut down, it died\)/,
+    );
+  });
 });
