@@ -3,8 +3,9 @@
  * `Matchers` for users of `@types/jest` (global `expect`) and of
  * `@jest/globals` (`import { expect } from "@jest/globals"`).
  */
-import type { WorkerGlobal } from "./jest/worker-global";
+
 import type { WorkerOrcdMatchers } from "./matchers/types";
+import type { WorkerGlobal } from "./runner/worker-global";
 
 declare global {
   /** The test file's worker, started by the worker-orcd-jest environment. */

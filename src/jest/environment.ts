@@ -5,18 +5,18 @@ import { FileReport } from "../report/file-report";
 import { workerRecord } from "../report/worker-record";
 import { type EnvironmentHandle, HANDLE_KEY } from "../run/handle";
 import { STATE_VAR } from "../run/state";
+import { type FileSetup, fileHandle, setUpFile } from "../runner/file-setup";
+import { FileWorkerSlot } from "../runner/file-worker";
+import { createWorkerGlobal } from "../runner/worker-global";
 import { transcriptContext } from "../transcripts/context";
 import { TranscriptStore, type UpdateMode } from "../transcripts/store";
 import { noteTranscriptUse } from "../transcripts/usage";
 import type { FileWorker, WorkerProcess } from "../worker/worker-process";
-import { docblockOptions, type FileSetup, fileHandle, setUpFile } from "./file-setup";
-import { FileWorkerSlot } from "./file-worker";
 import { gateGpu } from "./gpu-gate";
 import { loadNodeEnvironment } from "./node-environment";
-import { GPU_PRAGMA, pragmaWarnings } from "./pragmas";
+import { docblockOptions, GPU_PRAGMA, pragmaWarnings } from "./pragmas";
 import { endRequestsOf, ownConcurrent, reportDeath } from "./test-calls";
 import { declaredTestNames, fullName, runnableTests } from "./test-tree";
-import { createWorkerGlobal } from "./worker-global";
 
 /** The base class: jest-environment-node of the running Jest (29 or 30). */
 const NodeEnvironment = loadNodeEnvironment();

@@ -22,3 +22,14 @@ export function pragmaWarnings(pragmas: Record<string, unknown>): string[] {
   }
   return warnings;
 }
+
+/** The `workerOrcd` object of a file's `@jest-environment-options` docblock (Jest fails the file on bad JSON). */
+export function docblockOptions(pragmas: Record<string, string | string[]>): unknown {
+  const raw = pragmas["jest-environment-options"];
+  if (typeof raw !== "string") return undefined;
+  try {
+    return (JSON.parse(raw) as Record<string, unknown>)?.workerOrcd;
+  } catch {
+    return undefined;
+  }
+}

@@ -22,8 +22,8 @@ import type { PaceSamples } from "../report/pace";
 import { formatSummary } from "../report/table";
 import type { RunReport } from "../report/types";
 import { readState, readWorkerUse, refuseRun, STATE_VAR } from "../run/state";
+import { runScheduled } from "../runner/run-shape";
 import { PaceProbe } from "./pace-probe";
-import { runScheduled } from "./run-shape";
 
 /** Options of `["worker-orcd-jest/reporter", { ... }]`. */
 export interface ReporterOptions {

@@ -5,7 +5,7 @@
  */
 import { loadAllMatchers, matchers } from "../matchers";
 import { getHandle } from "../run/handle";
-import { createWorkerGlobal } from "./worker-global";
+import { createWorkerGlobal } from "../runner/worker-global";
 
 declare const expect: { extend(m: object): void } | undefined;
 

@@ -46,17 +46,6 @@ export async function setUpFile(o: {
   }
 }
 
-/** The `workerOrcd` object of a file's `@jest-environment-options` docblock (Jest fails the file on bad JSON). */
-export function docblockOptions(pragmas: Record<string, string | string[]>): unknown {
-  const raw = pragmas["jest-environment-options"];
-  if (typeof raw !== "string") return undefined;
-  try {
-    return (JSON.parse(raw) as Record<string, unknown>)?.workerOrcd;
-  } catch {
-    return undefined;
-  }
-}
-
 /** What the environment shares with the file's test code, for a settled setup. */
 export function fileHandle({ options, plan }: FileSetup, current: () => FileWorker): EnvironmentHandle {
   return {
