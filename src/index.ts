@@ -20,7 +20,7 @@ export {
   type MockHarnessOptions,
   WorkerTestHarness,
 } from "./harness/worker-test-harness";
-export { describeGpu, gpuStatus, itGpu } from "./jest/gpu-tests";
+export { describeGpu, itGpu } from "./jest/gpu-tests";
 export { matchers } from "./matchers";
 export type { TokenCountExpectation } from "./matchers/rules";
 export type { DeterminismOptions } from "./matchers/toBeDeterministic";
@@ -41,6 +41,7 @@ export {
 export { type Metrics, metricsOf, type SloBounds, sloMisses } from "./report/metrics";
 export type { FileRecord, JobRecord, RunReport, WorkerRecord } from "./report/types";
 export type { EnvironmentHandle, GpuStatus } from "./run/handle";
+export { gpuStatus } from "./runner/gpu-status";
 export type { WorkerGlobal } from "./runner/worker-global";
 export type { CleanStop, Survivor } from "./worker/clean-stop";
 export { WorkerExitedError, WorkerStartupError } from "./worker/errors";

@@ -320,8 +320,10 @@ export function resolveOptions(
   fileOptions: unknown,
   rootDir: string,
   env: NodeJS.ProcessEnv = process.env,
+  /** How the runner's configuration names these options in messages (Vitest: `workerOrcd()`). */
+  configName = "testEnvironmentOptions.workerOrcd",
 ): ResolvedOptions {
-  const config = validateOptions(configOptions, "testEnvironmentOptions.workerOrcd");
+  const config = validateOptions(configOptions, configName);
   const file = validateOptions(fileOptions, "@jest-environment-options workerOrcd");
   const fromVars = fromEnv(env);
   const sources: ResolvedOptions["sources"] = {};
@@ -329,7 +331,7 @@ export function resolveOptions(
     if (key === "scope" && file.scope !== undefined) sources.scope = "@jest-environment-options workerOrcd";
     else if (fromVars.sources[key]) sources[key] = fromVars.sources[key];
     else if (file[key] !== undefined) sources[key] = "@jest-environment-options workerOrcd";
-    else if (config[key] !== undefined) sources[key] = "testEnvironmentOptions.workerOrcd";
+    else if (config[key] !== undefined) sources[key] = configName;
   }
   const merged: WorkerOrcdOptions = { ...config, ...file, ...fromVars.options };
   const path = (p: string) => (p === "mock" || isAbsolute(p) ? p : resolve(rootDir, p));

@@ -1,5 +1,5 @@
-import { envFlag } from "../config/booleans";
-import { type GpuStatus, getHandle } from "../run/handle";
+import { getHandle } from "../run/handle";
+import { gpuStatus, requiredError } from "../runner/gpu-status";
 
 type TestFn = (...args: never[]) => unknown;
 type It = ((name: string, fn?: TestFn, timeout?: number) => void) & {
@@ -11,21 +11,6 @@ function jestGlobal<T>(name: "it" | "describe" | "beforeAll"): T {
   const fromGlobal = (globalThis as Record<string, unknown>)[name];
   if (fromGlobal) return fromGlobal as T;
   return (require("@jest/globals") as Record<string, unknown>)[name] as T;
-}
-
-/** GPU status of the current file; outside the preset's environment, GPU tests cannot run. */
-export function gpuStatus(): GpuStatus {
-  return (
-    getHandle()?.gpu ?? {
-      ready: false,
-      reason: 'the worker-orcd-jest environment is not active (use preset: "worker-orcd-jest")',
-      requireGpu: envFlag(process.env, "WORKER_ORCD_REQUIRE_GPU"),
-    }
-  );
-}
-
-function requiredError(reason: string | undefined): Error {
-  return new Error(`GPU test cannot run and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it: ${reason}`);
 }
 
 /**

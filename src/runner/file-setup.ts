@@ -30,6 +30,8 @@ export async function setUpFile(o: {
   configOptions: unknown;
   fileOptions: unknown;
   rootDir: string;
+  /** How the runner's configuration names the options in messages (default: Jest's). */
+  optionsName?: string;
 }): Promise<FileSetup> {
   try {
     const refused = runRefused();
@@ -37,7 +39,7 @@ export async function setUpFile(o: {
     const state = readState();
     const config =
       state && o.projectId in state.configOptions ? state.configOptions[o.projectId] : o.configOptions;
-    const options = resolveOptions(config, o.fileOptions, o.rootDir);
+    const options = resolveOptions(config, o.fileOptions, o.rootDir, process.env, o.optionsName);
     // Global setup's report when it ran (fresh each run, watch mode included); else one detection per process.
     const gpu = state ? state.gpu : await detectOnce();
     return { options, gpu, plan: planWorker(options, gpu, state?.models) };

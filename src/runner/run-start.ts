@@ -30,6 +30,10 @@ export async function startRun(o: {
   rootDir: string;
   /** Print nothing (Jest's `--silent`). */
   silent: boolean;
+  /** How the runner's configuration names the options in messages (default: Jest's `testEnvironmentOptions.workerOrcd`). */
+  optionsName?: string;
+  /** What the runner calls a process that runs test files one after another (default: "Jest worker process"). */
+  processName?: string;
 }): Promise<{ first: boolean }> {
   const reaped = reapOrphans();
   if (reaped.length > 0) {
@@ -43,7 +47,7 @@ export async function startRun(o: {
   const inherited = readState();
   const existing = ownState(inherited) ? inherited : undefined;
   const raw = o.rawOptions;
-  const options = resolveOptions(raw, undefined, o.rootDir);
+  const options = resolveOptions(raw, undefined, o.rootDir, process.env, o.optionsName);
   const gpu = existing?.gpu ?? (await detectGpus());
   // What depends on options a file's docblock can override (mode, binary, model) is
   // decided per file by the environment; here a problem is only reported.
@@ -74,7 +78,7 @@ export async function startRun(o: {
   process.env[STATE_VAR] = writeState(state);
   const scope =
     options.scope === "process"
-      ? `process (one worker per Jest worker process, handed from file to file${options.sources.scope ? `; from ${options.sources.scope}` : ""})`
+      ? `process (one worker per ${o.processName ?? "Jest worker process"}, handed from file to file${options.sources.scope ? `; from ${options.sources.scope}` : ""})`
       : "file (one worker per test file)";
   const reuse = options.reuse ? `\n  reuse: ${describePool(options.reuseIdleMs)}` : "";
   const attached =

@@ -19,4 +19,18 @@ describe("matcher typings", () => {
     expect(result.out).toBe("");
     expect(result.code).toBe(0);
   }, 120_000);
+
+  it("type-check on Vitest's expect, with the worker and its fixture from worker-orcd-jest/vitest", async () => {
+    const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [require.resolve("typescript/bin/tsc"), "--noEmit", "-p", join(__dirname, "vitest", "tsconfig.json")],
+        { cwd: root },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? (error.code as number) : 0, out: stdout + stderr }),
+      );
+    });
+    expect(result.out).toBe("");
+    expect(result.code).toBe(0);
+  }, 120_000);
 });

@@ -1,0 +1,48 @@
+import { join } from "node:path";
+import type { WorkerOrcdOptions } from "../config/options";
+
+/** The package's root (where `vitest-setup.mjs` and `vitest-global-setup.mjs` are). */
+const ROOT = join(__dirname, "..", "..");
+
+/** How messages name the plugin's options. */
+export const OPTIONS_NAME = "workerOrcd()";
+
+/** The key under which the plugin provides the options to global setup and to every test file. */
+export const OPTIONS_KEY = "workerOrcd";
+
+/** What {@link workerOrcd} adds to the Vitest configuration. */
+export interface WorkerOrcdVitestConfig {
+  test: {
+    globalSetup: string[];
+    setupFiles: string[];
+    provide: Record<string, unknown>;
+  };
+}
+
+/** A Vite plugin, as Vitest's `plugins` takes it (no dependency on Vite's types). */
+export interface WorkerOrcdPlugin {
+  name: string;
+  config(): WorkerOrcdVitestConfig;
+}
+
+/**
+ * The Vitest plugin: `plugins: [workerOrcd({ ...options })]` in
+ * `vitest.config.ts`. It adds the run's global setup (GPU and model checks,
+ * the banner, the orphan sweep; the run's end) and a setup file that gives
+ * each test file its worker, with the options Jest takes as
+ * `testEnvironmentOptions.workerOrcd` (the same names, the same
+ * `WORKER_ORCD_*` variables, the same precedence).
+ */
+export function workerOrcd(options: WorkerOrcdOptions = {}): WorkerOrcdPlugin {
+  return {
+    name: "worker-orcd-jest",
+    config: () => ({
+      test: {
+        globalSetup: [join(ROOT, "vitest-global-setup.mjs")],
+        setupFiles: [join(ROOT, "vitest-setup.mjs")],
+        // No spare started ahead unless asked: Vitest tells its global setup nothing of how many files will run.
+        provide: { [OPTIONS_KEY]: { prestart: false, ...options } },
+      },
+    }),
+  };
+}

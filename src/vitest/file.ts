@@ -1,0 +1,144 @@
+import { relative } from "node:path";
+import { matchers } from "../matchers";
+import { FileReport } from "../report/file-report";
+import { workerRecord } from "../report/worker-record";
+import { HANDLE_KEY } from "../run/handle";
+import { STATE_VAR } from "../run/state";
+import { fileHandle, setUpFile } from "../runner/file-setup";
+import { FileWorkerSlot } from "../runner/file-worker";
+import { createWorkerGlobal } from "../runner/worker-global";
+import { transcriptContext } from "../transcripts/context";
+import { TranscriptStore, type UpdateMode } from "../transcripts/store";
+import { noteTranscriptUse } from "../transcripts/usage";
+import { WorkerExitedError } from "../worker/errors";
+import type { WorkerProcess } from "../worker/worker-process";
+import { OPTIONS_KEY, OPTIONS_NAME } from "./config";
+import { ROOT_KEY } from "./global-setup";
+import { setCurrentWorker } from "./runtime";
+
+/** A Vitest task (a test or a suite), as far as the setup file reads it. */
+interface Task {
+  name: string;
+  type?: string;
+  mode?: string;
+  suite?: Task;
+  tasks?: Task[];
+  filepath?: string;
+  result?: { state?: string };
+}
+
+/** The parts of Vitest's API the setup file uses (passed in by `vitest-setup.mjs`, the same instance the tests use). */
+export interface VitestApi {
+  expect: {
+    extend(matchers: object): void;
+    getState(): { testPath?: string; snapshotState?: { _updateSnapshot?: string } };
+  };
+  inject(key: string): unknown;
+  /** Vitest 4 and 5: the first parameter is the (destructured) context, the second the suite. */
+  beforeAll(fn: (context: object, suite: Task) => unknown, timeout?: number): void;
+  afterAll(fn: () => unknown, timeout?: number): void;
+  beforeEach(fn: (context: { task: Task }) => unknown): void;
+  afterEach(fn: (context: { task: Task }) => unknown): void;
+}
+
+/** A test's full name as Jest gives it: the enclosing describe blocks' names and its own, by spaces. */
+function fullName(task: Task): string {
+  const names = [task.name];
+  for (let s = task.suite; s && s.type !== "file" && s.suite !== undefined; s = s.suite)
+    names.unshift(s.name);
+  return names.join(" ");
+}
+
+function testsOf(task: Task): Task[] {
+  return (task.tasks ?? []).flatMap((t) => (t.type === "test" ? [t] : testsOf(t)));
+}
+
+/**
+ * Gives the test file its worker, as the Jest environment does: its options
+ * settled and its worker planned at once (a bad option fails the file with
+ * one message), the worker taken before its first test (scope, spare, reuse
+ * pool, attached URLs: the same sources), each test's unfinished calls
+ * ended when it ends, a worker that died during a test failing that test,
+ * and at the file's end the harnesses stopped, the run report's record
+ * written and the worker given back.
+ */
+export async function install(api: VitestApi): Promise<void> {
+  api.expect.extend(matchers);
+  const testPath = api.expect.getState().testPath ?? "";
+  const rootDir = (api.inject(ROOT_KEY) as string | undefined) ?? process.cwd();
+  const setup = await setUpFile({
+    projectId: "vitest",
+    configOptions: api.inject(OPTIONS_KEY),
+    fileOptions: undefined,
+    rootDir,
+    optionsName: OPTIONS_NAME,
+  });
+  const file = relative(rootDir, testPath);
+  let slot: FileWorkerSlot | undefined;
+  const handle = fileHandle(setup, () => {
+    if (slot?.startError) throw slot.startError;
+    if (!slot?.worker)
+      throw new Error(
+        "the worker is not started: worker-orcd-jest starts it before the file's first test; " +
+          "use `worker` inside tests and hooks, not at the top level of the file",
+      );
+    return slot.worker;
+  });
+  const report = FileReport.start(handle.jobs, file, process.env[STATE_VAR]);
+  const mode = api.expect.getState().snapshotState?._updateSnapshot;
+  handle.transcripts = new TranscriptStore(
+    testPath,
+    (mode === "all" || mode === "none" ? mode : "new") as UpdateMode,
+    () => transcriptContext(setup.plan, setup.gpu),
+    setup.options.transcriptKey,
+  );
+  (globalThis as Record<string, unknown>)[HANDLE_KEY] = handle;
+  setCurrentWorker(createWorkerGlobal(handle));
+  let deathReported = false;
+
+  // biome-ignore lint/correctness/noEmptyPattern: Vitest requires a destructuring pattern for a hook's first parameter
+  api.beforeAll(async ({}, suite) => {
+    for (const test of testsOf(suite)) handle.transcripts?.declaredTests.add(fullName(test));
+    slot = new FileWorkerSlot({ plan: setup.plan, options: setup.options, rootDir, file, jobs: handle.jobs });
+    await slot.take(true);
+    if (slot.startError) throw slot.startError;
+  }, setup.options.startupTimeoutMs + 10_000);
+
+  api.beforeEach(({ task }) => {
+    handle.jobs.owner = fullName(task);
+  });
+
+  api.afterEach(({ task }) => {
+    const name = fullName(task);
+    handle.jobs.abortOwnedBy(
+      name,
+      `test ${JSON.stringify(name)} ended while it ran (a timeout, or a call that was not awaited)`,
+    );
+    handle.jobs.owner = undefined;
+    if (task.result?.state !== "fail") handle.transcripts?.ranTests.add(name);
+    // The test during which the file's worker died fails (once per file; a clean exit is not a death).
+    const exit = slot?.worker?.exit;
+    if (deathReported || !exit || (exit.code === 0 && !exit.signal)) return;
+    deathReported = true;
+    if (task.result?.state === "fail") return;
+    const how = exit.signal ? `was killed by signal ${exit.signal}` : `exited with code ${exit.code}`;
+    throw new WorkerExitedError(`the worker process ${how} during this test`, slot!.worker!.facts());
+  });
+
+  api.afterAll(async () => {
+    try {
+      handle.jobs.abortOwnedBy(undefined, "the test file ended");
+      for (const harness of handle.harnesses) await harness.stop().catch(() => undefined);
+      const harnesses = handle.harnesses.flatMap((h) => {
+        const proc = (h as { process?: WorkerProcess }).process;
+        return proc ? [workerRecord("harness", proc)] : [];
+      });
+      report?.finish([...(slot?.records() ?? []), ...harnesses]);
+      if (handle.transcripts) noteTranscriptUse(handle.transcripts, process.env[STATE_VAR]);
+      await slot?.release();
+    } finally {
+      setCurrentWorker(undefined);
+      delete (globalThis as Record<string, unknown>)[HANDLE_KEY];
+    }
+  }, setup.options.shutdownGraceMs + 10_000);
+}

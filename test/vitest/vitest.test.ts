@@ -1,0 +1,155 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "@jest/globals";
+import { isAlive } from "../../src/worker/processes";
+import { VitestProject } from "../helpers/vitest-run";
+import { waitFor } from "../helpers/wait";
+
+// The package under Vitest: a project with the plugin, run by Vitest as a child, against real mock processes.
+
+const made: VitestProject[] = [];
+const project = (options: Record<string, unknown> = {}, config: Record<string, unknown> = {}) => {
+  const p = new VitestProject(options, config);
+  made.push(p);
+  return p;
+};
+afterAll(() => {
+  for (const p of made) p.remove();
+});
+
+const PASSING = `import { expect } from "vitest";
+import { test, worker } from "worker-orcd-jest/vitest";
+test("streams from the file's worker", async () => {
+  const events = await worker.execute({ job_id: "j1", prompt: "hi", max_tokens: 5 });
+  expect(events).toHaveValidEventOrder();
+  expect(events).toCompleteSuccessfully();
+  require("node:fs").appendFileSync(new URL("./seen", import.meta.url), worker.pid + "\\n");
+});
+test("the worker as a fixture is the same worker", async ({ worker: fixture }) => {
+  expect(await fixture.health()).toBeHealthy();
+  expect(fixture.pid).toBe(worker.pid);
+});
+`.replace('require("node:fs")', '(await import("node:fs"))');
+
+describe("worker-orcd-jest under Vitest", () => {
+  it("gives each file its worker (import and fixture), registers the matchers, prints the banner and the summary, exits 0", async () => {
+    const p = project({ mode: "mock" });
+    p.write("a.test.js", PASSING);
+    p.write("b.test.js", PASSING);
+    const r = await p.run();
+    expect(r.out).toMatch(/worker-orcd-jest: mock worker \(mode is mock\)/);
+    expect(r.out).toMatch(/Tests +4 passed \(4\)/);
+    expect(r.out).toMatch(/worker-orcd-jest: scope "file": 2 worker\(s\) started for 2 file\(s\)\n/);
+    expect(r.code).toBe(0);
+    const pids = readFileSync(join(p.dir, "seen"), "utf8").trim().split("\n").map(Number);
+    expect(new Set(pids).size).toBe(2);
+    expect(await p.survivors()).toEqual([]);
+  }, 60_000);
+
+  it.each([
+    [
+      "forks, isolated (Vitest's default): a worker per file",
+      { mode: "mock" },
+      {},
+      /scope "file": 3 worker\(s\) started for 3 file\(s\)\n/,
+    ],
+    [
+      "threads: a worker per file",
+      { mode: "mock" },
+      { pool: "threads" },
+      /scope "file": 3 worker\(s\) started for 3 file\(s\)\n/,
+    ],
+    [
+      'scope "process" with isolate false: one worker handed from file to file',
+      { mode: "mock", scope: "process" },
+      { pool: "forks", isolate: false, maxWorkers: 1 },
+      /scope "process": 1 worker\(s\) started for 3 file\(s\) \(2 took over a kept worker\)/,
+    ],
+  ])(
+    "%s; nothing left running",
+    async (_name, options, config, summary) => {
+      const p = project(options, config);
+      for (const n of ["a", "b", "c"])
+        p.write(
+          `${n}.test.js`,
+          `import { expect } from "vitest";
+import { test, worker } from "worker-orcd-jest/vitest";
+test("${n}", async () => {
+  expect(await worker.execute({ job_id: "${n}", prompt: "hi", max_tokens: 3 })).toCompleteSuccessfully();
+});
+`,
+        );
+      const r = await p.run();
+      expect(r.out).toMatch(/Tests +3 passed \(3\)/);
+      expect(r.out).toMatch(summary);
+      expect(r.code).toBe(0);
+      expect(await p.survivors()).toEqual([]);
+    },
+    60_000,
+  );
+
+  it("a failing matcher fails the run (exit 1) with its message, the timeline and the worker's log tail", async () => {
+    const p = project({ mode: "mock" });
+    p.write(
+      "fails.test.js",
+      `import { expect } from "vitest";
+import { test, worker } from "worker-orcd-jest/vitest";
+test("wants 99 tokens", async () => {
+  expect(await worker.execute({ job_id: "f", prompt: "hi", max_tokens: 3 })).toHaveTokenCount(99);
+});
+`,
+    );
+    const r = await p.run();
+    expect(r.out).toMatch(/Broken rule: token count: 3 token event\(s\), expected 99/);
+    expect(r.out).toMatch(/Timeline \(5 event\(s\)\):\n {2}#0 started job_id="f"/);
+    expect(r.out).toMatch(/Last \d+ line\(s\) of the worker's log \(http:\/\/127\.0\.0\.1:\d+\):/);
+    expect(r.out).toMatch(/Tests +1 failed \(1\)/);
+    expect(r.code).toBe(1);
+    expect(await p.survivors()).toEqual([]);
+  }, 60_000);
+
+  it("a bad option fails every file with one message naming it and the fix; nothing starts", async () => {
+    const p = project({ mode: "mock", scope: "fiel" });
+    p.write("a.test.js", PASSING);
+    const r = await p.run();
+    expect(r.out).toMatch(
+      /worker-orcd-jest configuration error: workerOrcd\(\)\.scope must be "file" or "process", got "fiel"/,
+    );
+    expect(r.code).not.toBe(0);
+    expect(await p.survivors()).toEqual([]);
+  }, 60_000);
+
+  it("SIGINT to Vitest during a stream: nothing of the run is left running", async () => {
+    const p = project({ mode: "mock", mockArgs: ["--token-interval-ms", "5", "--eos-after", "0"] });
+    p.write(
+      "long.test.js",
+      `import { writeFileSync } from "node:fs";
+import { test, worker } from "worker-orcd-jest/vitest";
+test("streams for a long time", async () => {
+  writeFileSync(new URL("./streaming", import.meta.url), String(worker.pid));
+  for await (const e of worker.stream({ job_id: "long", prompt: "hi", max_tokens: 100000 })) void e;
+}, 120000);
+`,
+    );
+    let child: import("node:child_process").ChildProcess | undefined;
+    const ran = p.run([], {}, (c) => {
+      child = c;
+    });
+    const streaming = join(p.dir, "streaming");
+    const pid = await waitFor(
+      () => {
+        try {
+          return Number(readFileSync(streaming, "utf8"));
+        } catch {
+          return 0;
+        }
+      },
+      "the test to write its worker's pid",
+      30_000,
+    );
+    child?.kill("SIGINT");
+    await ran;
+    await waitFor(() => !isAlive(pid), `the worker (pid ${pid}) to be gone after SIGINT`, 15_000);
+    expect(await p.survivors(10_000)).toEqual([]);
+  }, 90_000);
+});
