@@ -46,3 +46,24 @@ export function workerOrcd(options: WorkerOrcdOptions = {}): WorkerOrcdPlugin {
     }),
   };
 }
+
+/**
+ * The conformance suite as a Vitest project: `test: { projects: [{ extends: true }, conformanceProject()] }`.
+ * It is configured by the same variables as the Jest project (WORKER_ORCD_BIN, WORKER_ORCD_MODEL,
+ * WORKER_ORCD_GPU_DEVICE, WORKER_ORCD_CONFORMANCE_ARGS, WORKER_ORCD_CONFORMANCE_ALLOW); one test per clause.
+ */
+export function conformanceProject(): {
+  test: { name: string; root: string; include: string[]; testTimeout: number; hookTimeout: number };
+} {
+  return {
+    test: {
+      name: "worker-orcd conformance",
+      root: ROOT,
+      include: ["vitest-conformance.test.mjs"],
+      testTimeout: 600_000,
+      hookTimeout: 600_000,
+    },
+  };
+}
+
+export { WorkerOrcdVitestReporter, workerOrcdReporter } from "./reporter";

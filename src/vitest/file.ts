@@ -7,6 +7,7 @@ import { STATE_VAR } from "../run/state";
 import { fileHandle, setUpFile } from "../runner/file-setup";
 import { FileWorkerSlot } from "../runner/file-worker";
 import { createWorkerGlobal } from "../runner/worker-global";
+import { finishingStops } from "../scope/let-go";
 import { transcriptContext } from "../transcripts/context";
 import { TranscriptStore, type UpdateMode } from "../transcripts/store";
 import { noteTranscriptUse } from "../transcripts/usage";
@@ -136,6 +137,8 @@ export async function install(api: VitestApi): Promise<void> {
       report?.finish([...(slot?.records() ?? []), ...harnesses]);
       if (handle.transcripts) noteTranscriptUse(handle.transcripts, process.env[STATE_VAR]);
       await slot?.release();
+      // A Vitest worker process may end right after its file: the mock's stop, left to finish, is seen to its end.
+      await finishingStops();
     } finally {
       setCurrentWorker(undefined);
       delete (globalThis as Record<string, unknown>)[HANDLE_KEY];

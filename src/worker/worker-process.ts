@@ -391,8 +391,9 @@ export class WorkerProcess {
    * sweeps the environment mark.
    */
   terminateNow(): void {
-    if (this.child.pid === undefined || this.exit) return;
-    signal(-this.child.pid, "SIGTERM");
+    if (this.child.pid === undefined) return;
+    // One that already exited (its stop's SIGTERM took effect) still has its record to remove.
+    if (!this.exit) signal(-this.child.pid, "SIGTERM");
     forgetWorker(this.child.pid);
   }
 

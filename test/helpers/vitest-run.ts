@@ -13,7 +13,12 @@ const VITEST_BIN = join(REPO, "node_modules", "vitest", "vitest.mjs");
  * `workerOrcd(options)`.
  */
 export class VitestProject extends FixtureProject {
-  constructor(options: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {
+  constructor(
+    options: Record<string, unknown> = {},
+    config: Record<string, unknown> = {},
+    /** With it, `reporters: ["default", workerOrcdReporter(report)]`. */
+    report?: Record<string, unknown>,
+  ) {
     super();
     rmSync(join(this.dir, "jest.config.js"));
     this.write("package.json", JSON.stringify({ name: "vitest-fixture", private: true, type: "module" }));
@@ -23,8 +28,14 @@ export class VitestProject extends FixtureProject {
     this.write(
       "vitest.config.js",
       `import { defineConfig } from "vitest/config";
-import { workerOrcd } from "worker-orcd-jest/vitest/config";
-export default defineConfig({ plugins: [workerOrcd(${JSON.stringify({ shutdownGraceMs: 300, ...options })})], test: ${JSON.stringify(config)} });
+import { workerOrcd, workerOrcdReporter } from "worker-orcd-jest/vitest/config";
+const test = ${JSON.stringify(config)};
+${
+  report
+    ? `test.reporters = ["default", workerOrcdReporter(${JSON.stringify(report)})];
+`
+    : ""
+}export default defineConfig({ plugins: [workerOrcd(${JSON.stringify({ shutdownGraceMs: 300, ...options })})], test });
 `,
     );
   }

@@ -1,15 +1,21 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
+import { reportMain } from "../../src/report/cli";
 import { isAlive } from "../../src/worker/processes";
+import { FixtureProject, REPO } from "../helpers/jest-run";
 import { VitestProject } from "../helpers/vitest-run";
 import { waitFor } from "../helpers/wait";
 
 // The package under Vitest: a project with the plugin, run by Vitest as a child, against real mock processes.
 
-const made: VitestProject[] = [];
-const project = (options: Record<string, unknown> = {}, config: Record<string, unknown> = {}) => {
-  const p = new VitestProject(options, config);
+const made: FixtureProject[] = [];
+const project = (
+  options: Record<string, unknown> = {},
+  config: Record<string, unknown> = {},
+  report?: Record<string, unknown>,
+) => {
+  const p = new VitestProject(options, config, report);
   made.push(p);
   return p;
 };
@@ -88,6 +94,89 @@ test("${n}", async () => {
     60_000,
   );
 
+  it("the run report under Vitest: the table, the JSON (files, jobs, fingerprint) and HTML; report compare takes it beside a Jest run's", async () => {
+    const p = project({ mode: "mock", mockArgs: ["--token-interval-ms", "2"] }, {}, { outputDir: "out" });
+    for (const n of ["a", "b"])
+      p.write(
+        `${n}.test.js`,
+        `import { expect } from "vitest";
+import { test, worker } from "worker-orcd-jest/vitest";
+test("streams twenty tokens", async () => {
+  for (const k of [1, 2, 3])
+    expect(await worker.execute({ job_id: "${n}" + k, prompt: "hi", max_tokens: 20 })).toCompleteSuccessfully();
+});
+`,
+      );
+    const r = await p.run();
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/worker-orcd-jest report \(GPU: none;/);
+    expect(r.out).toMatch(/a\.test\.js +mock +[\d.]+ ms\*? +3 +60 /);
+    const report = JSON.parse(readFileSync(join(p.dir, "out", "worker-orcd-report.json"), "utf8"));
+    expect(report.files.map((f: { file: string }) => f.file)).toEqual(["a.test.js", "b.test.js"]);
+    expect(report.files[0].jobs.map((j: { test: string }) => j.test)).toEqual([
+      "streams twenty tokens",
+      "streams twenty tokens",
+      "streams twenty tokens",
+    ]);
+    expect(report.fingerprint).toMatchObject({ binary: { path: "mock" } });
+    expect(report.pace).toBeDefined();
+    expect(readFileSync(join(p.dir, "out", "worker-orcd-report.html"), "utf8")).toContain(
+      "streams twenty tokens",
+    );
+    // The same tests under Jest, with the same reporter options: report compare judges one run against the other.
+    const j = new FixtureProject({
+      testEnvironmentOptions: { workerOrcd: { mode: "mock", mockArgs: ["--token-interval-ms", "2"] } },
+      reporters: ["default", [join(REPO, "reporter.js"), { outputDir: "out" }]],
+    });
+    made.push(j);
+    for (const n of ["a", "b"])
+      j.write(
+        `${n}.test.js`,
+        `test("streams twenty tokens", async () => {
+  for (const k of [1, 2, 3])
+    expect(await worker.execute({ job_id: "${n}" + k, prompt: "hi", max_tokens: 20 })).toCompleteSuccessfully();
+});
+`,
+      );
+    expect((await j.run()).code).toBe(0);
+    const jestReport = JSON.parse(readFileSync(join(j.dir, "out", "worker-orcd-report.json"), "utf8"));
+    expect(jestReport.files.map((f: { file: string }) => f.file)).toEqual(["a.test.js", "b.test.js"]);
+    expect(jestReport.totals).toMatchObject({ jobs: report.totals.jobs, tokens: report.totals.tokens });
+    const lines: string[] = [];
+    const sink = { write: (s: string) => lines.push(s) > 0 } as unknown as NodeJS.WritableStream;
+    const code = reportMain(
+      [
+        "compare",
+        join(j.dir, "out", "worker-orcd-report.json"),
+        join(p.dir, "out", "worker-orcd-report.json"),
+      ],
+      sink,
+      sink,
+    );
+    expect(lines.join("")).toMatch(/figure\(s\) judged|REGRESSED|regressed/);
+    expect(code).not.toBe(2);
+    expect(await p.survivors()).toEqual([]);
+  }, 90_000);
+
+  it("the conformance suite as a Vitest project: one test per clause; a mock without event lines fails SSE-EVENT-NAMES alone (exit 1)", async () => {
+    const p = project();
+    p.write(
+      "vitest.config.js",
+      `import { defineConfig } from "vitest/config";
+import { conformanceProject } from "worker-orcd-jest/vitest/config";
+export default defineConfig({ test: { projects: [conformanceProject()] } });
+`,
+    );
+    const r = await p.run(["--reporter=verbose"], { WORKER_ORCD_MOCK_FAULT: "no-event-lines" });
+    expect(r.out).toMatch(
+      /× .*SSE-EVENT-NAMES \(MUST\): every frame has an event: line equal to its JSON type/,
+    );
+    expect(r.out).toMatch(/✓ .*SSE-ORDER \(MUST\)/);
+    expect(r.out).toMatch(/Tests +1 failed \| 22 passed \(23\)/);
+    expect(r.code).toBe(1);
+    expect(await p.survivors()).toEqual([]);
+  }, 90_000);
+
   it("a failing matcher fails the run (exit 1) with its message, the timeline and the worker's log tail", async () => {
     const p = project({ mode: "mock" });
     p.write(
@@ -132,7 +221,8 @@ test("streams for a long time", async () => {
 `,
     );
     let child: import("node:child_process").ChildProcess | undefined;
-    const ran = p.run([], {}, (c) => {
+    // Vitest's own temp folder outlives a Vitest stopped this way: the run's temp folder is the project's.
+    const ran = p.run([], { TMPDIR: p.write("tmp/.keep", "") && join(p.dir, "tmp") }, (c) => {
       child = c;
     });
     const streaming = join(p.dir, "streaming");
