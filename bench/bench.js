@@ -6,7 +6,7 @@
  * to bench/results.json. Loopback only; bounded in time.
  */
 const { spawn } = require("node:child_process");
-const { mkdtempSync, rmSync, writeFileSync } = require("node:fs");
+const { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } = require("node:fs");
 const { cpus, tmpdir } = require("node:os");
 const { join } = require("node:path");
 const { summary, repeat, printTable } = require("./stats");
@@ -395,6 +395,98 @@ async function wholeRun() {
   }
 }
 
+/** A Vitest project of `files` trivial files: plain (no plugin) or with the plugin (`workerOrcd()`). */
+function vitestProject(files, withPlugin, shared = false) {
+  const dir = mkdtempSync(join(tmpdir(), "wojest-bench-vitest-"));
+  mkdirSync(join(dir, "node_modules"));
+  symlinkSync(ROOT, join(dir, "node_modules", "worker-orcd-jest"));
+  symlinkSync(join(ROOT, "node_modules", "vitest"), join(dir, "node_modules", "vitest"));
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "bench", private: true, type: "module" }));
+  writeFileSync(
+    join(dir, "vitest.config.js"),
+    withPlugin
+      ? `import { defineConfig } from "vitest/config";\nimport { workerOrcd } from "worker-orcd-jest/vitest/config";\nexport default defineConfig({ plugins: [workerOrcd(${shared ? '{ scope: "process" }' : ""})]${shared ? ", test: { isolate: false }" : ""} });\n`
+      : 'import { defineConfig } from "vitest/config";\nexport default defineConfig({});\n',
+  );
+  const body = 'import { expect, test } from "vitest";\ntest("trivial", () => { expect(1 + 1).toBe(2); });\n';
+  for (let k = 0; k < files; k++) writeFileSync(join(dir, `t${k}.test.js`), body);
+  return dir;
+}
+
+async function vitestWall(dir) {
+  const r = await run(
+    process.execPath,
+    [join(ROOT, "node_modules", "vitest", "vitest.mjs"), "run", "--maxWorkers=2", "--silent"],
+    {
+      cwd: dir,
+      env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
+    },
+  );
+  if (r.code !== 0) throw new Error(`vitest failed in ${dir}:\n${r.out}`);
+  return r.ms;
+}
+
+/**
+ * The integration's cost under each runner, side by side in one run: 8 trivial files at 2 workers under
+ * plain Jest, the preset, plain Vitest and Vitest with the plugin (a worker per file in both), interleaved.
+ */
+async function runners() {
+  const dirs = {
+    jest: project({ testEnvironment: "node", transform: {} }, 8),
+    preset: project({ preset: PRESET }, 8),
+    vitest: vitestProject(8, false),
+    plugin: vitestProject(8, true),
+    shared: vitestProject(8, true, true),
+  };
+  const wallOf = (name, dir) =>
+    name === "jest" || name === "preset" ? jestWall(dir, ["--maxWorkers=2"]) : vitestWall(dir);
+  try {
+    for (const [name, dir] of Object.entries(dirs)) await wallOf(name, dir);
+    const wall = Object.fromEntries(Object.keys(dirs).map((name) => [name, []]));
+    for (let k = 0; k < REPS; k++)
+      for (const [name, dir] of Object.entries(dirs)) wall[name].push(await wallOf(name, dir));
+    const j = record(
+      "runners_jest_plain_ms",
+      "baseline: 8 trivial files, 2 workers, plain Jest",
+      "ms",
+      wall.jest,
+    );
+    const p = record(
+      "runners_jest_preset_ms",
+      "8 trivial files, 2 workers, the Jest preset",
+      "ms",
+      wall.preset,
+    );
+    const v = record(
+      "runners_vitest_plain_ms",
+      "baseline: 8 trivial files, 2 workers, plain Vitest",
+      "ms",
+      wall.vitest,
+    );
+    const q = record(
+      "runners_vitest_plugin_ms",
+      "8 trivial files, 2 workers, Vitest with the plugin",
+      "ms",
+      wall.plugin,
+      "target: cost over plain Vitest <= the preset's over plain Jest",
+    );
+    const sh = record(
+      "runners_vitest_shared_ms",
+      '8 trivial files, 2 workers, Vitest with the plugin, isolate: false, scope "process"',
+      "ms",
+      wall.shared,
+    );
+    results.runners_vitest_shared_ratio = sh.median / v.median;
+    results.runners_vitest_shared_added_ms = sh.median - v.median;
+    results.runners_jest_ratio = p.median / j.median;
+    results.runners_vitest_ratio = q.median / v.median;
+    results.runners_jest_added_ms = p.median - j.median;
+    results.runners_vitest_added_ms = q.median - v.median;
+  } finally {
+    for (const dir of Object.values(dirs)) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A real-style suite: 10 files at --maxWorkers=2 against a worker whose load takes 2 s, scope "file" against "process". */
 async function realStyle() {
   const body = `test("uses its worker", async () => { expect((await worker.health()).status).toBe("healthy"); });\n`;
@@ -689,6 +781,7 @@ async function main() {
     spawnToReady,
     perFileOverhead,
     wholeRun,
+    runners,
     realStyle,
     sseThroughput,
     teardown,
