@@ -7,10 +7,14 @@ export interface SuiteApi {
   beforeAll(fn: () => Promise<void>, timeout?: number): void;
   describe(name: string, fn: () => void): void;
   test(name: string, fn: () => void): void;
-  expect: (value: unknown) => { toEqual(expected: unknown): void };
-  /** The runner's `expect.stringMatching`. */
-  stringMatching(pattern: RegExp): unknown;
 }
+
+/**
+ * Judges one clause's result in the runner's own file (a failure's stack
+ * frame then names that file, which the runner shows): `fail` and `error`
+ * fail, `pass` and `n/a` pass.
+ */
+export type ClauseCheck = (result: { verdict: string; evidence: string }) => void;
 
 /**
  * The conformance suite as a test runner's project: it reads
@@ -21,7 +25,11 @@ export interface SuiteApi {
  * `fail` or `error` verdict fails it; `n/a` passes with the reason in its
  * evidence.
  */
-export function conformanceSuite(api: SuiteApi, env: NodeJS.ProcessEnv = process.env): void {
+export function conformanceSuite(
+  api: SuiteApi,
+  check: ClauseCheck,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const binary = env.WORKER_ORCD_BIN || "mock";
   const allow = (env.WORKER_ORCD_CONFORMANCE_ALLOW ?? "")
     .split(",")
@@ -51,10 +59,7 @@ export function conformanceSuite(api: SuiteApi, env: NodeJS.ProcessEnv = process
         if (startError) throw startError;
         const result = report!.clauses.find((c) => c.id === clause.id)!;
         if (allow.includes(clause.id)) return;
-        api.expect({ verdict: result.verdict, evidence: result.evidence }).toEqual({
-          verdict: api.stringMatching(/^(pass|n\/a)$/),
-          evidence: result.evidence,
-        });
+        check({ verdict: result.verdict, evidence: result.evidence });
       });
   });
 }
