@@ -4,7 +4,7 @@ import { checkBinary } from "../checks/binary";
 import { parseCommand, usageError } from "../util/command-line";
 import { didYouMean } from "../util/suggest";
 import { formatBuildComparison, renderBuildComparisonHtml } from "./report";
-import { type BuildComparison, compareBuilds, PROBE_IDS } from "./run";
+import { type BuildComparison, compareBuilds, namesNoFile, PROBE_IDS } from "./run";
 
 export const COMPARE_BUILDS_USAGE = `usage: worker-orcd-jest compare-builds --bin <a> --bin <b> --model <file|mock> [--gpu-device N]
          [--json <file>] [-o <dir>] [--allow <PROBE,...>] [--env NAME=VALUE]...
@@ -45,7 +45,7 @@ export async function compareBuildsMain(
   if (bins.length !== 2)
     return usageError(COMMAND, `give --bin exactly twice (the two builds), got ${bins.length}`, io);
   for (const bin of bins) {
-    if (bin === "mock" || bin === "mock-compat" || /^https?:\/\//.test(bin)) continue;
+    if (namesNoFile(bin)) continue;
     const check = checkBinary(resolve(bin));
     if (!check.ok) {
       err.write(
@@ -54,7 +54,7 @@ export async function compareBuildsMain(
       return 2;
     }
   }
-  const noFile = bins.every((b) => b === "mock" || b === "mock-compat" || /^https?:\/\//.test(b));
+  const noFile = bins.every(namesNoFile);
   const model = (values.model as string | undefined) ?? (noFile ? "mock" : undefined);
   if (!model)
     return usageError(COMMAND, "--model is required where a --bin is a real worker (a .gguf file)", io);
@@ -85,9 +85,7 @@ export async function compareBuildsMain(
   let result: BuildComparison;
   try {
     result = await compareBuilds({
-      bins: bins.map((b) =>
-        b === "mock" || b === "mock-compat" || /^https?:\/\//.test(b) ? b : resolve(b),
-      ) as [string, string],
+      bins: bins.map((b) => (namesNoFile(b) ? b : resolve(b))) as [string, string],
       model: model === "mock" ? "mock" : resolve(model),
       gpuDevice: device,
       allow,

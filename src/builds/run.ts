@@ -68,7 +68,11 @@ interface Running {
   worker?: WorkerProcess;
 }
 
-const isUrl = (bin: string) => /^https?:\/\//.test(bin);
+/** True for a `--bin` that names a running worker by its URL (attached to, never started). */
+export const isUrl = (bin: string): boolean => /^https?:\/\//.test(bin);
+
+/** True for a `--bin` that names no file: the bundled mock, its compat mode, or a URL. */
+export const namesNoFile = (bin: string): boolean => bin === "mock" || bin === "mock-compat" || isUrl(bin);
 
 async function startBuild(bin: string, o: CompareBuildsOptions): Promise<Running> {
   if (isUrl(bin)) {
