@@ -177,6 +177,30 @@ export default defineConfig({ test: { projects: [conformanceProject()] } });
     expect(await p.survivors()).toEqual([]);
   }, 90_000);
 
+  it("itGpu skips with the reason printed where no GPU is usable, and fails with WORKER_ORCD_REQUIRE_GPU=1", async () => {
+    const p = project({ mode: "mock" });
+    p.write(
+      "gpu.test.js",
+      `import { expect } from "vitest";
+import { itGpu, test, worker } from "worker-orcd-jest/vitest";
+itGpu("needs the real model", async () => {
+  expect(await worker.health()).toBeHealthy();
+});
+test("runs anywhere", async () => {
+  expect(await worker.health()).toBeHealthy();
+});
+`,
+    );
+    const skipped = await p.run();
+    expect(skipped.out).toMatch(/worker-orcd-jest: GPU test "needs the real model" skipped: /);
+    expect(skipped.out).toMatch(/Tests +1 passed \| 1 skipped \(2\)/);
+    expect(skipped.code).toBe(0);
+    const required = await p.run([], { WORKER_ORCD_REQUIRE_GPU: "1" });
+    expect(required.out).toMatch(/GPU test cannot run and WORKER_ORCD_REQUIRE_GPU=1 forbids skipping it/);
+    expect(required.code).toBe(1);
+    expect(await p.survivors()).toEqual([]);
+  }, 60_000);
+
   it("a failing matcher fails the run (exit 1) with its message, the timeline and the worker's log tail", async () => {
     const p = project({ mode: "mock" });
     p.write(
