@@ -8,33 +8,26 @@ import { WORKERS_USAGE, workersMain } from "./scope/pool/workers-cli";
 import { packageInfo } from "./util/package-info";
 import { didYouMean } from "./util/suggest";
 
+/** Exits with what an asynchronous command resolved to; a command that threw exits 2 with its stack. */
+function exitWith(run: Promise<number>): void {
+  run.then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`worker-orcd-jest: ${(error as Error).stack ?? error}\n`);
+      process.exit(2);
+    },
+  );
+}
+
 const [command, ...rest] = process.argv.slice(2);
 if (command === "conformance") {
-  conformanceMain(rest).then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`worker-orcd-jest: ${(error as Error).stack ?? error}\n`);
-      process.exit(2);
-    },
-  );
+  exitWith(conformanceMain(rest));
 } else if (command === "compare-builds") {
-  compareBuildsMain(rest).then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`worker-orcd-jest: ${(error as Error).stack ?? error}\n`);
-      process.exit(2);
-    },
-  );
+  exitWith(compareBuildsMain(rest));
 } else if (command === "report") {
   process.exit(reportMain(rest));
 } else if (command === "workers") {
-  workersMain(rest).then(
-    (code) => process.exit(code),
-    (error) => {
-      process.stderr.write(`worker-orcd-jest: ${(error as Error).stack ?? error}\n`);
-      process.exit(2);
-    },
-  );
+  exitWith(workersMain(rest));
 } else if (command === "write-model") {
   process.exit(writeModelMain(rest));
 } else if (command === "--version") {

@@ -46,25 +46,21 @@ function blocksAfter(marker: RegExp): (DocBlock & { name: string })[] {
   return found;
 }
 
-/** The code block marked `<!-- consumer:NAME -->` in the README or a docs page (exactly one). */
-export function markedBlock(name: string): string {
-  const hits = blocksAfter(/^<!-- consumer:([\w-]+) -->$/).filter((b) => b.name === name);
+/** The one code block marked `<!-- KIND:NAME -->` in the README or a docs page. */
+function blockMarked(kind: "consumer" | "vitest", name: string): string {
+  const hits = blocksAfter(new RegExp(`^<!-- ${kind}:([\\w-]+) -->$`)).filter((b) => b.name === name);
   if (hits.length !== 1)
     throw new Error(
-      `expected one <!-- consumer:${name} --> block in README.md and docs/, found ${hits.length}`,
+      `expected one <!-- ${kind}:${name} --> block in README.md and docs/, found ${hits.length}`,
     );
   return hits[0].code.trim();
 }
 
-/** The code block marked `<!-- vitest:NAME -->` in the README or a docs page (exactly one): what a Vitest user copies. */
-export function vitestBlock(name: string): string {
-  const hits = blocksAfter(/^<!-- vitest:([\w-]+) -->$/).filter((b) => b.name === name);
-  if (hits.length !== 1)
-    throw new Error(
-      `expected one <!-- vitest:${name} --> block in README.md and docs/, found ${hits.length}`,
-    );
-  return hits[0].code.trim();
-}
+/** The code block marked `<!-- consumer:NAME -->` in the README or a docs page (exactly one). */
+export const markedBlock = (name: string): string => blockMarked("consumer", name);
+
+/** The code block marked `<!-- vitest:NAME -->` (exactly one): what a Vitest user copies. */
+export const vitestBlock = (name: string): string => blockMarked("vitest", name);
 
 /** Every block marked `<!-- runnable -->`: a complete test file that must pass against the packed package. */
 export function runnableBlocks(): DocBlock[] {
