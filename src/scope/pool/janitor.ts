@@ -9,6 +9,7 @@ import {
   claim,
   drop,
   ensurePool,
+  heldElsewhere,
   holderAlive,
   listPool,
   lockHolder,
@@ -49,7 +50,6 @@ async function end(entry: PoolEntry): Promise<void> {
  */
 export async function sweep(dir: string): Promise<number> {
   const entries = listPool(dir);
-  const idleIds = new Set(entries.filter((e) => e.state === "idle").map((e) => e.record.id));
   let left = 0;
   for (const entry of entries) {
     const { record } = entry;
@@ -65,8 +65,9 @@ export async function sweep(dir: string): Promise<number> {
       left++;
       continue;
     }
-    // The holder is gone. Handed back just before it went (its idle record exists): only the lease file is left over.
-    if (idleIds.has(record.id)) drop(entry, false);
+    // The holder is gone, so whatever it did is done: looked at afresh now (the listing may have straddled its
+    // hand-back), a worker idle again or since taken by a live run keeps running; only the lease file is left over.
+    if (entry.holder && heldElsewhere(dir, record.id, entry.holder)) drop(entry, false);
     else await end(entry);
   }
   for (const marker of aged(dir, "released"))

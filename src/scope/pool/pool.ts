@@ -25,7 +25,7 @@ import {
   putIdle,
   putLeased,
   releasePath,
-  touch,
+  takeRelease,
   tryLock,
   workerAlive,
 } from "./store";
@@ -166,12 +166,12 @@ export class WorkerPool {
     if (!lease) return false;
     this.leases.delete(worker);
     const { record } = lease.entry;
-    if (worker.exit || !workerAlive(record)) {
+    // The release marker first: a watchdog that has begun to end the worker (an owner died) took it already.
+    if (worker.exit || !workerAlive(record) || !takeRelease(lease.release)) {
       drop(lease.entry);
       return false;
     }
     putIdle(this.dir, { ...record, idleSince: Date.now(), idleMs: lease.idleMs, uses: record.uses + 1 });
-    touch(lease.release);
     rmSync(lease.entry.path, { force: true });
     if (worker instanceof WorkerProcess) worker.handOver();
     else worker.detach();

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ConfigError } from "../../client/errors";
 import { createExclusive, privateDir, replaceFile, userTempDir } from "../../util/user-dir";
@@ -209,13 +209,38 @@ export function drop(entry: Pick<PoolEntry, "path" | "record">, outputs = true):
   for (const path of Object.values(outputPaths(dir, entry.record.id))) rmSync(path, { force: true });
 }
 
-/** Creates an empty marker file (the release of a watchdog); one already there is left as it is. */
-export function touch(path: string): void {
+/**
+ * Takes a lease's release marker (creates it, exclusively): true when this
+ * process created it, so the lease's watchdog will let the worker live;
+ * false when the watchdog created it first, because it is ending the worker.
+ */
+export function takeRelease(path: string): boolean {
   try {
     createExclusive(path);
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return false;
   }
+}
+
+/**
+ * True when worker `id` is, right now, idle in the pool or leased by a live
+ * holder other than `except`: read afresh, not from an earlier listing.
+ */
+export function heldElsewhere(dir: string, id: string, except: Holder): boolean {
+  if (existsSync(idlePath(dir, id))) return true;
+  let names: string[] = [];
+  try {
+    names = readdirSync(join(dir, "leased"));
+  } catch {
+    return false;
+  }
+  return names.some((name) => {
+    if (!name.startsWith(`${id}@`) || !name.endsWith(".json")) return false;
+    const holder = parseHolder(name.slice(id.length + 1, -5));
+    return holder !== undefined && holderName(holder) !== holderName(except) && holderAlive(holder);
+  });
 }
 
 /** Files in a pool part (`released`, `starting`) with their age in ms. */
