@@ -47,10 +47,10 @@ export function pickUrl(urls: string[], jestWorkerId = process.env.JEST_WORKER_I
   return urls[id - 1];
 }
 
-/** More Jest worker processes than URLs: a configuration error that says which `--maxWorkers` fits. */
+/** More test worker processes (Jest's or Vitest's) than URLs: a configuration error that says which `--maxWorkers` fits. */
 export function tooFewUrls(urls: number, workers: number): ConfigError {
   return new ConfigError(
-    `${workers} Jest worker processes but ${urls} worker URL(s): a worker runs one job at a time, so no two ` +
-      `Jest processes share one; run with --maxWorkers=${urls} (or give more URLs)`,
+    `${workers} test worker processes (Jest's or Vitest's) but ${urls} worker URL(s): a worker runs one job at a ` +
+      `time, so no two of them share one; run with --maxWorkers=${urls} (or give more URLs)`,
   );
 }

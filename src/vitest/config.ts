@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import type { WorkerOrcdOptions } from "../config/options";
+import { ConfigError } from "../client/errors";
+import { presentConfigError, type WorkerOrcdOptions } from "../config/options";
 
 /** The package's root (where `vitest-setup.mjs` and `vitest-global-setup.mjs` are). */
 const ROOT = join(__dirname, "..", "..");
@@ -23,6 +24,24 @@ export interface WorkerOrcdVitestConfig {
 export interface WorkerOrcdPlugin {
   name: string;
   config(): WorkerOrcdVitestConfig;
+  /** Vitest's hook for each project (Vitest 3.1 and later): refuses what the package cannot serve. */
+  configureVitest(context: { project: { name: string; config: { browser?: { enabled?: boolean } } } }): void;
+}
+
+/**
+ * The browser mode runs test files in a browser, where no worker process can
+ * be started or signalled and no file of the run's state can be read: the
+ * plugin refuses it with one line instead of failing each file.
+ */
+function refuseBrowser(project: { name: string; config: { browser?: { enabled?: boolean } } }): void {
+  if (!project.config.browser?.enabled) return;
+  const which = project.name ? `project ${JSON.stringify(project.name)}` : "this project";
+  const error = new ConfigError(
+    `${OPTIONS_NAME} does not run in Vitest's browser mode (${which} has browser.enabled): the worker is a local ` +
+      "process the tests start and stop; run these tests in Node (pool forks or threads), e.g. in a project of " +
+      "their own without `browser`",
+  );
+  throw presentConfigError(error);
 }
 
 /**
@@ -44,6 +63,7 @@ export function workerOrcd(options: WorkerOrcdOptions = {}): WorkerOrcdPlugin {
         provide: { [OPTIONS_KEY]: { prestart: false, ...options } },
       },
     }),
+    configureVitest: ({ project }) => refuseBrowser(project),
   };
 }
 

@@ -39,6 +39,8 @@ export interface VitestApi {
   beforeAll(fn: (context: object, suite: Task) => unknown, timeout?: number): void;
   afterAll(fn: () => unknown, timeout?: number): void;
   beforeEach(fn: (context: { task: Task }) => unknown): void;
+  /** Vitest 4.1 and later: wraps each test (its hooks and its function); the test runs inside `runTest`. */
+  aroundEach?(fn: (runTest: () => Promise<void>, context: { task: Task }) => Promise<void>): void;
   afterEach(fn: (context: { task: Task }) => unknown): void;
 }
 
@@ -107,9 +109,13 @@ export async function install(api: VitestApi): Promise<void> {
     if (slot.startError) throw slot.startError;
   }, setup.options.startupTimeoutMs + 10_000);
 
-  api.beforeEach(({ task }) => {
-    handle.jobs.owner = fullName(task);
-  });
+  // Whose a call is: a test runs inside the ledger's context under its own name, so a `test.concurrent` test's
+  // calls are its own while others run beside it. Before Vitest 4.1 (no aroundEach): the test that began last.
+  if (api.aroundEach) api.aroundEach((runTest, { task }) => handle.jobs.context.run(fullName(task), runTest));
+  else
+    api.beforeEach(({ task }) => {
+      handle.jobs.owner = fullName(task);
+    });
 
   api.afterEach(({ task }) => {
     const name = fullName(task);

@@ -20,7 +20,7 @@ describe("which source serves a file", () => {
     process.env.JEST_WORKER_ID = "3";
     try {
       expect(() => sourceFor(attached)).toThrow(
-        /3 Jest worker processes but 2 worker URL\(s\).*--maxWorkers=2/,
+        /3 test worker processes \(Jest's or Vitest's\) but 2 worker URL\(s\).*--maxWorkers=2/,
       );
     } finally {
       if (saved === undefined) delete process.env.JEST_WORKER_ID;

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { reportMain } from "../../src/report/cli";
@@ -94,7 +94,7 @@ test("${n}", async () => {
     60_000,
   );
 
-  it("the run report under Vitest: the table, the JSON (files, jobs, fingerprint) and HTML; report compare takes it beside a Jest run's", async () => {
+  it("the run report under Vitest: the table, the JSON (files, jobs, fingerprint) and HTML; report compare takes it beside a Jest run's; shards merge", async () => {
     const p = project({ mode: "mock", mockArgs: ["--token-interval-ms", "2"] }, {}, { outputDir: "out" });
     for (const n of ["a", "b"])
       p.write(
@@ -155,6 +155,18 @@ test("streams twenty tokens", async () => {
     );
     expect(lines.join("")).toMatch(/figure\(s\) judged|REGRESSED|regressed/);
     expect(code).not.toBe(2);
+    // vitest --shard: each shard writes its report, and report merge makes them one run's.
+    for (const k of [1, 2]) {
+      rmSync(join(p.dir, "out"), { recursive: true, force: true });
+      expect((await p.run([`--shard=${k}/2`])).code).toBe(0);
+      renameSync(join(p.dir, "out"), join(p.dir, `shard-${k}`));
+    }
+    const shards = [1, 2].map((k) => join(p.dir, `shard-${k}`, "worker-orcd-report.json"));
+    expect(shards.map((f) => JSON.parse(readFileSync(f, "utf8")).files.length)).toEqual([1, 1]);
+    expect(reportMain(["merge", ...shards, "-o", join(p.dir, "merged")], sink, sink)).toBe(0);
+    const merged = JSON.parse(readFileSync(join(p.dir, "merged", "worker-orcd-report.json"), "utf8"));
+    expect(merged.files.map((f: { file: string }) => f.file).sort()).toEqual(["a.test.js", "b.test.js"]);
+    expect(merged.totals).toMatchObject({ files: 2, jobs: report.totals.jobs, tokens: report.totals.tokens });
     expect(await p.survivors()).toEqual([]);
   }, 90_000);
 
@@ -221,6 +233,31 @@ test("wants 99 tokens", async () => {
     expect(await p.survivors()).toEqual([]);
   }, 60_000);
 
+  it("test.concurrent: each call is owned by the test that made it (the 503 names the test that started the job)", async () => {
+    const p = project({ mode: "mock", mockArgs: ["--eos-after", "0", "--token-interval-ms", "30"] });
+    p.write(
+      "busy.test.js",
+      `import { expect } from "vitest";
+import { test, worker } from "worker-orcd-jest/vitest";
+test.concurrent("c1", async () => {
+  const events = await worker.execute({ job_id: "long", prompt: "hi", max_tokens: 20 });
+  expect(events).toHaveTokenCount(20);
+});
+test.concurrent("c2", async () => {
+  // Waits for the worker's own word that "long" runs.
+  while (!worker.logs.some((l) => /job started.*"long"/.test(l.text))) await new Promise((r) => setTimeout(r, 20));
+  const error = await worker.execute({ job_id: "second", prompt: "hi", max_tokens: 2 }).catch((e) => e);
+  expect(error.message).toMatch(/503/);
+  expect(error.message).toMatch(/the running job "long" was started by test "c1" \\d+ ms ago/);
+  expect(error.message).not.toMatch(/this test/);
+});
+`,
+    );
+    const r = await p.run();
+    expect(r.out).toMatch(/Tests +2 passed \(2\)/);
+    expect(r.code).toBe(0);
+  }, 60_000);
+
   it("a bad option fails every file with one message naming it and the fix; nothing starts", async () => {
     const p = project({ mode: "mock", scope: "fiel" });
     p.write("a.test.js", PASSING);
@@ -229,6 +266,18 @@ test("wants 99 tokens", async () => {
       /worker-orcd-jest configuration error: workerOrcd\(\)\.scope must be "file" or "process", got "fiel"/,
     );
     expect(r.code).not.toBe(0);
+    expect(await p.survivors()).toEqual([]);
+  }, 60_000);
+
+  it("the browser mode is refused with one line before anything starts (exit 1)", async () => {
+    const p = project({ mode: "mock" }, { browser: { enabled: true, instances: [{ browser: "chromium" }] } });
+    p.write("a.test.js", PASSING);
+    const r = await p.run();
+    expect(r.out).toMatch(
+      /worker-orcd-jest configuration error: workerOrcd\(\) does not run in Vitest's browser mode \(project "chromium" has browser\.enabled\)/,
+    );
+    expect(r.out).not.toMatch(/worker-orcd-jest: mock worker/);
+    expect(r.code).toBe(1);
     expect(await p.survivors()).toEqual([]);
   }, 60_000);
 
