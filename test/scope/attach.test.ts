@@ -63,7 +63,9 @@ describe("attach to a running worker", () => {
     for (const n of ["f1", "f2", "f3", "f4"]) q.write(`${n}.test.js`, RECORDING(n));
     const short = await q.run(["--maxWorkers=2"], { WORKER_ORCD_URL: a.baseUrl });
     expect(short.code).toBe(1);
-    expect(short.out).toMatch(/2 test worker processes \(Jest's or Vitest's\) but 1 worker URL\(s\): .*run with --maxWorkers=1/);
+    expect(short.out).toMatch(
+      /2 test worker processes \(Jest's or Vitest's\) but 1 worker URL\(s\): .*run with --maxWorkers=1/,
+    );
     const fits = await q.run(["--maxWorkers=1"], { WORKER_ORCD_URL: a.baseUrl });
     expect(fits.out).toMatch(/Tests: +4 passed, 4 total/);
   }, 90_000);
