@@ -1,15 +1,12 @@
 import { join } from "node:path";
 import { ConfigError } from "../client/errors";
 import { presentConfigError, type WorkerOrcdOptions } from "../config/options";
+import { OPTIONS_KEY, OPTIONS_NAME } from "./keys";
 
 /** The package's root (where `vitest-setup.mjs` and `vitest-global-setup.mjs` are). */
 const ROOT = join(__dirname, "..", "..");
 
-/** How messages name the plugin's options. */
-export const OPTIONS_NAME = "workerOrcd()";
-
-/** The key under which the plugin provides the options to global setup and to every test file. */
-export const OPTIONS_KEY = "workerOrcd";
+export { OPTIONS_KEY, OPTIONS_NAME } from "./keys";
 
 /** What {@link workerOrcd} adds to the Vitest configuration. */
 export interface WorkerOrcdVitestConfig {
@@ -59,7 +56,7 @@ export function workerOrcd(options: WorkerOrcdOptions = {}): WorkerOrcdPlugin {
       test: {
         globalSetup: [join(ROOT, "vitest-global-setup.mjs")],
         setupFiles: [join(ROOT, "vitest-setup.mjs")],
-        // No spare started ahead unless asked: Vitest tells its global setup nothing of how many files will run.
+        // No spare started ahead unless asked: with Vitest's isolation each file's process ends with it.
         provide: { [OPTIONS_KEY]: { prestart: false, ...options } },
       },
     }),

@@ -13,8 +13,7 @@ import { TranscriptStore, type UpdateMode } from "../transcripts/store";
 import { noteTranscriptUse } from "../transcripts/usage";
 import { WorkerExitedError } from "../worker/errors";
 import type { WorkerProcess } from "../worker/worker-process";
-import { OPTIONS_KEY, OPTIONS_NAME } from "./config";
-import { ROOT_KEY } from "./global-setup";
+import { OPTIONS_KEY, OPTIONS_NAME, ROOT_KEY } from "./keys";
 import { setCurrentWorker } from "./runtime";
 
 /** A Vitest task (a test or a suite), as far as the setup file reads it. */

@@ -1,7 +1,7 @@
 import { presentConfigError } from "../config/options";
 import { endRun } from "../runner/run-end";
 import { startRun } from "../runner/run-start";
-import { OPTIONS_KEY, OPTIONS_NAME } from "./config";
+import { OPTIONS_KEY, OPTIONS_NAME, ROOT_KEY } from "./keys";
 
 /** What Vitest's `globalSetup` gets (a `TestProject`), as far as this package reads it. */
 export interface VitestProject {
@@ -10,9 +10,6 @@ export interface VitestProject {
   getProvidedContext(): Record<string, unknown>;
   provide(key: string, value: unknown): void;
 }
-
-/** The root the options' relative paths are read from, provided to the test files. */
-export const ROOT_KEY = "workerOrcdRoot";
 
 /**
  * Vitest's global setup: the run's start, as under Jest (orphans ended, GPUs
