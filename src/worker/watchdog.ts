@@ -5,6 +5,9 @@ import { type ChildProcess, spawn } from "node:child_process";
  * its owners is gone — for when Jest is interrupted or killed and never runs
  * teardown. It exits by itself once the group is gone, and lets the worker
  * live once its release file exists (the worker was handed to the pool).
+ * The mark is looked for with one `grep` over every process's environment
+ * (one process, not one per process of the machine: a watchdog of a file
+ * whose process ends with it, as under Vitest, always gets this far).
  * The release file is also the one token between it and the pool: before
  * it ends a worker it creates that file itself, exclusively, so a hand-back
  * racing it (`WorkerPool.keep`) finds the file taken and does not put a
@@ -20,10 +23,8 @@ if kill -0 -"$group" 2>/dev/null; then
   n=0; while kill -0 -"$group" 2>/dev/null && [ "$n" -lt "$ticks" ]; do sleep 0.1; n=$((n+1)); done
   kill -KILL -"$group" 2>/dev/null
 fi
-for f in /proc/[0-9]*/environ; do
-  if grep -qsz "^WORKER_ORCD_JEST_WORKER=$mark$" "$f" 2>/dev/null; then
-    p=\${f#/proc/}; kill -KILL "\${p%/environ}" 2>/dev/null
-  fi
+for f in $(grep -lsz "^WORKER_ORCD_JEST_WORKER=$mark$" /proc/[0-9]*/environ 2>/dev/null); do
+  p=\${f#/proc/}; kill -KILL "\${p%/environ}" 2>/dev/null
 done`;
 
 /**

@@ -131,6 +131,37 @@ describe("WorkerProcess", () => {
     // The killed owner left its registry record; the next global setup's sweep finds nothing alive to end.
     expect(reapOrphans()).not.toContain(pid);
   });
+
+  it("a watchdog whose owner dies also ends what left the worker's group, by its environment mark", async () => {
+    const daemonPid = join(dir, "watched-daemon.pid");
+    const binary = join(dir, "daemonizing-worker");
+    writeFileSync(
+      binary,
+      `#!/bin/sh\n(setsid sh -c 'echo $$ > "${daemonPid}"; exec sleep 60' &)\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`,
+    );
+    chmodSync(binary, 0o755);
+    const owner = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const { WorkerProcess } = require(${JSON.stringify(join(__dirname, "..", "..", "dist", "worker", "worker-process.js"))});
+         WorkerProcess.start({ binary: ${JSON.stringify(binary)}, model: "mock", gpuDevice: 0, shutdownGraceMs: 300 })
+           .then((w) => console.log("PID " + w.pid));`,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const pid = await new Promise<number>((resolve) => {
+      owner.stdout!.on("data", (d) => {
+        const m = /PID (\d+)/.exec(String(d));
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const daemon = Number(await waitFor(() => readIfThere(daemonPid), "the daemon's pid file"));
+    expect(isAlive(daemon)).toBe(true);
+    owner.kill("SIGKILL");
+    await waitFor(() => !isAlive(-pid), "the orphaned worker's group to end");
+    await waitFor(() => !isAlive(daemon), "the daemon that left the group to be ended by its mark");
+  });
 });
 
 /** Live processes of this machine whose command line contains `needle`, with their parent. */
@@ -239,3 +270,12 @@ describe("orphan registry", () => {
     }
   });
 });
+
+/** A file's text, or "" while it is not there (yet). */
+function readIfThere(path: string): string {
+  try {
+    return readFileSync(path, "utf8").trim();
+  } catch {
+    return "";
+  }
+}
