@@ -38,7 +38,7 @@ export function toMatchTranscript(
       pass: false,
       message: () =>
         `${hint()}\n\nNo transcript ${JSON.stringify(name)} in ${store.dir}: record it first with ` +
-        `\`worker.execute(request, { record: ${JSON.stringify(name)} })\` (a run with --ci never writes one)`,
+        `\`worker.execute(request, { record: ${JSON.stringify(name)} })\` (a CI run never writes one: Jest's --ci, Vitest with CI set)`,
     };
   }
   const verdict = compareTranscript(

@@ -115,7 +115,7 @@ export function compareTranscript(
     pass,
     message: pass
       ? `${head}: the events match (${got.length} tokens)${where}`
-      : `${head}: ${problems.join("\n")}${where}\nIf the change is expected, re-record it with \`jest -u\`.`,
+      : `${head}: ${problems.join("\n")}${where}\nIf the change is expected, re-record it with -u (\`jest -u\`, \`vitest -u\`).`,
   };
 }
 

@@ -46,12 +46,21 @@ export class TranscriptStore {
 
   private ctx?: TranscriptContext;
 
+  /**
+   * `mode`: the runner's snapshot update mode, or how to read it when a
+   * transcript is written (Vitest knows it only inside a test).
+   */
   constructor(
     readonly testPath: string,
-    readonly mode: UpdateMode,
+    private readonly updateMode: UpdateMode | (() => UpdateMode),
     private readonly contextOf: () => TranscriptContext,
     readonly keyBy: "none" | "gpu" = "none",
   ) {}
+
+  /** `"all"` (`-u`), `"none"` (a CI run) or `"new"`. */
+  get mode(): UpdateMode {
+    return typeof this.updateMode === "function" ? this.updateMode() : this.updateMode;
+  }
 
   /** Where this file's worker runs (read when a transcript is first used: it hashes the model's header). */
   get context(): TranscriptContext {
@@ -134,8 +143,8 @@ export class TranscriptStore {
     if (exists && this.mode !== "all") return false;
     if (!exists && this.mode === "none") {
       throw new TranscriptError(
-        `transcript ${JSON.stringify(name)} (${path}) does not exist, and --ci does not write new transcripts: ` +
-          "record it in a run without --ci (or with -u) and commit it",
+        `transcript ${JSON.stringify(name)} (${path}) does not exist, and a CI run (Jest's --ci; Vitest with CI set) ` +
+          "does not write new transcripts: record it in a run outside CI (or with -u) and commit it",
       );
     }
     const transcript: Transcript = {

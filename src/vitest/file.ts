@@ -89,10 +89,14 @@ export async function install(api: VitestApi): Promise<void> {
     return slot.worker;
   });
   const report = FileReport.start(handle.jobs, file, process.env[STATE_VAR]);
-  const mode = api.expect.getState().snapshotState?._updateSnapshot;
+  // Vitest's snapshot mode (`-u`: "all"; CI: "none"), known only inside a test: read when a transcript is written.
+  const updateMode = (): UpdateMode => {
+    const mode = api.expect.getState().snapshotState?._updateSnapshot;
+    return mode === "all" || mode === "none" ? mode : "new";
+  };
   handle.transcripts = new TranscriptStore(
     testPath,
-    (mode === "all" || mode === "none" ? mode : "new") as UpdateMode,
+    updateMode,
     () => transcriptContext(setup.plan, setup.gpu),
     setup.options.transcriptKey,
   );

@@ -75,7 +75,7 @@ describe("transcripts", () => {
     );
     expect(changed.out).toMatch(/recorded: \[".*"\] ".*"/);
     expect(changed.out).toMatch(/received: \[" hello"\] " there" " changed"/);
-    expect(changed.out).toContain("If the change is expected, re-record it with `jest -u`.");
+    expect(changed.out).toContain("If the change is expected, re-record it with -u (`jest -u`, `vitest -u`).");
 
     const updated = await p.run([...LOCAL, "-u"], SCRIPTED);
     expect(updated.out).toMatch(/Tests: +2 passed, 2 total/);
@@ -92,7 +92,7 @@ describe("transcripts", () => {
     const ci = await p.run(["--ci"]);
     expect(ci.code).toBe(1);
     expect(ci.out).toMatch(
-      /transcript "hello" \(.*hello\.json\) does not exist, and --ci does not write new transcripts/,
+      /transcript "hello" \(.*hello\.json\) does not exist, and a CI run \(Jest's --ci; Vitest with CI set\) does not write new transcripts/,
     );
     expect(existsSync(file(p, "hello.json"))).toBe(false);
   }, 60_000);

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { reportMain } from "../../src/report/cli";
@@ -256,6 +256,85 @@ test.concurrent("c2", async () => {
     const r = await p.run();
     expect(r.out).toMatch(/Tests +2 passed \(2\)/);
     expect(r.code).toBe(0);
+  }, 60_000);
+
+  it("transcripts: recorded, compared, re-recorded with -u, not written under CI, listed and removed when obsolete, and replayed", async () => {
+    const p = project({ mode: "mock" });
+    const file = (tokens: number, withGone: boolean) =>
+      p.write(
+        "t.test.js",
+        `import { expect } from "vitest";
+import { test, worker } from "worker-orcd-jest/vitest";
+test("hello", async () => {
+  const events = await worker.execute({ job_id: "j", prompt: "hi", max_tokens: ${tokens} }, { record: "hello" });
+  expect(events).toMatchTranscript("hello");
+});
+${withGone ? 'test("gone", async () => {\n  await worker.execute({ job_id: "g", prompt: "bye", max_tokens: 2 }, { record: "gone" });\n});\n' : ""}`,
+      );
+    const dir = join(p.dir, "__transcripts__", "t.test.js");
+    const tokensIn = (name: string) =>
+      JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")).events.filter(
+        (e: { type: string }) => e.type === "token",
+      ).length;
+    file(5, true);
+    const recorded = await p.run([], { CI: undefined });
+    expect(recorded.code).toBe(0);
+    expect(tokensIn("hello")).toBe(5);
+    expect(existsSync(join(dir, "gone.json"))).toBe(true);
+
+    file(6, true);
+    const changed = await p.run([], { CI: undefined });
+    expect(changed.out).toMatch(/token #0 differs \(recorded 5 tokens, received 6\)/);
+    expect(changed.out).toContain("re-record it with -u (`jest -u`, `vitest -u`)");
+    expect(changed.code).toBe(1);
+    expect((await p.run(["-u"], { CI: undefined })).code).toBe(0);
+    expect(tokensIn("hello")).toBe(6);
+
+    // Under CI a missing transcript is not written: the call fails.
+    rmSync(join(dir, "hello.json"));
+    const ci = await p.run([], { CI: "true" });
+    expect(ci.out).toMatch(/transcript "hello" \(.*hello\.json\) does not exist, and a CI run/);
+    expect(ci.code).toBe(1);
+    expect(existsSync(join(dir, "hello.json"))).toBe(false);
+    expect((await p.run([], { CI: undefined })).code).toBe(0);
+
+    // A test that no longer records its transcript: listed, then removed with -u.
+    file(6, false);
+    const obsolete = await p.run([], { CI: undefined });
+    expect(obsolete.out).toMatch(
+      /1 obsolete transcript\(s\), used by no test of this run \(run with -u to remove them\)/,
+    );
+    expect(existsSync(join(dir, "gone.json"))).toBe(true);
+    expect((await p.run(["-u"], { CI: undefined })).code).toBe(0);
+    expect(existsSync(join(dir, "gone.json"))).toBe(false);
+
+    // Replayed: the mock serves the recorded stream, generating nothing.
+    const replayed = await p.run([], { CI: "true", WORKER_ORCD_MODE: "replay" });
+    expect(replayed.out).toMatch(/Tests +1 passed \(1\)/);
+    expect(replayed.code).toBe(0);
+    expect(await p.survivors()).toEqual([]);
+  }, 120_000);
+
+  it("a worker that dies during a test fails that test; the next test's call says why", async () => {
+    const p = project({ mode: "mock", env: { WORKER_ORCD_MOCK_FAULT: "crash-mid-stream:2" } });
+    p.write(
+      "crash.test.js",
+      `import { test, worker } from "worker-orcd-jest/vitest";
+test("the crash", async () => {
+  await worker.execute({ job_id: "c", prompt: "hi", max_tokens: 10 }).catch(() => undefined);
+});
+test("after the crash", async () => {
+  await worker.health();
+});
+`,
+    );
+    const r = await p.run();
+    expect(r.out).toMatch(/Tests +2 failed \(2\)/);
+    expect(r.out).toMatch(/the crash[\s\S]*the worker process was killed by signal SIGKILL during this test/);
+    expect(r.out).toMatch(/GET http:\/\/127.0.0.1:\d+\/health failed/);
+    expect(r.out).toMatch(/illegal memory access/);
+    expect(r.code).toBe(1);
+    expect(await p.survivors()).toEqual([]);
   }, 60_000);
 
   it("a bad option fails every file with one message naming it and the fix; nothing starts", async () => {
