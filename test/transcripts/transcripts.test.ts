@@ -75,7 +75,9 @@ describe("transcripts", () => {
     );
     expect(changed.out).toMatch(/recorded: \[".*"\] ".*"/);
     expect(changed.out).toMatch(/received: \[" hello"\] " there" " changed"/);
-    expect(changed.out).toContain("If the change is expected, re-record it with -u (`jest -u`, `vitest -u`).");
+    expect(changed.out).toContain(
+      "If the change is expected, re-record it with -u (`jest -u`, `vitest -u`).",
+    );
 
     const updated = await p.run([...LOCAL, "-u"], SCRIPTED);
     expect(updated.out).toMatch(/Tests: +2 passed, 2 total/);
