@@ -66,8 +66,9 @@ function testsOf(task: Task): Task[] {
  */
 export async function install(api: VitestApi): Promise<void> {
   api.expect.extend(matchers);
-  // The process's place among Vitest's workers, where the package spreads GPUs and URLs (as Jest's JEST_WORKER_ID).
-  process.env.JEST_WORKER_ID ??= process.env.VITEST_POOL_ID;
+  // The process's place among Vitest's workers, where the package spreads GPUs and URLs (as Jest's JEST_WORKER_ID;
+  // Vitest's own wins over one inherited from whatever started Vitest, e.g. a Jest test).
+  if (process.env.VITEST_POOL_ID) process.env.JEST_WORKER_ID = process.env.VITEST_POOL_ID;
   const testPath = api.expect.getState().testPath ?? "";
   const rootDir = (api.inject(ROOT_KEY) as string | undefined) ?? process.cwd();
   const setup = await setUpFile({

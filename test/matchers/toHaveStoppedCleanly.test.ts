@@ -51,7 +51,7 @@ describe("toHaveStoppedCleanly", () => {
     );
     expect("survivors" in report && report.survivors).toHaveLength(1);
     const orphan = "survivors" in report ? report.survivors[0].pid : 0;
-    await waitFor(() => !isAlive(orphan), `the orphan (pid ${orphan}) to be gone after the stop`, 5_000);
+    await waitFor(() => !isAlive(orphan), `the orphan (pid ${orphan}) to be gone after the stop`, 30_000);
   });
 
   it("fails a worker that ignores SIGTERM (still running after the grace) and one that dies by it (no handler)", async () => {

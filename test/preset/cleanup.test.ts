@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "@jest/globals";
 import { isAlive, MARK_VAR } from "../../src/worker/processes";
 import { recordWorker } from "../../src/worker/registry";
 import { FixtureProject, until } from "../helpers/jest-run";
-import { execed } from "../helpers/wait";
+import { execed, waitFor } from "../helpers/wait";
 
 const projects: FixtureProject[] = [];
 const project = (config: Record<string, unknown> = {}) => {
@@ -72,7 +72,11 @@ describe("no worker outlives its test file", () => {
       await run;
       // The worker groups (workers and their children) end within the watchdog's poll and grace: well under
       // a second alone, but on a loaded 2-core machine the lingering Jest worker may reap them late.
-      await until(() => workerGroups.every((g) => !isAlive(-g)), 10_000);
+      await waitFor(
+        () => workerGroups.every((g) => !isAlive(-g)),
+        "the killed run's worker groups to end",
+        30_000,
+      );
       // Jest's own forked workers may linger after a killed run (Jest's behaviour); clear them.
       await p.survivors(0);
     },
@@ -107,6 +111,6 @@ describe("no worker outlives its test file", () => {
     p.write("x.test.js", `test("x", () => {});`);
     const result = await p.run([], { WORKER_ORCD_JEST_REGISTRY: registry });
     expect(result.out).toContain(`ended 1 worker(s) left alive by an earlier run (pids ${orphan.pid})`);
-    await until(() => !isAlive(orphan.pid!), 2000);
+    await until(() => !isAlive(orphan.pid!), 30_000);
   });
 });

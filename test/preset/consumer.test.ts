@@ -144,7 +144,9 @@ async function vitestProject(major: number): Promise<string> {
 }
 
 beforeAll(async () => {
-  run("npm", ["pack", "--pack-destination", root], REPO);
+  // The tarball of the dist/ this run built (`pretest`): its `prepack` build would empty dist/ under the tests
+  // running beside this one.
+  run("npm", ["pack", "--ignore-scripts", "--pack-destination", root], REPO);
   tarball = join(root, readdirSync(root).find((f) => f.endsWith(".tgz"))!);
   const npmLine = readmeBlock("install-npm");
   const setups: Record<string, Promise<string | undefined>> = {

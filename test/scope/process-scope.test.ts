@@ -34,7 +34,7 @@ describe('scope "process"', () => {
         `scope "process": ${used.size} worker\\(s\\) started for 6 file\\(s\\) \\(${6 - used.size} took over`,
       ),
     );
-    for (const pid of used) await until(() => !isAlive(-pid), 5000);
+    for (const pid of used) await until(() => !isAlive(-pid), 30_000);
     expect(await p.survivors(3000)).toEqual([]);
   }, 60_000);
 
@@ -85,7 +85,7 @@ describe('scope "process"', () => {
     expect(result.out).toMatch(
       /scope "process" and "file": 8 worker\(s\) started for 13 file\(s\) \(5 took over/,
     );
-    for (const pid of new Set(Object.values(got))) await until(() => !isAlive(-pid), 5000);
+    for (const pid of new Set(Object.values(got))) await until(() => !isAlive(-pid), 30_000);
     expect(await p.survivors(3000)).toEqual([]);
   }, 90_000);
 
@@ -113,7 +113,7 @@ describe('scope "process"', () => {
       expect(isAlive(-groups.quick) && isAlive(-groups.slow)).toBe(true);
       process.kill(jestPid, signal);
       await run;
-      await until(() => !isAlive(-groups.quick) && !isAlive(-groups.slow), 5000);
+      await until(() => !isAlive(-groups.quick) && !isAlive(-groups.slow), 30_000);
       await p.survivors(0); // Jest's own forked workers may linger after a killed run (Jest's behaviour)
       expect(readdirSync(p.dir).filter((f) => f.endsWith(".pid")).length).toBe(2);
     },

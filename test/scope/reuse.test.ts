@@ -180,8 +180,8 @@ describe("reuse: warm workers across runs", () => {
     });
     expect(killed.signal).toBe("SIGKILL");
     expect(seen(p)[0].pid).toBe(pooledPid); // it had taken the pooled one
-    await until(() => !isAlive(pooledPid), 10_000); // its lease watchdog ended it
-    await until(() => workerRows(pool).length === 0, 10_000); // and the janitor dropped its lease
+    await until(() => !isAlive(pooledPid), 30_000); // its lease watchdog ended it
+    await until(() => workerRows(pool).length === 0, 30_000); // and the janitor dropped its lease
     p.write("a.test.js", NOTING("a"));
     clearSeen(p);
     const next = await p.run(["-i"], env);
@@ -262,8 +262,8 @@ describe("reuse: warm workers across runs", () => {
     await p.run(["-i"], { WORKER_ORCD_JEST_POOL: pool });
     const [pid] = seen(p).map((s) => s.pid);
     expect(isAlive(pid)).toBe(true);
-    await until(() => !isAlive(pid), 8_000);
-    await until(() => workerRows(pool).length === 0, 4_000);
+    await until(() => !isAlive(pid), 30_000);
+    await until(() => workerRows(pool).length === 0, 30_000);
     await until(() => {
       try {
         readFileSync(join(pool, "janitor.pid"));
@@ -297,7 +297,7 @@ describe("reuse: warm workers across runs", () => {
     expect(result.out).toMatch(/Tests: +2 passed/);
     const pids = seen(p).map((s) => s.pid);
     expect(pids).toHaveLength(2);
-    await until(() => pids.every((pid) => !isAlive(pid)), 5_000); // both stopped, neither pooled
+    await until(() => pids.every((pid) => !isAlive(pid)), 30_000); // both stopped, neither pooled
     expect(workerRows(pool)).toEqual([]);
     expect(await p.survivors()).toEqual([]);
   }, 60_000);

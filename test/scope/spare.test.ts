@@ -98,7 +98,7 @@ describe('a spare mock started ahead, scope "file"', () => {
       const result = await p.run(["--maxWorkers=2"]);
       expect(result.code).toBe(0);
       expect(result.out).not.toMatch(/failed to exit gracefully/);
-      for (const n of ["a", "b", "c", "d", "e", "f"]) await until(() => !isAlive(-pidOf(p, n)), 5000);
+      for (const n of ["a", "b", "c", "d", "e", "f"]) await until(() => !isAlive(-pidOf(p, n)), 30_000);
       expect(await p.survivors(3000)).toEqual([]);
     }
   }, 90_000);
@@ -131,7 +131,7 @@ describe('a spare mock started ahead, scope "file"', () => {
             return false;
           }
         });
-      await until(() => mocks().length >= 2, 10_000); // b's spare (for c) is up: an event, not a pause
+      await until(() => mocks().length >= 2, 30_000); // b's spare (for c) is up: an event, not a pause
       expect(mocks()).toHaveLength(2); // b's worker and the spare for c
       process.kill(jestPid, signal);
       await run;

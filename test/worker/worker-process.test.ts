@@ -186,7 +186,7 @@ describe("the watchdog launcher", () => {
     const launchers = () => processesWith("worker-orcd-watchdogs").filter((p) => p.ppid === process.pid);
     const workers = await Promise.all([startMock(), startMock(), startMock()]);
     const watchdogOf = (pid: number) => processesWith(`worker-orcd-watchdog ${pid} `);
-    for (const w of workers) await until(() => watchdogOf(w.pid).length === 1, 5000);
+    for (const w of workers) await until(() => watchdogOf(w.pid).length === 1, 30_000);
     // Every watchdog is a child of one launcher, a child of this process (not a fork of this process per worker).
     // Another launcher of an earlier file's workers may still be ending beside it (Jest runs several files here).
     const parents = new Set(workers.map((w) => watchdogOf(w.pid)[0].ppid));
@@ -194,8 +194,8 @@ describe("the watchdog launcher", () => {
     const [launcher] = parents;
     expect(launchers().map((p) => p.pid)).toContain(launcher);
     await stopAllMocks();
-    await until(() => !launchers().some((p) => p.pid === launcher), 5000);
-    for (const w of workers) await until(() => watchdogOf(w.pid).length === 0, 5000);
+    await until(() => !launchers().some((p) => p.pid === launcher), 30_000);
+    for (const w of workers) await until(() => watchdogOf(w.pid).length === 0, 30_000);
   });
 
   it("a launcher killed from outside is replaced: a worker started after it still gets a watchdog that ends it when its owner dies", async () => {
@@ -212,18 +212,18 @@ describe("the watchdog launcher", () => {
     );
     let out = "";
     owner.stdout!.on("data", (d) => (out += d));
-    await until(() => /FIRST (\d+)/.test(out), 10_000);
+    await until(() => /FIRST (\d+)/.test(out), 30_000);
     const first = Number(/FIRST (\d+)/.exec(out)![1]);
     const launcher = processesWith("worker-orcd-watchdogs").find((p) => p.ppid === owner.pid)!;
     expect(launcher).toBeDefined();
     process.kill(launcher.pid, "SIGKILL");
-    await until(() => !isAlive(launcher.pid), 5000);
+    await until(() => !isAlive(launcher.pid), 30_000);
     owner.stdin!.write("go\n");
-    await until(() => /SECOND (\d+)/.test(out), 10_000);
+    await until(() => /SECOND (\d+)/.test(out), 30_000);
     const second = Number(/SECOND (\d+)/.exec(out)![1]);
-    await until(() => processesWith(`worker-orcd-watchdog ${second} `).length === 1, 5000);
+    await until(() => processesWith(`worker-orcd-watchdog ${second} `).length === 1, 30_000);
     owner.kill("SIGKILL");
-    await until(() => !isAlive(-first) && !isAlive(-second), 10_000);
+    await until(() => !isAlive(-first) && !isAlive(-second), 30_000);
     expect(reapOrphans()).toEqual([]); // nothing left alive for the next global setup; the records are cleared
   }, 30_000);
 });
