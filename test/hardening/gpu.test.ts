@@ -15,7 +15,7 @@ describe("nvidia-smi that hangs, floods or is broken", () => {
     const dir = fakeSmi(`#!/bin/sh\ntrap "" TERM\nsleep 90 &\necho $$ $! >> "$(dirname "$0")/pids"\nwait\n`);
     const t0 = performance.now();
     const report = await detectGpus(400);
-    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(performance.now() - t0).toBeLessThan(10_000); // at the deadline, not at the script's end (90 s)
     expect(report).toEqual({ gpus: [], reason: "nvidia-smi did not answer within 400 ms" });
     const pids = readFileSync(join(dir, "pids"), "utf8").trim().split(/\s+/).map(Number);
     expect(pids).toHaveLength(2); // run once, not twice in parallel

@@ -9,6 +9,7 @@ import { writeLlamaModel } from "../../src/gguf/llama-model";
 import { WorkerTestHarness } from "../../src/harness/worker-test-harness";
 import { matchers } from "../../src/matchers";
 import type { ReceivedEvent } from "../../src/protocol/events";
+import { freePort } from "../../src/worker/ports";
 import { describeLlama } from "../helpers/llama";
 import { mockArgs, startMock, stopAllMocks } from "../helpers/mock";
 
@@ -140,7 +141,7 @@ describeLlama("the llama engine: real llama.cpp inference behind the mock's prot
   }, 120_000);
 
   it("while llama.cpp loads, /health says resident false and only the file name; then the real facts", async () => {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     // The test realm's environment (with WORKER_ORCD_LLAMA_PATH), not the process's.
     const child = spawn(process.execPath, mockArgs(port, { model: chain, extra: ["--engine", "llama"] }), {
       env: { ...process.env },
@@ -176,7 +177,7 @@ describeLlama("the llama engine: real llama.cpp inference behind the mock's prot
   it("without node-llama-cpp, exits 1 at start with the line that installs it", async () => {
     const child = spawn(
       process.execPath,
-      mockArgs(20_000 + Math.floor(Math.random() * 20_000), { model: chain, extra: ["--engine", "llama"] }),
+      mockArgs(await freePort(), { model: chain, extra: ["--engine", "llama"] }),
       {
         cwd: tmpdir(),
         env: { ...process.env, WORKER_ORCD_LLAMA_PATH: join(dir, "nothing-here") },

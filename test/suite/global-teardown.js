@@ -11,7 +11,16 @@ function markedProcesses(mark) {
       const stat = readFileSync(`/proc/${entry}/stat`, "latin1");
       if (/\) Z /.test(stat)) continue;
       const cmd = readFileSync(`/proc/${entry}/cmdline`, "latin1").replace(/\0/g, " ").trim();
-      found.push(`${entry} ${cmd.slice(0, 160)}`);
+      // Where it came from, to find the test that left it: its parent and its working folder.
+      const ppid = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+      let from = `parent ${ppid}`;
+      try {
+        from += ` ${readFileSync(`/proc/${ppid}/cmdline`, "latin1").replace(/\0/g, " ").trim().slice(0, 80)}`;
+      } catch {}
+      try {
+        from += `; cwd ${require("node:fs").readlinkSync(`/proc/${entry}/cwd`)}`;
+      } catch {}
+      found.push(`${entry} ${cmd.slice(0, 160)} (${from})`);
     } catch {
       // gone
     }

@@ -101,7 +101,7 @@ describe("WorkerProcess", () => {
     expect(error.message).toMatch(
       /process: stopped by worker-orcd-jest at the start-up deadline \(300 ms, startupTimeoutMs\); it then (was killed by signal SIGKILL|exited with code 137)/,
     );
-    expect(performance.now() - t0).toBeLessThan(2000);
+    expect(performance.now() - t0).toBeLessThan(10_000); // at the deadline, not at the script's end (30 s)
     const [shell, child] = spawnSync("cat", [pids]).stdout.toString().trim().split(" ").map(Number);
     expect(isAlive(shell)).toBe(false);
     expect(isAlive(child)).toBe(false);
