@@ -1,4 +1,5 @@
 import { relative } from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { matchers } from "../matchers";
 import { FileReport } from "../report/file-report";
 import { workerRecord } from "../report/worker-record";
@@ -8,12 +9,14 @@ import { fileHandle, setUpFile } from "../runner/file-setup";
 import { FileWorkerSlot } from "../runner/file-worker";
 import { createWorkerGlobal } from "../runner/worker-global";
 import { finishingStops } from "../scope/let-go";
+import { stopKeptWorkers } from "../scope/worker-scope";
 import { transcriptContext } from "../transcripts/context";
 import { TranscriptStore, type UpdateMode } from "../transcripts/store";
 import { noteTranscriptUse } from "../transcripts/usage";
+import { atSignalToo } from "../util/at-exit";
 import { WorkerExitedError } from "../worker/errors";
 import type { WorkerProcess } from "../worker/worker-process";
-import { OPTIONS_KEY, OPTIONS_NAME, ROOT_KEY } from "./keys";
+import { ISOLATE_KEY, OPTIONS_KEY, OPTIONS_NAME, ROOT_KEY } from "./keys";
 import { setCurrentWorker } from "./runtime";
 
 /** A Vitest task (a test or a suite), as far as the setup file reads it. */
@@ -69,6 +72,9 @@ export async function install(api: VitestApi): Promise<void> {
   // The process's place among Vitest's workers, where the package spreads GPUs and URLs (as Jest's JEST_WORKER_ID;
   // Vitest's own wins over one inherited from whatever started Vitest, e.g. a Jest test).
   if (process.env.VITEST_POOL_ID) process.env.JEST_WORKER_ID = process.env.VITEST_POOL_ID;
+  // Vitest ends its forks with SIGTERM, where no exit event comes: the package's exit hooks run then too.
+  if (isMainThread) atSignalToo("SIGTERM");
+  const isolated = api.inject(ISOLATE_KEY) !== false;
   const testPath = api.expect.getState().testPath ?? "";
   const rootDir = (api.inject(ROOT_KEY) as string | undefined) ?? process.cwd();
   const setup = await setUpFile({
@@ -149,6 +155,9 @@ export async function install(api: VitestApi): Promise<void> {
       report?.finish([...(slot?.records() ?? []), ...harnesses]);
       if (handle.transcripts) noteTranscriptUse(handle.transcripts, process.env[STATE_VAR]);
       await slot?.release();
+      // Isolated, this process (or thread) ends with its file, and Vitest ends it with a signal, which runs no exit
+      // hook: the worker kept for a next file goes to the reuse pool (or is stopped) now, as at Jest's end.
+      if (isolated) await stopKeptWorkers();
       // A Vitest worker process may end right after its file: the mock's stop, left to finish, is seen to its end.
       await finishingStops();
     } finally {

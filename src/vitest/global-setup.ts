@@ -1,12 +1,12 @@
 import { presentConfigError } from "../config/options";
 import { endRun } from "../runner/run-end";
 import { startRun } from "../runner/run-start";
-import { OPTIONS_KEY, OPTIONS_NAME, ROOT_KEY } from "./keys";
+import { ISOLATE_KEY, OPTIONS_KEY, OPTIONS_NAME, ROOT_KEY } from "./keys";
 
 /** What Vitest's `globalSetup` gets (a `TestProject`), as far as this package reads it. */
 export interface VitestProject {
   name: string;
-  config: { root: string; testNamePattern?: unknown; update?: unknown; silent?: unknown };
+  config: { root: string; testNamePattern?: unknown; update?: unknown; silent?: unknown; isolate?: unknown };
   getProvidedContext(): Record<string, unknown>;
   provide(key: string, value: unknown): void;
 }
@@ -31,6 +31,7 @@ export async function setup(project: VitestProject): Promise<() => Promise<void>
     throw presentConfigError(error);
   }
   project.provide(ROOT_KEY, project.config.root);
+  project.provide(ISOLATE_KEY, project.config.isolate !== false);
   return () =>
     endRun({
       silent,

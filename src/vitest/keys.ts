@@ -11,3 +11,6 @@ export const OPTIONS_KEY = "workerOrcd";
 
 /** The root the options' relative paths are read from, provided to the test files. */
 export const ROOT_KEY = "workerOrcdRoot";
+
+/** Whether each test file runs in a process (or thread) of its own (Vitest's `isolate`), provided to the test files. */
+export const ISOLATE_KEY = "workerOrcdIsolate";

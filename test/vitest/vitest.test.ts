@@ -1,9 +1,12 @@
-import { existsSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { reportMain } from "../../src/report/cli";
+import { workerRows, workersMain } from "../../src/scope/pool/workers-cli";
 import { isAlive } from "../../src/worker/processes";
 import { FixtureProject, REPO } from "../helpers/jest-run";
+import { startMock } from "../helpers/mock";
 import { VitestProject } from "../helpers/vitest-run";
 import { waitFor } from "../helpers/wait";
 
@@ -22,6 +25,22 @@ const project = (
 afterAll(() => {
   for (const p of made) p.remove();
 });
+
+/** A Vitest file whose test notes the worker it got (pid, URL), after a call, holding it `holdMs`. */
+const NOTING = (name: string, holdMs = 0) => `import { appendFileSync } from "node:fs";
+import { expect } from "vitest";
+import { test, worker } from "worker-orcd-jest/vitest";
+test("${name}", async () => {
+  expect(await worker.execute({ job_id: "${name}", prompt: "hi", max_tokens: 3 })).toCompleteSuccessfully();
+  appendFileSync(new URL("./seen", import.meta.url), JSON.stringify({ pid: worker.kind === "attached" ? 0 : worker.pid, url: worker.baseUrl }) + "\\n");
+  await new Promise((r) => setTimeout(r, ${holdMs}));
+});
+`;
+const seenIn = (p: FixtureProject): { pid: number; url: string }[] =>
+  readFileSync(join(p.dir, "seen"), "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
 
 const PASSING = `import { expect } from "vitest";
 import { test, worker } from "worker-orcd-jest/vitest";
@@ -336,6 +355,50 @@ test("after the crash", async () => {
     expect(r.code).toBe(1);
     expect(await p.survivors()).toEqual([]);
   }, 60_000);
+
+  it("attached URLs are spread over Vitest's worker processes, one each; the reuse pool takes each run's worker back for the next, isolated or not", async () => {
+    const a = await startMock();
+    const b = await startMock();
+    try {
+      const p = project({ url: [a.baseUrl, b.baseUrl] });
+      for (const n of ["one", "two"]) p.write(`${n}.test.js`, NOTING(n, 300));
+      const attached = await p.run(["--maxWorkers=2"]);
+      expect(attached.out).toMatch(/0 worker\(s\) started for 2 file\(s\) \(2 attached to a running worker/);
+      expect(attached.code).toBe(0);
+      // Each file had a worker of its own: the two files' calls reached the two workers.
+      expect(new Set(seenIn(p).map((s) => s.url))).toEqual(new Set([a.baseUrl, b.baseUrl]));
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+
+    const pool = mkdtempSync(join(tmpdir(), "wojest-vitest-pool-"));
+    const sink = { write: () => true } as unknown as NodeJS.WritableStream;
+    const env = { WORKER_ORCD_JEST_POOL: pool };
+    try {
+      // Not isolated: one Vitest process runs both files and keeps the worker; Vitest ends it with SIGTERM.
+      const shared = project(
+        { mode: "mock", scope: "process", reuse: true },
+        { isolate: false, maxWorkers: 1 },
+      );
+      for (const n of ["one", "two"]) shared.write(`${n}.test.js`, NOTING(n));
+      expect((await shared.run([], env)).code).toBe(0);
+      const [first] = new Set(seenIn(shared).map((s) => s.pid));
+      expect(workerRows(pool).map((r) => [r.pid, r.state])).toEqual([[first, "idle"]]);
+      // Isolated (Vitest's default): the file's process ends with it; the worker goes back at the file's end.
+      const isolated = project({ mode: "mock", scope: "process", reuse: true });
+      isolated.write("one.test.js", NOTING("one"));
+      const next = await isolated.run([], env);
+      expect(next.out).toMatch(
+        /0 worker\(s\) started for 1 file\(s\) \(1 took a warm worker from the reuse pool/,
+      );
+      expect(seenIn(isolated).map((s) => s.pid)).toEqual([first]);
+      expect(workerRows(pool).map((r) => [r.pid, r.state])).toEqual([[first, "idle"]]);
+    } finally {
+      await workersMain(["stop", "--all", "--force"], sink, sink, pool);
+      rmSync(pool, { recursive: true, force: true });
+    }
+  }, 90_000);
 
   it("a bad option fails every file with one message naming it and the fix; nothing starts", async () => {
     const p = project({ mode: "mock", scope: "fiel" });
