@@ -5,6 +5,7 @@ import { answersHealthy } from "../../src/scope/health-check";
 
 let server: Server | undefined;
 afterEach(() => {
+  server?.closeAllConnections();
   server?.close();
 });
 
@@ -13,7 +14,7 @@ async function answering(body: unknown, delayMs = 0): Promise<WorkerClient> {
     setTimeout(
       () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body)),
       delayMs,
-    );
+    ).unref(); // a silent server's late answer must not hold the test process open
   });
   await new Promise<void>((r) => server!.listen(0, "127.0.0.1", () => r()));
   return new WorkerClient(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
