@@ -1,16 +1,15 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import globalSetup from "../../src/jest/global-setup";
 import globalTeardown from "../../src/jest/global-teardown";
 import { readState, removeStaleRuns, STATE_VAR, writeState } from "../../src/run/state";
-import { MOCK_ENTRY } from "../../src/worker/command";
 import { isAlive, MARK_VAR, markedProcesses } from "../../src/worker/processes";
 import { reapOrphans, recordWorker } from "../../src/worker/registry";
-import { startMock, stopAllMocks } from "../helpers/mock";
+import { daemonizingWorker, startMock, stopAllMocks } from "../helpers/mock";
 import { waitFor } from "../helpers/wait";
 
 const dir = mkdtempSync(join(tmpdir(), "wojest-proc-"));
@@ -56,13 +55,7 @@ describe("the reaper", () => {
 describe("a worker that double-forks a setsid daemon", () => {
   it("is caught by its environment mark when the worker stops", async () => {
     const pidFile = join(dir, "daemon.pid");
-    const worker = join(dir, "daemonizing-worker");
-    writeFileSync(
-      worker,
-      `#!/bin/sh\n(setsid sh -c 'echo $$ > "${pidFile}"; exec sleep 30' &)\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`,
-    );
-    chmodSync(worker, 0o755);
-    const w = await startMock({ binary: worker });
+    const w = await startMock({ binary: daemonizingWorker(join(dir, "daemonizing-worker"), pidFile) });
     await waitFor(() => existsSync(pidFile), "the daemon's pid file");
     const daemon = Number(require("node:fs").readFileSync(pidFile, "utf8"));
     expect(isAlive(daemon)).toBe(true);

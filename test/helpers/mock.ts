@@ -1,4 +1,5 @@
-import { buildCommand } from "../../src/worker/command";
+import { writeFileSync } from "node:fs";
+import { buildCommand, MOCK_ENTRY } from "../../src/worker/command";
 import { WorkerProcess, type WorkerStartOptions } from "../../src/worker/worker-process";
 
 /** The mock's command line (entry point first) for running it by hand: the harness's own builder. */
@@ -61,4 +62,18 @@ export function streamOf(pieces: (string | Uint8Array)[]): ReadableStream<Uint8A
 /** Splits a string's UTF-8 bytes into one-byte chunks. */
 export function bytewise(text: string): Uint8Array[] {
   return [...Buffer.from(text, "utf8")].map((b) => Uint8Array.of(b));
+}
+
+/**
+ * Writes, at `path`, a worker that leaves its group first: a `setsid` daemon
+ * (`sleep 60`, writing its pid to `pidFile`) carrying the worker's
+ * environment, then the mock in its place. Returns `path`.
+ */
+export function daemonizingWorker(path: string, pidFile: string): string {
+  writeFileSync(
+    path,
+    `#!/bin/sh\n(setsid sh -c 'echo $$ > "${pidFile}"; exec sleep 60' &)\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`,
+    { mode: 0o755 },
+  );
+  return path;
 }

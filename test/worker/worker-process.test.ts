@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import { MOCK_ENTRY } from "../../src/worker/command";
 import { WorkerStartupError } from "../../src/worker/errors";
 import { isAlive, MARK_VAR } from "../../src/worker/processes";
 import { reapOrphans, recordWorker, registryDir } from "../../src/worker/registry";
-import { startMock, stopAllMocks } from "../helpers/mock";
+import { daemonizingWorker, startMock, stopAllMocks } from "../helpers/mock";
 
 const dir = mkdtempSync(join(tmpdir(), "wp-"));
 afterAll(async () => {
@@ -108,22 +108,7 @@ describe("WorkerProcess", () => {
   });
 
   it("a watchdog ends the worker when its owner process dies without teardown", async () => {
-    const owner = spawn(
-      process.execPath,
-      [
-        "-e",
-        `const { WorkerProcess } = require(${JSON.stringify(join(__dirname, "..", "..", "dist", "worker", "worker-process.js"))});
-         WorkerProcess.start({ binary: "mock", model: "mock", gpuDevice: 0, shutdownGraceMs: 300 })
-           .then((w) => console.log("PID " + w.pid));`,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    const pid = await new Promise<number>((resolve) => {
-      owner.stdout!.on("data", (d) => {
-        const m = /PID (\d+)/.exec(String(d));
-        if (m) resolve(Number(m[1]));
-      });
-    });
+    const { owner, pid } = await ownerOfWorker("mock");
     expect(isAlive(pid)).toBe(true);
     owner.kill("SIGKILL");
     // The orphaned worker's watchdog sees its owner gone and ends its group.
@@ -134,28 +119,7 @@ describe("WorkerProcess", () => {
 
   it("a watchdog whose owner dies also ends what left the worker's group, by its environment mark", async () => {
     const daemonPid = join(dir, "watched-daemon.pid");
-    const binary = join(dir, "daemonizing-worker");
-    writeFileSync(
-      binary,
-      `#!/bin/sh\n(setsid sh -c 'echo $$ > "${daemonPid}"; exec sleep 60' &)\nexec "${process.execPath}" "${MOCK_ENTRY}" "$@"\n`,
-    );
-    chmodSync(binary, 0o755);
-    const owner = spawn(
-      process.execPath,
-      [
-        "-e",
-        `const { WorkerProcess } = require(${JSON.stringify(join(__dirname, "..", "..", "dist", "worker", "worker-process.js"))});
-         WorkerProcess.start({ binary: ${JSON.stringify(binary)}, model: "mock", gpuDevice: 0, shutdownGraceMs: 300 })
-           .then((w) => console.log("PID " + w.pid));`,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    const pid = await new Promise<number>((resolve) => {
-      owner.stdout!.on("data", (d) => {
-        const m = /PID (\d+)/.exec(String(d));
-        if (m) resolve(Number(m[1]));
-      });
-    });
+    const { owner, pid } = await ownerOfWorker(daemonizingWorker(join(dir, "daemonizing-worker"), daemonPid));
     const daemon = Number(await waitFor(() => readIfThere(daemonPid), "the daemon's pid file"));
     expect(isAlive(daemon)).toBe(true);
     owner.kill("SIGKILL");
@@ -270,6 +234,27 @@ describe("orphan registry", () => {
     }
   });
 });
+
+/** A process of its own that starts a worker of `binary` (and stays, with no teardown); resolves with both pids. */
+async function ownerOfWorker(binary: string): Promise<{ owner: ChildProcess; pid: number }> {
+  const owner = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const { WorkerProcess } = require(${JSON.stringify(join(__dirname, "..", "..", "dist", "worker", "worker-process.js"))});
+       WorkerProcess.start({ binary: ${JSON.stringify(binary)}, model: "mock", gpuDevice: 0, shutdownGraceMs: 300 })
+         .then((w) => console.log("PID " + w.pid));`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const pid = await new Promise<number>((resolve) => {
+    owner.stdout!.on("data", (d) => {
+      const m = /PID (\d+)/.exec(String(d));
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  return { owner, pid };
+}
 
 /** A file's text, or "" while it is not there (yet). */
 function readIfThere(path: string): string {
