@@ -322,15 +322,17 @@ export function resolveOptions(
   env: NodeJS.ProcessEnv = process.env,
   /** How the runner's configuration names these options in messages (Vitest: `workerOrcd()`). */
   configName = "testEnvironmentOptions.workerOrcd",
+  /** How messages name a file's own options (Vitest: `@vitest-environment-options workerOrcd`). */
+  fileName = "@jest-environment-options workerOrcd",
 ): ResolvedOptions {
   const config = validateOptions(configOptions, configName);
-  const file = validateOptions(fileOptions, "@jest-environment-options workerOrcd");
+  const file = validateOptions(fileOptions, fileName);
   const fromVars = fromEnv(env);
   const sources: ResolvedOptions["sources"] = {};
   for (const key of OPTION_NAMES) {
-    if (key === "scope" && file.scope !== undefined) sources.scope = "@jest-environment-options workerOrcd";
+    if (key === "scope" && file.scope !== undefined) sources.scope = fileName;
     else if (fromVars.sources[key]) sources[key] = fromVars.sources[key];
-    else if (file[key] !== undefined) sources[key] = "@jest-environment-options workerOrcd";
+    else if (file[key] !== undefined) sources[key] = fileName;
     else if (config[key] !== undefined) sources[key] = configName;
   }
   const merged: WorkerOrcdOptions = { ...config, ...file, ...fromVars.options };
@@ -342,7 +344,7 @@ export function resolveOptions(
       `reuse (from ${sources.reuse ?? "the config"}) keeps workers this package starts, and url (from ${sources.url ?? "the config"}) ` +
         "attaches to running ones: use one of them",
     );
-  const fileScope = merged.scope === "file" && sources.scope !== "@jest-environment-options workerOrcd";
+  const fileScope = merged.scope === "file" && sources.scope !== fileName;
   if (reuse && fileScope)
     throw new ConfigError(
       `reuse keeps the workers of scope "process", but scope is "file" (from ${sources.scope}): ` +

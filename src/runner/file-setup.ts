@@ -32,6 +32,8 @@ export async function setUpFile(o: {
   rootDir: string;
   /** How the runner's configuration names the options in messages (default: Jest's). */
   optionsName?: string;
+  /** How messages name the file's own options (default: Jest's docblock). */
+  fileOptionsName?: string;
 }): Promise<FileSetup> {
   try {
     const refused = runRefused();
@@ -39,7 +41,14 @@ export async function setUpFile(o: {
     const state = readState();
     const config =
       state && o.projectId in state.configOptions ? state.configOptions[o.projectId] : o.configOptions;
-    const options = resolveOptions(config, o.fileOptions, o.rootDir, process.env, o.optionsName);
+    const options = resolveOptions(
+      config,
+      o.fileOptions,
+      o.rootDir,
+      process.env,
+      o.optionsName,
+      o.fileOptionsName,
+    );
     // Global setup's report when it ran (fresh each run, watch mode included); else one detection per process.
     const gpu = state ? state.gpu : await detectOnce();
     return { options, gpu, plan: planWorker(options, gpu, state?.models) };

@@ -16,6 +16,7 @@ import { noteTranscriptUse } from "../transcripts/usage";
 import { atSignalToo } from "../util/at-exit";
 import { WorkerExitedError } from "../worker/errors";
 import type { WorkerProcess } from "../worker/worker-process";
+import { FILE_OPTIONS_NAME, fileOptionsOf } from "./docblock";
 import { ISOLATE_KEY, OPTIONS_KEY, OPTIONS_NAME, ROOT_KEY } from "./keys";
 import { setCurrentWorker } from "./runtime";
 
@@ -80,9 +81,10 @@ export async function install(api: VitestApi): Promise<void> {
   const setup = await setUpFile({
     projectId: "vitest",
     configOptions: api.inject(OPTIONS_KEY),
-    fileOptions: undefined,
+    fileOptions: fileOptionsOf(testPath),
     rootDir,
     optionsName: OPTIONS_NAME,
+    fileOptionsName: FILE_OPTIONS_NAME,
   });
   const file = relative(rootDir, testPath);
   let slot: FileWorkerSlot | undefined;

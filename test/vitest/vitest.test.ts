@@ -400,6 +400,32 @@ test("after the crash", async () => {
     }
   }, 90_000);
 
+  it("a file's own options come from its @vitest-environment-options docblock, over the plugin's; a bad one fails that file alone", async () => {
+    const p = project({ mode: "mock" });
+    const body = (tokens: number) => `import { expect } from "vitest";
+import { test, worker } from "worker-orcd-jest/vitest";
+test("streams", async () => {
+  expect(await worker.execute({ job_id: "j", prompt: "hi", max_tokens: 5 })).toHaveTokenCount(${tokens});
+});
+`;
+    p.write("plain.test.js", body(5));
+    p.write(
+      "own.test.js",
+      `/** @vitest-environment-options {"workerOrcd": {"mockArgs": ["--eos-after", "2"]}} */\n${body(2)}`,
+    );
+    p.write(
+      "bad.test.js",
+      `/** @vitest-environment-options {"workerOrcd": {"scope": "fiel"}} */\n${body(5)}`,
+    );
+    const r = await p.run();
+    expect(r.out).toMatch(
+      /worker-orcd-jest configuration error: @vitest-environment-options workerOrcd\.scope must be "file" or "process", got "fiel"/,
+    );
+    expect(r.out).toMatch(/Test Files +1 failed \| 2 passed \(3\)/);
+    expect(r.code).toBe(1);
+    expect(await p.survivors()).toEqual([]);
+  }, 60_000);
+
   it("a bad option fails every file with one message naming it and the fix; nothing starts", async () => {
     const p = project({ mode: "mock", scope: "fiel" });
     p.write("a.test.js", PASSING);
