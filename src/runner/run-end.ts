@@ -23,7 +23,7 @@ export async function endRun(o: {
   if ((use.files > 0 || use.started > 0) && !o.silent) {
     const how = [
       use.kept > 0 ? `${use.kept} took over a kept worker` : "",
-      use.ahead > 0 ? `${use.ahead} got one started ahead, while Jest loaded them` : "",
+      use.ahead > 0 ? `${use.ahead} got one started ahead` : "",
       use.unusedSpares > 0
         ? `${use.unusedSpares} spare(s) started ahead were not needed and were stopped`
         : "",

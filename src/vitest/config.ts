@@ -56,8 +56,7 @@ export function workerOrcd(options: WorkerOrcdOptions = {}): WorkerOrcdPlugin {
       test: {
         globalSetup: [join(ROOT, "vitest-global-setup.mjs")],
         setupFiles: [join(ROOT, "vitest-setup.mjs")],
-        // No spare started ahead unless asked: with Vitest's isolation each file's process ends with it.
-        provide: { [OPTIONS_KEY]: { prestart: false, ...options } },
+        provide: { [OPTIONS_KEY]: options },
       },
     }),
     configureVitest: ({ project }) => refuseBrowser(project),

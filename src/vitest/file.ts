@@ -116,7 +116,9 @@ export async function install(api: VitestApi): Promise<void> {
   // biome-ignore lint/correctness/noEmptyPattern: Vitest requires a destructuring pattern for a hook's first parameter
   api.beforeAll(async ({}, suite) => {
     for (const test of testsOf(suite)) handle.transcripts?.declaredTests.add(fullName(test));
-    slot = new FileWorkerSlot({ plan: setup.plan, options: setup.options, rootDir, file, jobs: handle.jobs });
+    // Isolated, this process ends with its file: a spare started here for a next file would die unused.
+    const options = isolated ? { ...setup.options, prestart: false } : setup.options;
+    slot = new FileWorkerSlot({ plan: setup.plan, options, rootDir, file, jobs: handle.jobs });
     await slot.take(true);
     if (slot.startError) throw slot.startError;
   }, setup.options.startupTimeoutMs + 10_000);

@@ -35,7 +35,7 @@ describe('a spare mock started ahead, scope "file"', () => {
     // No worker had served a job before its file's own (a spare is fresh, not handed on).
     for (const n of names) expect(readFileSync(join(p.dir, `${n}.logs`), "utf8")).toBe("0");
     expect(result.out).toMatch(
-      /scope "file": 5 worker\(s\) started for 5 file\(s\) \(5 got one started ahead, while Jest loaded them\)/,
+      /scope "file": 5 worker\(s\) started for 5 file\(s\) \(5 got one started ahead\)/,
     );
     expect(result.out).toMatch(/a\.test\.js +mock +ahead /);
     // Their spawn-to-ready includes time Jest kept this process busy: no start-up statistic is made of them.
@@ -58,7 +58,7 @@ describe('a spare mock started ahead, scope "file"', () => {
     // a takes the run's first spare and begins one for b; b's options differ, so b refuses it (stopped) and starts
     // its own, then begins one with its options for c; c refuses that one too; c is the last file: no spare.
     expect(result.out).toMatch(
-      /5 worker\(s\) started for 3 file\(s\) \(1 got one started ahead, while Jest loaded them; 2 spare\(s\) started ahead were not needed and were stopped\)/,
+      /5 worker\(s\) started for 3 file\(s\) \(1 got one started ahead; 2 spare\(s\) started ahead were not needed and were stopped\)/,
     );
     expect(result.out).toMatch(/b\.test\.js +mock +[\d.]+ ms\*? +1 /);
     expect(await p.survivors(3000)).toEqual([]);

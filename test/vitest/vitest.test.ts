@@ -85,6 +85,12 @@ describe("worker-orcd-jest under Vitest", () => {
       /scope "file": 3 worker\(s\) started for 3 file\(s\)\n/,
     ],
     [
+      'scope "file" with isolate false: the next file\'s mock started ahead while a file runs, as under Jest',
+      { mode: "mock" },
+      { pool: "forks", isolate: false, maxWorkers: 1 },
+      /scope "file": \d+ worker\(s\) started for 3 file\(s\) \(2 got one started ahead/,
+    ],
+    [
       'scope "process" with isolate false: one worker handed from file to file',
       { mode: "mock", scope: "process" },
       { pool: "forks", isolate: false, maxWorkers: 1 },
