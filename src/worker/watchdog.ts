@@ -11,13 +11,14 @@ import { type ChildProcess, spawn } from "node:child_process";
  * The release file is also the one token between it and the pool: before
  * it ends a worker it creates that file itself, exclusively, so a hand-back
  * racing it (`WorkerPool.keep`) finds the file taken and does not put a
- * dying worker back idle; of the two, exactly one wins.
+ * dying worker back idle; of the two, exactly one wins. Where the file
+ * cannot be made at all (its folder is gone), the worker is ended.
  */
 const SCRIPT = `group=$1; ticks=$2; mark=$3; release=$4; shift 4
 alive() { for p in "$@"; do kill -0 "$p" 2>/dev/null || return 1; done; }
 while alive "$@" && kill -0 -"$group" 2>/dev/null && [ ! -e "$release" ]; do sleep 0.2; done
 alive "$@" && exit 0
-if [ "$release" != "-" ]; then (set -C; : >"$release") 2>/dev/null || exit 0; fi
+if [ "$release" != "-" ] && ! (set -C; : >"$release") 2>/dev/null; then [ -e "$release" ] && exit 0; fi
 if kill -0 -"$group" 2>/dev/null; then
   kill -TERM -"$group" 2>/dev/null
   n=0; while kill -0 -"$group" 2>/dev/null && [ "$n" -lt "$ticks" ]; do sleep 0.1; n=$((n+1)); done

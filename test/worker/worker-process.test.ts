@@ -117,6 +117,15 @@ describe("WorkerProcess", () => {
     expect(reapOrphans()).not.toContain(pid);
   });
 
+  it("a watchdog whose release marker's folder is gone still ends the worker when its owner dies", async () => {
+    const released = mkdtempSync(join(dir, "released-"));
+    const { owner, pid } = await ownerOfWorker("mock", join(released, "marker"));
+    expect(isAlive(pid)).toBe(true);
+    rmSync(released, { recursive: true });
+    owner.kill("SIGKILL");
+    await waitFor(() => !isAlive(-pid), "the orphaned worker's group to end");
+  });
+
   it("a watchdog whose owner dies also ends what left the worker's group, by its environment mark", async () => {
     const daemonPid = join(dir, "watched-daemon.pid");
     const { owner, pid } = await ownerOfWorker(daemonizingWorker(join(dir, "daemonizing-worker"), daemonPid));
@@ -236,13 +245,16 @@ describe("orphan registry", () => {
 });
 
 /** A process of its own that starts a worker of `binary` (and stays, with no teardown); resolves with both pids. */
-async function ownerOfWorker(binary: string): Promise<{ owner: ChildProcess; pid: number }> {
+async function ownerOfWorker(
+  binary: string,
+  releasePath?: string,
+): Promise<{ owner: ChildProcess; pid: number }> {
   const owner = spawn(
     process.execPath,
     [
       "-e",
       `const { WorkerProcess } = require(${JSON.stringify(join(__dirname, "..", "..", "dist", "worker", "worker-process.js"))});
-       WorkerProcess.start({ binary: ${JSON.stringify(binary)}, model: "mock", gpuDevice: 0, shutdownGraceMs: 300 })
+       WorkerProcess.start({ binary: ${JSON.stringify(binary)}, model: "mock", gpuDevice: 0, shutdownGraceMs: 300${releasePath ? `, releasePath: ${JSON.stringify(releasePath)}` : ""} })
          .then((w) => console.log("PID " + w.pid));`,
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
