@@ -212,14 +212,15 @@ export function drop(entry: Pick<PoolEntry, "path" | "record">, outputs = true):
 /**
  * Takes a lease's release marker (creates it, exclusively): true when this
  * process created it, so the lease's watchdog will let the worker live;
- * false when the watchdog created it first, because it is ending the worker.
+ * false when the watchdog created it first, because it is ending the worker,
+ * or when it cannot be made (the pool's folder is gone): then the worker is
+ * not handed back.
  */
 export function takeRelease(path: string): boolean {
   try {
     createExclusive(path);
     return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  } catch {
     return false;
   }
 }
