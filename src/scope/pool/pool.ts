@@ -171,7 +171,13 @@ export class WorkerPool {
       drop(lease.entry);
       return false;
     }
-    putIdle(this.dir, { ...record, idleSince: Date.now(), idleMs: lease.idleMs, uses: record.uses + 1 });
+    try {
+      putIdle(this.dir, { ...record, idleSince: Date.now(), idleMs: lease.idleMs, uses: record.uses + 1 });
+    } catch {
+      // Released from its watchdog but not recorded: not handed back (the caller stops it).
+      drop(lease.entry);
+      return false;
+    }
     rmSync(lease.entry.path, { force: true });
     if (worker instanceof WorkerProcess) worker.handOver();
     else worker.detach();
