@@ -3,6 +3,7 @@ import { sourceOf } from "../client/received";
 import type { WorkerEvent } from "../protocol/events";
 import { getHandle } from "../run/handle";
 import { compareTranscript, type TranscriptMatchOptions } from "../transcripts/compare";
+import { CI_RUN } from "../transcripts/store";
 
 /**
  * The events match the transcript `name` of this test file
@@ -38,7 +39,7 @@ export function toMatchTranscript(
       pass: false,
       message: () =>
         `${hint()}\n\nNo transcript ${JSON.stringify(name)} in ${store.dir}: record it first with ` +
-        `\`worker.execute(request, { record: ${JSON.stringify(name)} })\` (a CI run never writes one: Jest's --ci, Vitest with CI set)`,
+        `\`worker.execute(request, { record: ${JSON.stringify(name)} })\` (${CI_RUN} never writes one)`,
     };
   }
   const verdict = compareTranscript(

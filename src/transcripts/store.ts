@@ -29,6 +29,9 @@ export function keySuffix(keyBy: "none" | "gpu", context: TranscriptContext): st
   return `@${gpu.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
 }
 
+/** How messages name a run that writes no new transcript (the snapshot mode "none"), under either runner. */
+export const CI_RUN = "a CI run (Jest's --ci; Vitest with CI set)";
+
 /**
  * One test file's transcripts: recorded where Jest's snapshot rules allow
  * (`-u` rewrites, `--ci` never writes a new one and fails instead), read for
@@ -143,8 +146,8 @@ export class TranscriptStore {
     if (exists && this.mode !== "all") return false;
     if (!exists && this.mode === "none") {
       throw new TranscriptError(
-        `transcript ${JSON.stringify(name)} (${path}) does not exist, and a CI run (Jest's --ci; Vitest with CI set) ` +
-          "does not write new transcripts: record it in a run outside CI (or with -u) and commit it",
+        `transcript ${JSON.stringify(name)} (${path}) does not exist, and ${CI_RUN} does not write new transcripts: ` +
+          "record it in a run outside CI (or with -u) and commit it",
       );
     }
     const transcript: Transcript = {

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { MARK_VAR } from "./processes";
 
 /**
  * A tiny detached shell loop that ends a worker's process group when any of
@@ -24,7 +25,7 @@ if kill -0 -"$group" 2>/dev/null; then
   n=0; while kill -0 -"$group" 2>/dev/null && [ "$n" -lt "$ticks" ]; do sleep 0.1; n=$((n+1)); done
   kill -KILL -"$group" 2>/dev/null
 fi
-for f in $(grep -lsz "^WORKER_ORCD_JEST_WORKER=$mark$" /proc/[0-9]*/environ 2>/dev/null); do
+for f in $(grep -lsz "^${MARK_VAR}=$mark$" /proc/[0-9]*/environ 2>/dev/null); do
   p=\${f#/proc/}; kill -KILL "\${p%/environ}" 2>/dev/null
 done`;
 
